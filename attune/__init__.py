@@ -1,0 +1,1 @@
+"""Attune: the application entry points (HTTP app and the ``attune`` command)."""

@@ -1,0 +1,1 @@
+"""Shared core of Attune: settings, database, object storage, queue, auth, audit, media."""

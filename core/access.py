@@ -1,0 +1,50 @@
+"""Who may see which case: the one place that answers that question.
+
+- a professional sees the cases they were given access to (their own);
+- a supervisor sees every case of their team, plus explicit grants;
+- an admin manages users but sees no case unless explicitly granted.
+
+Anything else is reported as "not found", so ids of other people's cases
+reveal nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from core.db.models import Case, CaseAccess, Clip, Role, User
+
+
+class NotFound(LookupError):
+    """The object does not exist, or the user may not know that it does."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} not found")
+        self.what = what
+
+
+def visible_cases(user: User) -> Select[tuple[Case]]:
+    granted = select(CaseAccess.case_id).where(CaseAccess.user_id == user.id)
+    condition = Case.id.in_(granted)
+    if user.role is Role.supervisor and user.team_id:
+        condition = or_(condition, Case.team_id == user.team_id)
+    return select(Case).where(condition)
+
+
+def case_for(db: Session, user: User, case_id: str) -> Case:
+    case = db.scalar(visible_cases(user).where(Case.id == case_id))
+    if case is None:
+        raise NotFound("case")
+    return case
+
+
+def clip_for(db: Session, user: User, clip_id: str) -> Clip:
+    clip = db.get(Clip, clip_id)
+    if clip is None:
+        raise NotFound("clip")
+    try:
+        case_for(db, user, clip.case_id)
+    except NotFound:
+        raise NotFound("clip") from None
+    return clip

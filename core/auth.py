@@ -1,0 +1,96 @@
+"""Users, passwords and login tokens.
+
+Passwords are hashed with argon2id. Login tokens are random and only their
+SHA-256 is stored, so a leaked database holds no usable credentials.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from core.db.models import AuthToken, Role, Team, User, utcnow
+
+_hasher = PasswordHasher()
+#: Verified against when the e-mail is unknown, so timing does not reveal accounts.
+_DUMMY_HASH = _hasher.hash("attune-dummy-password")
+MIN_PASSWORD_LENGTH = 10
+
+
+class UserError(ValueError):
+    """A user-management request that cannot be honoured (readable message)."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
+        raise UserError(f"'{email}' is not an e-mail address")
+    return email
+
+
+def add_user(db: Session, email: str, password: str, role: Role, team: str | None) -> User:
+    """Create a user (and their team on first use)."""
+    email = normalise_email(email)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if db.scalar(select(User).where(User.email == email)):
+        raise UserError(f"a user with e-mail {email} already exists")
+    if role is Role.supervisor and not team:
+        raise UserError("a supervisor needs a team (--team NAME)")
+    team_row = None
+    if team:
+        team_row = db.scalar(select(Team).where(Team.name == team))
+        if team_row is None:
+            team_row = Team(name=team)
+            db.add(team_row)
+            db.flush()
+    user = User(email=email, password_hash=hash_password(password), role=role,
+                team_id=team_row.id if team_row else None)
+    db.add(user)
+    db.flush()
+    return user
+
+
+def authenticate(db: Session, email: str, password: str) -> User | None:
+    user = db.scalar(select(User).where(User.email == email.strip().lower()))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(db: Session, user: User, ttl_s: int) -> str:
+    token = secrets.token_urlsafe(32)
+    db.add(AuthToken(token_hash=_digest(token), user_id=user.id,
+                     expires_at=utcnow() + timedelta(seconds=ttl_s)))
+    db.execute(delete(AuthToken).where(AuthToken.user_id == user.id,
+                                       AuthToken.expires_at < utcnow()))
+    return token
+
+
+def user_for_token(db: Session, token: str) -> User | None:
+    row = db.get(AuthToken, _digest(token))
+    if row is None or row.expires_at < utcnow() or not row.user.active:
+        return None
+    return row.user
+
+
+def revoke_token(db: Session, token: str) -> None:
+    db.execute(delete(AuthToken).where(AuthToken.token_hash == _digest(token)))

@@ -1,0 +1,88 @@
+"""Settings shared by every Attune process (API, worker, CLI).
+
+Every command reads the same settings, from environment variables prefixed
+``ATTUNE_`` or from a ``.env`` file, so an operator configures a deployment in
+one place. Unset service URLs mean "embedded": ``attune serve`` starts a local
+Redis and SeaweedFS under ``ATTUNE_DATA_DIR`` and fills them in.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Deployment settings; see the configuration table in README.md."""
+
+    model_config = SettingsConfigDict(env_prefix="ATTUNE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./data"), description="Where embedded services keep data.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in the data dir."
+    )
+    redis_url: str | None = Field(default=None, description="Redis URL; default: embedded.")
+    queue_namespace: str = Field(
+        default="attune", description="Prefix of queue names and Redis keys (one per deployment)."
+    )
+    s3_endpoint: str | None = Field(
+        default=None, description="S3 API endpoint as host:port; default: embedded SeaweedFS."
+    )
+    s3_access_key: str = "attune"
+    s3_secret_key: str = "attune-local-secret"
+    s3_secure: bool = False
+    s3_region: str | None = None
+    s3_bucket_originals: str = "attune-originals"
+    s3_bucket_media: str = "attune-media"
+
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs media URLs; default: generated once into the data dir.",
+    )
+    token_ttl_s: int = Field(default=12 * 3600, description="Lifetime of a login token.")
+    media_url_ttl_s: int = Field(default=15 * 60, description="Lifetime of a signed media URL.")
+
+    max_upload_bytes: int = Field(default=4 * 1024**3, description="Largest accepted recording.")
+    max_duration_s: float = Field(default=3 * 3600, description="Longest accepted recording.")
+    max_pixels: int = Field(default=8192 * 8192, description="Largest accepted frame (w*h).")
+    upload_part_bytes: int = Field(default=8 * 1024**2, description="S3 multipart part size.")
+
+    job_timeout_base_s: int = Field(default=120, description="Transcode timeout floor.")
+    job_timeout_factor: float = Field(
+        default=6.0, description="Transcode timeout per second of media."
+    )
+    job_retries: int = Field(default=3, description="Retries on storage/queue hiccups.")
+    sweep_interval_s: int = Field(default=30, description="How often lost jobs are looked for.")
+    stale_after_s: int = Field(
+        default=180, description="A processing clip without heartbeat this long is re-queued."
+    )
+    x264_preset: str = Field(default="veryfast", description="Speed/quality trade-off of x264.")
+
+    def resolved_database_url(self) -> str:
+        """The configured database, or the embedded SQLite file."""
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'attune.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The signing key; generated once per data dir so restarts keep URLs valid."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            import secrets
+
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Process-wide settings, read once."""
+    return Settings()

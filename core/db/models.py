@@ -1,0 +1,218 @@
+"""The relational model: who may see which case, and what became of each clip.
+
+Cases carry only a pseudonymous label; nothing here names a family. Media
+bytes live in object storage; rows point at them by key.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now; every timestamp in the database is UTC."""
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """Random, unguessable identifiers: ids appear in URLs shared with people."""
+    return uuid.uuid4().hex
+
+
+class UtcDateTime(DateTime):
+    """DateTime that always comes back timezone-aware (SQLite forgets the zone)."""
+
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def result_processor(self, dialect, coltype):  # type: ignore[no-untyped-def]
+        parent = super().result_processor(dialect, coltype)
+
+        def process(value):  # type: ignore[no-untyped-def]
+            if parent is not None:
+                value = parent(value)
+            if value is not None and value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            return value
+
+        return process
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Role(enum.StrEnum):
+    professional = "professional"
+    supervisor = "supervisor"
+    admin = "admin"
+
+
+class ClipStatus(enum.StrEnum):
+    uploading = "uploading"
+    queued = "queued"
+    processing = "processing"
+    ready = "ready"
+    failed = "failed"
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    team: Mapped[Team | None] = relationship()
+
+
+class AuthToken(Base):
+    """A login session. Only the token's hash is stored, so a database dump
+    grants no access."""
+
+    __tablename__ = "auth_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class Case(Base):
+    """One family's trajectory, known only by a pseudonymous label."""
+
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("team_id", "label", name="uq_case_team_label"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    label: Mapped[str] = mapped_column(String(80))
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), nullable=True, index=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class CaseAccess(Base):
+    """An explicit grant to work on a case (the owner, a second coder, ...)."""
+
+    __tablename__ = "case_access"
+
+    case_id: Mapped[str] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class Clip(Base):
+    """A recording and everything derived from it."""
+
+    __tablename__ = "clips"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    uploaded_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    status: Mapped[ClipStatus] = mapped_column(
+        Enum(ClipStatus, native_enum=False, length=20), default=ClipStatus.uploading, index=True
+    )
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    original_key: Mapped[str] = mapped_column(String(400))
+    media_prefix: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fps: Mapped[float | None] = mapped_column(Float, nullable=True)
+    has_audio: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    source_info: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    job_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship()
+    renditions: Mapped[list[Rendition]] = relationship(
+        back_populates="clip", cascade="all, delete-orphan", order_by="Rendition.height.desc()"
+    )
+
+
+class Rendition(Base):
+    """One streamable quality level of a ready clip."""
+
+    __tablename__ = "renditions"
+    __table_args__ = (UniqueConstraint("clip_id", "name", name="uq_rendition_clip_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    clip_id: Mapped[str] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(20))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    bandwidth: Mapped[int] = mapped_column(Integer)
+    average_bandwidth: Mapped[int] = mapped_column(Integer)
+    codecs: Mapped[str] = mapped_column(String(100))
+    frame_rate: Mapped[float] = mapped_column(Float)
+    playlist_key: Mapped[str] = mapped_column(String(400))
+
+    clip: Mapped[Clip] = relationship(back_populates="renditions")
+
+
+class AuditEvent(Base):
+    """Append-only access log with the fields NEN 7513 asks for.
+
+    The table refuses UPDATE and DELETE through database triggers (see the
+    migration), so not even the application can rewrite history.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+    user_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    user_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    role: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    on_behalf_of: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    case_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    action: Mapped[str] = mapped_column(String(60))
+    outcome: Mapped[str] = mapped_column(String(20))
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)

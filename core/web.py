@@ -1,0 +1,112 @@
+"""HTTP plumbing shared by every service router: who is calling, from where,
+and how errors read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from core.access import NotFound
+from core.auth import user_for_token
+from core.db.models import Role, User
+from core.runtime import Runtime
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+class ApiError(HTTPException):
+    """An error with a stable machine code next to the readable reason."""
+
+    def __init__(self, status_code: int, detail: str, code: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code, detail, headers)
+        self.code = code
+
+
+def runtime_dep(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def db_dep(runtime: Annotated[Runtime, Depends(runtime_dep)]) -> Iterator[Session]:
+    session = runtime.session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def optional_user(
+    db: Annotated[Session, Depends(db_dep)],
+    token: Annotated[str | None, Depends(oauth2)],
+) -> User | None:
+    return user_for_token(db, token) if token else None
+
+
+def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise ApiError(status.HTTP_401_UNAUTHORIZED, "Log in first (missing or expired token).",
+                       "not_authenticated", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+def require_role(*roles: Role) -> Callable[[User], User]:
+    def check(user: Annotated[User, Depends(current_user)]) -> User:
+        if user.role not in roles:
+            allowed = " or ".join(r.value for r in roles)
+            raise ApiError(status.HTTP_403_FORBIDDEN, f"Only a {allowed} can do this.",
+                           "forbidden_role")
+        return user
+
+    return check
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+Db = Annotated[Session, Depends(db_dep)]
+CurrentUser = Annotated[User, Depends(current_user)]
+Rt = Annotated[Runtime, Depends(runtime_dep)]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error body is ``{"detail": <readable reason>, "code": <stable key>}``."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail, "code": exc.code},
+                            status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": f"No such {exc.what} (or you have no access to it).",
+                             "code": f"{exc.what}_not_found"}, status_code=404)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field(e.get("loc", ())), "message": _message(e)}
+                  for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return JSONResponse({"detail": detail, "code": "invalid_request", "errors": errors},
+                            status_code=422)
+
+
+def _field(loc: tuple[object, ...] | list[object]) -> str:
+    """``("body", "label")`` -> ``label``: the name the client sent."""
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or "request"
+
+
+def _message(error: dict[str, object]) -> str:
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")

@@ -1,0 +1,1 @@
+"""The HTTP services of the pipeline: ingest -> annotate -> review (plus accounts)."""

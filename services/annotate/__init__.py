@@ -1,0 +1,1 @@
+"""Annotate: positive moments, mismatch/repair segments and ratings on a clip."""

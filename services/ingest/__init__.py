@@ -1,0 +1,1 @@
+"""Ingest: cases and recordings come in, streamed straight into object storage."""

@@ -1,0 +1,69 @@
+"""The life of a clip on the ingest side: where its bytes go, how it is shown,
+and the hand-over to the transcode queue."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from sqlalchemy.orm import Session
+
+from core import signing
+from core.db.models import Case, Clip, ClipStatus, User
+from core.queue import enqueue_transcode
+from core.runtime import Runtime
+from services.ingest.schemas import ClipOut
+
+
+def clip_prefix(case_id: str, clip_id: str) -> str:
+    """Every object of a clip lives under its case, so a case can be purged by prefix."""
+    return f"cases/{case_id}/clips/{clip_id}/"
+
+
+def original_key(case_id: str, clip_id: str) -> str:
+    return clip_prefix(case_id, clip_id) + "original"
+
+
+def new_clip(db: Session, case: Case, user: User, filename: str) -> Clip:
+    clip = Clip(case_id=case.id, uploaded_by=user.id, filename=filename[:255],
+                status=ClipStatus.uploading, original_key="")
+    db.add(clip)
+    db.flush()
+    clip.original_key = original_key(case.id, clip.id)
+    return clip
+
+
+def queue_clip(runtime: Runtime, db: Session, clip: Clip, size_bytes: int) -> None:
+    """The original is complete in storage: queue its transcode (committed first,
+    so the worker always finds the row)."""
+    clip.size_bytes = size_bytes
+    clip.status = ClipStatus.queued
+    clip.progress = 0.0
+    clip.attempts = 0
+    db.commit()
+    clip.job_id = enqueue_transcode(runtime.settings, runtime.redis, clip.id, 0)
+    db.commit()
+
+
+def media_token(runtime: Runtime, clip: Clip, user: User, ttl_s: int | None = None) -> str:
+    ttl = ttl_s if ttl_s is not None else runtime.settings.media_url_ttl_s
+    return signing.sign(runtime.secret_key, {"k": "clip", "id": clip.id, "u": user.id}, ttl)
+
+
+def clip_view(runtime: Runtime, clip: Clip, user: User, base_url: str) -> ClipOut:
+    """The clip as its viewer sees it, with fresh signed media URLs when ready."""
+    urls: dict[str, str | None] = {"hls_url": None, "poster_url": None, "storyboard_url": None}
+    if clip.status is ClipStatus.ready:
+        token = quote(media_token(runtime, clip, user))
+        media = f"{base_url.rstrip('/')}/api/clips/{clip.id}/media"
+        urls = {
+            "hls_url": f"{media}/master.m3u8?t={token}",
+            "poster_url": f"{media}/poster.jpg?t={token}",
+            "storyboard_url": f"{media}/storyboard.vtt?t={token}",
+        }
+    return ClipOut(
+        id=clip.id, case_id=clip.case_id, filename=clip.filename, status=clip.status,
+        progress=round(clip.progress, 4), error=clip.error, error_code=clip.error_code,
+        size_bytes=clip.size_bytes, duration_s=clip.duration_s, width=clip.width,
+        height=clip.height, fps=clip.fps, created_at=clip.created_at,
+        updated_at=clip.updated_at, **urls,
+    )

@@ -1,0 +1,159 @@
+"""Ingest API: cases, and recordings uploaded into them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from core import audit
+from core.access import case_for, clip_for, visible_cases
+from core.db.models import Case, CaseAccess, Clip, Role, Team
+from core.web import ApiError, CurrentUser, Db, Rt, client_ip
+from services.ingest.clips import clip_view, new_clip, queue_clip
+from services.ingest.multipart import MultipartError, iter_parts
+from services.ingest.schemas import CaseIn, CaseOut, ClipOut
+from services.ingest.sniff import SNIFF_BYTES, sniff
+from services.ingest.upload import PartWriter, TooLarge
+
+router = APIRouter(prefix="/api", tags=["ingest"])
+
+#: Room for the multipart envelope around the file itself.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def _case_out(db: Db, case: Case) -> CaseOut:
+    team = db.get(Team, case.team_id) if case.team_id else None
+    count = db.scalar(select(func.count()).select_from(Clip).where(Clip.case_id == case.id))
+    return CaseOut(id=case.id, label=case.label, team=team.name if team else None,
+                   created_at=case.created_at, clip_count=count or 0)
+
+
+@router.post("/cases", status_code=status.HTTP_201_CREATED, response_model=CaseOut)
+def create_case(body: CaseIn, user: CurrentUser, db: Db) -> CaseOut:
+    """Open a case for a family, under a pseudonymous label."""
+    if user.role is not Role.professional:
+        raise ApiError(403, "Only a professional opens cases.", "forbidden_role")
+    case = Case(label=body.label, team_id=user.team_id, owner_id=user.id)
+    db.add(case)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        raise ApiError(409, f"Your team already has a case labelled '{body.label}'.",
+                       "case_label_taken") from None
+    db.add(CaseAccess(case_id=case.id, user_id=user.id))
+    return _case_out(db, case)
+
+
+@router.get("/cases", response_model=list[CaseOut])
+def list_cases(user: CurrentUser, db: Db) -> list[CaseOut]:
+    """The cases this user may see, newest first."""
+    cases = db.scalars(visible_cases(user).order_by(Case.created_at.desc())).all()
+    return [_case_out(db, c) for c in cases]
+
+
+@router.get("/cases/{case_id}", response_model=CaseOut)
+def get_case(case_id: str, user: CurrentUser, db: Db) -> CaseOut:
+    return _case_out(db, case_for(db, user, case_id))
+
+
+@router.get("/cases/{case_id}/clips", response_model=list[ClipOut])
+def list_clips(case_id: str, request: Request, user: CurrentUser, db: Db,
+               runtime: Rt) -> list[ClipOut]:
+    case = case_for(db, user, case_id)
+    clips = db.scalars(select(Clip).where(Clip.case_id == case.id)
+                       .order_by(Clip.created_at.desc())).all()
+    return [clip_view(runtime, c, user, str(request.base_url)) for c in clips]
+
+
+@router.get("/clips/{clip_id}", response_model=ClipOut)
+def get_clip(clip_id: str, request: Request, user: CurrentUser, db: Db, runtime: Rt) -> ClipOut:
+    """Status, processing progress and (when ready) signed media URLs of a clip."""
+    return clip_view(runtime, clip_for(db, user, clip_id), user, str(request.base_url))
+
+
+@router.post("/cases/{case_id}/clips", status_code=status.HTTP_202_ACCEPTED,
+             response_model=ClipOut,
+             openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {
+                 "type": "object", "required": ["file"],
+                 "properties": {"file": {"type": "string", "format": "binary"}}}}}}})
+async def upload_clip(case_id: str, request: Request, user: CurrentUser, db: Db,
+                      runtime: Rt) -> ClipOut:
+    """Upload a recording (multipart field ``file``). The bytes stream into object
+    storage as they arrive; the answer comes when the file is stored and queued."""
+    case = case_for(db, user, case_id)
+    if user.role is not Role.professional:
+        raise ApiError(403, "Only a professional uploads recordings.", "forbidden_role")
+    limit = runtime.settings.max_upload_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
+        raise ApiError(413, _too_large(limit), "too_large")
+    try:
+        clip = await _receive(request, runtime, db, case, user, limit)
+    except MultipartError as exc:
+        raise ApiError(400, str(exc), "bad_multipart") from None
+    audit.record(runtime, audit.Actor.of(user), action="upload_recording", object_type="clip",
+                 object_id=clip.id, case_id=case.id, ip=client_ip(request),
+                 detail=f"{clip.size_bytes} bytes")
+    return clip_view(runtime, clip, user, str(request.base_url))
+
+
+def _too_large(limit: int) -> str:
+    return f"The file is larger than the limit of {limit / 1024**3:.1f} GB."
+
+
+async def _receive(request: Request, runtime: Rt, db: Db, case: Case, user: CurrentUser,
+                   limit: int) -> Clip:
+    """Find the file part, check what it is, and stream it into storage.
+
+    Nothing half-made survives a failure: the multipart upload is aborted and
+    the clip row removed before the error is raised.
+    """
+    parts = iter_parts(request.headers.get("content-type", ""), request.stream())
+    clip: Clip | None = None
+    writer: PartWriter | None = None
+    head = b""
+    try:
+        async for event in parts:
+            if event.kind == "start" and event.name == "file" and clip is None:
+                clip = new_clip(db, case, user, event.filename or "recording")
+                db.commit()
+                writer = PartWriter(runtime.store, runtime.settings.s3_bucket_originals,
+                                    clip.original_key, content_type="application/octet-stream",
+                                    part_size=runtime.settings.upload_part_bytes,
+                                    max_bytes=limit)
+            elif event.kind == "data" and writer is not None:
+                if len(head) < SNIFF_BYTES:
+                    head += event.data[: SNIFF_BYTES - len(head)]
+                    if len(head) >= SNIFF_BYTES:
+                        _check_kind(head)
+                await writer.write(event.data)
+            elif event.kind == "end" and writer is not None and clip is not None:
+                _check_kind(head)
+                size = await writer.complete()
+                writer = None
+                queue_clip(runtime, db, clip, size)
+        if clip is None:
+            raise ApiError(422, "No file received: send the recording in a field named 'file'.",
+                           "missing_file")
+        if writer is not None:
+            raise MultipartError("The upload ended before the file was complete.")
+        return clip
+    except BaseException as exc:
+        if writer is not None:
+            await writer.abort()
+        if clip is not None and clip.status.value == "uploading":
+            db.rollback()
+            db.delete(db.merge(clip))
+            db.commit()
+        if isinstance(exc, TooLarge):
+            raise ApiError(413, _too_large(limit), "too_large") from None
+        raise
+
+
+def _check_kind(head: bytes) -> None:
+    verdict = sniff(head)
+    if not verdict.ok:
+        code = "empty_file" if verdict.kind == "empty" else f"not_video_{verdict.kind}"
+        raise ApiError(400 if verdict.kind == "empty" else 415, verdict.reason, code)

@@ -1,0 +1,56 @@
+"""What the ingest API accepts and returns."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pydantic import BaseModel, Field, field_validator
+
+from core.db.models import ClipStatus
+
+#: A pseudonymous label such as "Gezin 2026-014": letters, digits, spaces and - _ . / #
+LABEL_PATTERN = re.compile(r"^[\w][\w .\-/#]*$", re.UNICODE)
+
+
+class CaseIn(BaseModel):
+    label: str = Field(min_length=1, max_length=80,
+                       description='Pseudonymous label, e.g. "Gezin 2026-014". Never a name.')
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if "@" in value:
+            raise ValueError("a case label must not contain an e-mail address")
+        if not LABEL_PATTERN.match(value):
+            raise ValueError("use letters, digits, spaces and - _ . / # only")
+        return value
+
+
+class CaseOut(BaseModel):
+    id: str
+    label: str
+    team: str | None
+    created_at: datetime
+    clip_count: int = 0
+
+
+class ClipOut(BaseModel):
+    id: str
+    case_id: str
+    filename: str
+    status: ClipStatus
+    progress: float = Field(ge=0, le=1)
+    error: str | None = None
+    error_code: str | None = None
+    size_bytes: int | None = None
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    hls_url: str | None = None
+    poster_url: str | None = None
+    storyboard_url: str | None = None
+    created_at: datetime
+    updated_at: datetime

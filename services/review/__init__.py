@@ -1,0 +1,1 @@
+"""Review: recordings and curated playlists served back for supervision and visits."""

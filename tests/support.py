@@ -1,0 +1,43 @@
+"""Helpers the API tests share: users, running jobs, polling."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+
+class Users:
+    """Creates users the way an admin would, and logs them in over the API."""
+
+    def __init__(self, runtime: Any, client: Any) -> None:
+        self.runtime, self.client = runtime, client
+
+    def add(self, role: str, team: str | None = None) -> dict[str, Any]:
+        from core.auth import add_user
+        from core.db.models import Role
+
+        email = f"{role}-{secrets.token_hex(4)}@example.org"
+        password = "correct horse battery"
+        with self.runtime.db() as db:
+            user = add_user(db, email, password, Role(role), team)
+            user_id = user.id
+        resp = self.client.post("/api/auth/token",
+                                data={"username": email, "password": password})
+        assert resp.status_code == 200, resp.text
+        token = resp.json()["access_token"]
+        return {"id": user_id, "email": email, "password": password,
+                "headers": {"Authorization": f"Bearer {token}"}}
+
+
+def run_jobs(runtime: Any) -> None:
+    """Work every queued job in this process (a real RQ worker, no fork)."""
+    from rq import SimpleWorker
+
+    from core.queue import TRANSCODE, queue
+
+    SimpleWorker([queue(runtime.settings, runtime.redis, TRANSCODE)],
+                 connection=runtime.redis).work(burst=True)
+
+
+def team_name() -> str:
+    return f"team-{secrets.token_hex(3)}"

@@ -1,0 +1,99 @@
+"""Who sees what: login, cases, and the 404-not-403 rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from support import team_name
+
+
+def _case(client: Any, user: dict[str, Any], label: str = "Gezin 2026-014") -> dict[str, Any]:
+    resp = client.post("/api/cases", json={"label": label}, headers=user["headers"])
+    assert resp.status_code == 201, resp.text
+    return dict(resp.json())
+
+
+def test_every_route_needs_a_login(client: Any) -> None:
+    for method, path in [("GET", "/api/cases"), ("POST", "/api/cases"), ("GET", "/api/me"),
+                         ("GET", "/api/clips/abc"), ("POST", "/api/cases/abc/clips"),
+                         ("GET", "/api/annotate/schemes")]:
+        resp = client.request(method, path)
+        assert resp.status_code == 401, (method, path, resp.text)
+        assert "Log in" in resp.json()["detail"]
+
+
+def test_wrong_password_is_refused_and_logged(client: Any, users: Any, runtime: Any) -> None:
+    user = users.add("professional")
+    resp = client.post("/api/auth/token", data={"username": user["email"], "password": "nope"})
+    assert resp.status_code == 401
+    assert resp.json()["detail"] == "Wrong e-mail or password."
+    with runtime.db() as db:
+        outcome = db.execute(text("SELECT outcome FROM audit_events WHERE action='login' AND "
+                                  "user_email=:e ORDER BY id DESC LIMIT 1"),
+                             {"e": user["email"]}).scalar()
+    assert outcome == "denied"
+
+
+def test_professional_sees_only_own_cases(client: Any, users: Any) -> None:
+    team = team_name()
+    alice, bob = users.add("professional", team), users.add("professional", team)
+    case = _case(client, alice)
+    assert case["label"] == "Gezin 2026-014" and case["team"] == team
+    assert [c["id"] for c in client.get("/api/cases", headers=bob["headers"]).json()] == []
+    resp = client.get(f"/api/cases/{case['id']}", headers=bob["headers"])
+    assert resp.status_code == 404
+    assert resp.json()["code"] == "case_not_found"
+    assert client.get(f"/api/cases/{case['id']}", headers=alice["headers"]).status_code == 200
+
+
+def test_supervisor_sees_their_team_only(client: Any, users: Any) -> None:
+    team = team_name()
+    pro = users.add("professional", team)
+    case = _case(client, pro, "Gezin 2026-020")
+    own_sup, other_sup = users.add("supervisor", team), users.add("supervisor", team_name())
+    assert case["id"] in [c["id"] for c in
+                          client.get("/api/cases", headers=own_sup["headers"]).json()]
+    assert client.get(f"/api/cases/{case['id']}", headers=other_sup["headers"]).status_code == 404
+    resp = client.post("/api/cases", json={"label": "x"}, headers=own_sup["headers"])
+    assert resp.status_code == 403
+
+
+def test_admin_sees_no_media(client: Any, users: Any) -> None:
+    pro, admin = users.add("professional", team_name()), users.add("admin")
+    case = _case(client, pro, "Gezin 2026-030")
+    assert client.get("/api/cases", headers=admin["headers"]).json() == []
+    assert client.get(f"/api/cases/{case['id']}/clips",
+                      headers=admin["headers"]).status_code == 404
+
+
+@pytest.mark.parametrize("label,reason", [
+    ("", "at least 1 character"),
+    ("jan.jansen@example.org", "e-mail"),
+    ("<script>", "letters, digits"),
+    ("x" * 81, "at most 80 characters"),
+])
+def test_bad_case_labels_are_refused_with_a_reason(client: Any, users: Any, label: str,
+                                                   reason: str) -> None:
+    pro = users.add("professional")
+    resp = client.post("/api/cases", json={"label": label}, headers=pro["headers"])
+    assert resp.status_code == 422
+    assert reason in resp.text
+
+
+def test_duplicate_label_in_team_is_a_conflict(client: Any, users: Any) -> None:
+    pro = users.add("professional", team_name())
+    _case(client, pro, "Gezin 2026-040")
+    resp = client.post("/api/cases", json={"label": "Gezin 2026-040"}, headers=pro["headers"])
+    assert resp.status_code == 409
+    assert "already has a case" in resp.json()["detail"]
+
+
+def test_audit_log_is_append_only(runtime: Any, client: Any, users: Any) -> None:
+    users.add("professional")  # logging in writes an audit event
+    with pytest.raises(DBAPIError, match="append-only"), runtime.db() as db:
+        db.execute(text("UPDATE audit_events SET outcome='tampered'"))
+    with pytest.raises(DBAPIError, match="append-only"), runtime.db() as db:
+        db.execute(text("DELETE FROM audit_events"))

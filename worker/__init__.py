@@ -1,0 +1,1 @@
+"""Background jobs (RQ): transcoding recordings into streamable clips."""
