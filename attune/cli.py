@@ -53,21 +53,23 @@ def serve(
 ) -> None:
     """Run the API and one worker; starts a local Redis and SeaweedFS under
     ATTUNE_DATA_DIR unless ATTUNE_REDIS_URL / ATTUNE_S3_ENDPOINT point elsewhere."""
-    from core.embedded import EmbeddedServices
+    from core.embedded import EmbeddedServices, die_with_parent_hook, install_signal_handlers
 
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # SIGTERM must unwind through the finally blocks below, so that the worker
+    # and the embedded services stop with us.
+    install_signal_handlers()
     with EmbeddedServices(settings) as services:
-        settings = settings.model_copy(update={
-            "redis_url": services.redis_url, "s3_endpoint": services.s3_endpoint,
-            "data_dir": settings.data_dir.resolve(),
-        })
+        settings = services.settings().model_copy(
+            update={"data_dir": settings.data_dir.resolve()})
         _prepare(settings)
         env = dict(os.environ, ATTUNE_REDIS_URL=settings.redis_url or "",
                    ATTUNE_S3_ENDPOINT=settings.s3_endpoint or "",
                    ATTUNE_DATA_DIR=str(settings.data_dir),
                    ATTUNE_DATABASE_URL=settings.resolved_database_url())
-        worker = subprocess.Popen([sys.executable, "-m", "attune.cli", "worker"], env=env)
+        worker = subprocess.Popen([sys.executable, "-m", "attune.cli", "worker"], env=env,
+                                  preexec_fn=die_with_parent_hook())
         try:
             typer.echo(f"Attune is running at http://{host}:{port} (data in {settings.data_dir})")
             _run_api(settings, host, port)

@@ -10,7 +10,7 @@ reveal nothing.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from core.db.models import Case, CaseAccess, Clip, Role, User
@@ -24,9 +24,9 @@ class NotFound(LookupError):
         self.what = what
 
 
-def visible_cases(user: User) -> Select[tuple[Case]]:
+def visible_cases(user: User) -> Select[Case]:
     granted = select(CaseAccess.case_id).where(CaseAccess.user_id == user.id)
-    condition = Case.id.in_(granted)
+    condition: ColumnElement[bool] = Case.id.in_(granted)
     if user.role is Role.supervisor and user.team_id:
         condition = or_(condition, Case.team_id == user.team_id)
     return select(Case).where(condition)

@@ -1,15 +1,18 @@
 """The access log (NEN 7513): who read which recording, when, from where.
 
-Events are written in their own transaction so that a refused or failed request
-is logged as well, and the table itself is append-only (see the migration).
+An event is committed at once, together with whatever the request changed so
+far, so that a refused request is logged even though an error follows. (A
+separate transaction would deadlock on SQLite, which has one writer.) The
+table itself is append-only (see the migration).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from core.db.models import AuditEvent, User
-from core.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class Actor:
 
 
 def record(
-    runtime: Runtime,
+    db: Session,
     actor: Actor,
     *,
     action: str,
@@ -39,19 +42,19 @@ def record(
     ip: str | None = None,
     detail: str | None = None,
 ) -> None:
-    with runtime.db() as db:
-        db.add(
-            AuditEvent(
-                user_id=actor.user_id,
-                user_email=actor.email,
-                role=actor.role,
-                on_behalf_of=actor.on_behalf_of,
-                case_id=case_id,
-                object_type=object_type,
-                object_id=object_id,
-                action=action,
-                outcome=outcome,
-                ip=ip,
-                detail=detail,
-            )
+    db.add(
+        AuditEvent(
+            user_id=actor.user_id,
+            user_email=actor.email,
+            role=actor.role,
+            on_behalf_of=actor.on_behalf_of,
+            case_id=case_id,
+            object_type=object_type,
+            object_id=object_id,
+            action=action,
+            outcome=outcome,
+            ip=ip,
+            detail=detail,
         )
+    )
+    db.commit()

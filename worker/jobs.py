@@ -42,6 +42,11 @@ CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.se
                  ".mp4": "video/mp4", ".jpg": "image/jpeg", ".vtt": "text/vtt"}
 
 
+#: Failures of the infrastructure, not of the recording: worth another try.
+RETRYABLE: tuple[type[BaseException], ...] = (
+    *TRANSIENT_ERRORS, RedisConnectionError, RedisTimeoutError)
+
+
 class ClipGone(Exception):
     """The clip was deleted or finished while the job was waiting."""
 
@@ -61,8 +66,9 @@ def _run(runtime: Runtime, clip_id: str) -> str:
         clip = _claim(runtime, clip_id)
         source = runtime.store.presigned_get(runtime.settings.s3_bucket_originals,
                                              clip.original_key, ttl_s=24 * 3600)
-        audit.record(runtime, WORKER_ACTOR, action="read_original", object_type="clip",
-                     object_id=clip.id, case_id=clip.case_id)
+        with runtime.db() as db:
+            audit.record(db, WORKER_ACTOR, action="read_original", object_type="clip",
+                         object_id=clip.id, case_id=clip.case_id)
         info = probe(source)
         validate(info, max_duration_s=runtime.settings.max_duration_s,
                  max_pixels=runtime.settings.max_pixels)
@@ -80,6 +86,9 @@ def _run(runtime: Runtime, clip_id: str) -> str:
         return "ready"
     except MediaError as exc:
         _discard(runtime, attempt_prefix)
+        if exc.retryable:  # the store did not answer; the recording may be fine
+            _retry_or_fail(runtime, clip_id, exc)
+            raise
         _fail(runtime, clip_id, exc.code, exc.message)
         return "failed"
     except JobTimeoutException:
@@ -87,7 +96,7 @@ def _run(runtime: Runtime, clip_id: str) -> str:
         _fail(runtime, clip_id, "timeout", "Processing took far longer than expected and "
               "was stopped.")
         return "failed"
-    except (*TRANSIENT_ERRORS, RedisConnectionError, RedisTimeoutError) as exc:
+    except RETRYABLE as exc:
         _discard(runtime, attempt_prefix)
         _retry_or_fail(runtime, clip_id, exc)
         raise

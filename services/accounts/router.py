@@ -35,13 +35,13 @@ def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Reques
     """Exchange e-mail (as ``username``) and password for a bearer token."""
     user = authenticate(db, form.username, form.password)
     if user is None:
-        audit.record(runtime, audit.Actor(None, form.username[:320], None), action="login",
+        audit.record(db, audit.Actor(None, form.username[:320], None), action="login",
                      object_type="session", object_id=None, case_id=None, outcome="denied",
                      ip=client_ip(request))
         raise ApiError(401, "Wrong e-mail or password.", "bad_credentials")
     ttl = runtime.settings.token_ttl_s
     token = issue_token(db, user, ttl)
-    audit.record(runtime, audit.Actor.of(user), action="login", object_type="session",
+    audit.record(db, audit.Actor.of(user), action="login", object_type="session",
                  object_id=None, case_id=None, ip=client_ip(request))
     return TokenOut(access_token=token, expires_in=ttl)
 

@@ -93,7 +93,7 @@ async def upload_clip(case_id: str, request: Request, user: CurrentUser, db: Db,
         clip = await _receive(request, runtime, db, case, user, limit)
     except MultipartError as exc:
         raise ApiError(400, str(exc), "bad_multipart") from None
-    audit.record(runtime, audit.Actor.of(user), action="upload_recording", object_type="clip",
+    audit.record(db, audit.Actor.of(user), action="upload_recording", object_type="clip",
                  object_id=clip.id, case_id=case.id, ip=client_ip(request),
                  detail=f"{clip.size_bytes} bytes")
     return clip_view(runtime, clip, user, str(request.base_url))

@@ -67,7 +67,7 @@ def clip_media(
         clip = clip_for(db, viewer, clip_id)
     except NotFound:
         if action:
-            audit.record(runtime, actor, action=action, object_type="clip", object_id=clip_id,
+            audit.record(db, actor, action=action, object_type="clip", object_id=clip_id,
                          case_id=None, outcome="denied", ip=client_ip(request))
         raise
     if clip.status is not ClipStatus.ready or not clip.media_prefix:
@@ -76,7 +76,7 @@ def clip_media(
     if not delivery.is_media_path(path):
         raise NotFound("media file")
     if action:
-        audit.record(runtime, actor, action=action, object_type="clip", object_id=clip.id,
+        audit.record(db, actor, action=action, object_type="clip", object_id=clip.id,
                      case_id=clip.case_id, ip=client_ip(request))
     return _serve(runtime, clip, viewer, path, token, request)
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what Attune needs on Debian, only what is missing:
+#   ffmpeg and redis-server from Debian, a virtualenv (.venv) with the package.
+# Usage: scripts/install.sh [--dev]    (--dev adds the test and lint tools)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
+command -v redis-server >/dev/null || need_apt+=(redis-server)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+if [ "${1:-}" = "--dev" ]; then
+  command -v psql >/dev/null || need_apt+=(postgresql)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing from Debian: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+  echo "Attune needs Python 3.11 or newer (found $(python3 --version))" >&2; exit 1; }
+[ -x .venv/bin/python ] || python3 -m venv .venv
+extras="[embedded]"; [ "${1:-}" = "--dev" ] && extras="[embedded,dev]"
+stamp=".venv/.installed$extras"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".$extras"
+  touch "$stamp"
+fi
