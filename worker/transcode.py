@@ -305,7 +305,7 @@ def transcode(
     including the master playlist, is written. Raises :class:`MediaError`.
     """
     plan = plan_transcode(info)
-    _prepare(out_dir, plan)
+    prepare_output_dir(out_dir, plan)
     argv = build_command(source, out_dir, plan, preset=preset)
     run_ffmpeg(
         argv,
@@ -343,7 +343,7 @@ def transcode(
     )
 
 
-def _prepare(out_dir: Path, plan: TranscodePlan) -> None:
+def prepare_output_dir(out_dir: Path, plan: TranscodePlan) -> None:
     """Fresh directories, so files from an earlier, failed attempt cannot be uploaded."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in [THUMBS_DIR, *(r.name for r in plan.renditions)]:
