@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Awaitable, Callable
+
+import swagger_ui_bundle
+from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from core.runtime import Runtime, set_runtime
@@ -21,11 +27,14 @@ def create_app(runtime: Runtime) -> FastAPI:
         title="Attune",
         summary="Video feedback for attachment-focused youth care.",
         version="0.1.0",
-        docs_url="/docs",
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    app.middleware("http")(_security_headers)
+    _mount_docs(app)
     for router in (accounts_router, ingest_router, annotate_router, review_router):
         app.include_router(router)
 
@@ -38,3 +47,42 @@ def create_app(runtime: Runtime) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+#: Served with every response. No third-party origins anywhere (these are babies'
+#: videos), no referrer (media URLs carry tokens), no framing.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+        "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'; form-action 'self'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
+}
+
+
+async def _security_headers(request: Request,
+                            call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    response = await call_next(request)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """Interactive API docs from assets shipped with the app: no CDN."""
+    assets = "/api/docs-assets"
+    app.mount(assets, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json", title="Attune API",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon-32x32.png",
+        )

@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 from core.embedded import find_free_port
-from core.media.ffmpeg import probe
+from core.media import probe
 from worker.transcode import build_command, plan_transcode, prepare_output_dir
 
 PASSWORD = "bench-password-123"

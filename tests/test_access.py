@@ -97,3 +97,13 @@ def test_audit_log_is_append_only(runtime: Any, client: Any, users: Any) -> None
         db.execute(text("UPDATE audit_events SET outcome='tampered'"))
     with pytest.raises(DBAPIError, match="append-only"), runtime.db() as db:
         db.execute(text("DELETE FROM audit_events"))
+
+
+def test_docs_load_nothing_from_third_parties(client: Any) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower() and "https://" not in page.text
+    assert client.get("/api/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/api/openapi.json").json()["info"]["title"] == "Attune"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert "default-src 'self'" in page.headers["content-security-policy"]

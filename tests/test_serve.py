@@ -110,6 +110,29 @@ def test_embedded_serve_end_to_end(served: dict[str, Any], media_dir: Path) -> N
     assert "processing failed" in bad.stderr
 
 
+def test_processing_progress_is_visible_while_it_runs(served: dict[str, Any],
+                                                     media_dir: Path) -> None:
+    token = httpx.post(f"{served['url']}/api/auth/token",
+                       data={"username": "els@example.org", "password": PASSWORD}).json()
+    api = httpx.Client(base_url=served["url"], timeout=60,
+                       headers={"Authorization": f"Bearer {token['access_token']}"})
+    case_id = api.get("/api/cases").json()[0]["id"]
+    source = media.make_plain_h264(media_dir, width=1920, height=1080, seconds=12,
+                                   name="progress.mp4")
+    with source.open("rb") as fh:
+        clip = api.post(f"/api/cases/{case_id}/clips", files={"file": ("p.mp4", fh)}).json()
+    seen: list[tuple[str, float]] = []
+    deadline = time.monotonic() + 180
+    while clip["status"] not in ("ready", "failed") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        clip = api.get(f"/api/clips/{clip['id']}").json()
+        seen.append((clip["status"], clip["progress"]))
+    assert clip["status"] == "ready"
+    running = [p for status, p in seen if status == "processing"]
+    assert any(0 < p < 1 for p in running), seen
+    assert running == sorted(running), "progress never goes backwards"
+
+
 def test_serve_stops_its_services(served: dict[str, Any]) -> None:
     children = _children_of(served["proc"].pid)
     assert len(children) >= 3, "redis, seaweedfs and a worker run beside the API"

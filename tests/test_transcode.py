@@ -25,9 +25,8 @@ from media import (
     shared_library,
 )
 
-from core.media import MediaError, probe, run_ffmpeg
+from core.media import MediaError, SourceInfo, probe, run_ffmpeg
 from core.media import errors as codes
-from core.media.ffmpeg import SourceInfo
 from worker.storyboard import vtt_timestamp
 from worker.transcode import (
     TranscodeOutput,

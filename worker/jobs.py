@@ -25,8 +25,8 @@ from rq.timeouts import JobTimeoutException
 
 from core import audit
 from core.db.models import Clip, ClipStatus, Rendition, utcnow
+from core.media import SourceInfo, probe, validate
 from core.media.errors import MediaError
-from core.media.ffmpeg import SourceInfo, probe, validate
 from core.queue import transcode_timeout
 from core.runtime import Runtime, get_runtime
 from core.storage import TRANSIENT_ERRORS

@@ -18,17 +18,17 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from core.media import errors
-from core.media.errors import MediaError
-from core.media.ffmpeg import (
+from core.media import (
     EncodeJob,
     HlsRendition,
     SourceInfo,
     ToneMap,
     build_hls_command,
+    errors,
     probe_streams,
     run_ffmpeg,
 )
+from core.media.errors import MediaError
 from worker.storyboard import build_storyboard
 
 # (name, short side, video maxrate bit/s, audio bit/s), largest first.

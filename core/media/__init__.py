@@ -1,10 +1,33 @@
 """Probing, validating and running ffmpeg on uploaded recordings.
 
-``core.media.ffmpeg`` is the only module that knows ffmpeg; import the public
-names from here.
+Import the public names from here. Inside the package: :mod:`~core.media.inputs`
+(how sources may be opened), :mod:`~core.media.probe` (ffprobe),
+:mod:`~core.media.validation` (limits), :mod:`~core.media.runner` (running
+ffmpeg), :mod:`~core.media.diagnostics` (reading stderr) and
+:mod:`~core.media.ffmpeg` (command lines), the only module that imports the
+unmaintained ffmpeg-python package.
 """
 
+from core.media.diagnostics import redact_urls
 from core.media.errors import MediaError
-from core.media.ffmpeg import SourceInfo, probe, run_ffmpeg, validate
+from core.media.ffmpeg import EncodeJob, HlsRendition, ToneMap, build_hls_command
+from core.media.inputs import input_options, is_url
+from core.media.probe import SourceInfo, probe, probe_streams
+from core.media.runner import run_ffmpeg
+from core.media.validation import validate
 
-__all__ = ["MediaError", "SourceInfo", "probe", "run_ffmpeg", "validate"]
+__all__ = [
+    "EncodeJob",
+    "HlsRendition",
+    "MediaError",
+    "SourceInfo",
+    "ToneMap",
+    "build_hls_command",
+    "input_options",
+    "is_url",
+    "probe",
+    "probe_streams",
+    "redact_urls",
+    "run_ffmpeg",
+    "validate",
+]

@@ -1,0 +1,39 @@
+"""The schema migrates on both databases Attune runs on, and the audit log
+stays append-only on both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from core.db.migrate import alembic_config, upgrade
+
+
+def _assert_append_only(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO audit_events (at, object_type, action, outcome) "
+                          "VALUES (CURRENT_TIMESTAMP, 'clip', 'view_clip', 'success')"))
+    for statement in ("UPDATE audit_events SET outcome = 'x'", "DELETE FROM audit_events"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    engine.dispose()
+
+
+def test_sqlite_migrates_up_and_down(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'attune.db'}"
+    upgrade(url)
+    tables = set(inspect(create_engine(url)).get_table_names())
+    assert {"users", "cases", "clips", "renditions", "audit_events"} <= tables
+    _assert_append_only(url)
+    command.downgrade(alembic_config(url), "base")
+    upgrade(url)
+
+
+def test_postgres_is_migrated_and_audit_is_append_only(runtime: Any) -> None:
+    _assert_append_only(runtime.database_url)
