@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import swagger_ui_bundle
 from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -16,6 +17,8 @@ from core.web import install_error_handlers
 from services.accounts.router import router as accounts_router
 from services.annotate.router import router as annotate_router
 from services.ingest.router import router as ingest_router
+from services.ingest.tus import EXPOSED_HEADERS, tus_headers
+from services.ingest.tus import router as tus_router
 from services.review.router import router as review_router
 
 
@@ -34,8 +37,17 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     install_error_handlers(app)
     app.middleware("http")(_security_headers)
+    app.middleware("http")(tus_headers)
+    if runtime.settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=runtime.settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "HEAD", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Tus-Resumable", "Upload-Length",
+                           "Upload-Metadata", "Upload-Offset", "Upload-Checksum",
+                           "Upload-Defer-Length", "X-Requested-With"],
+            expose_headers=EXPOSED_HEADERS, max_age=600)
     _mount_docs(app)
-    for router in (accounts_router, ingest_router, annotate_router, review_router):
+    for router in (accounts_router, ingest_router, tus_router, annotate_router, review_router):
         app.include_router(router)
 
     @app.get("/api/health", tags=["ops"])

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     max_duration_s: float = Field(default=3 * 3600, description="Longest accepted recording.")
     max_pixels: int = Field(default=8192 * 8192, description="Largest accepted frame (w*h).")
     upload_part_bytes: int = Field(default=8 * 1024**2, description="S3 multipart part size.")
+    upload_expiry_s: int = Field(
+        default=3 * 24 * 3600, description="An unfinished resumable upload is kept this long."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Other web origins allowed to call the API."
+    )
 
     job_timeout_base_s: int = Field(default=120, description="Transcode timeout floor.")
     job_timeout_factor: float = Field(

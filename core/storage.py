@@ -40,6 +40,7 @@ class ObjectNotFound(Exception):
 class UploadedPart:
     number: int
     etag: str
+    size: int
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ class ObjectStore:
     def upload_part(self, bucket: str, key: str, upload_id: str, number: int,
                     data: bytes) -> UploadedPart:
         etag = self.client._upload_part(bucket, key, data, None, upload_id, number)
-        return UploadedPart(number, etag)
+        return UploadedPart(number, etag, len(data))
 
     def complete_multipart(self, bucket: str, key: str, upload_id: str,
                            parts: list[UploadedPart]) -> None:

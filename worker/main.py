@@ -10,15 +10,18 @@ from rq import Worker
 
 from core.queue import TRANSCODE, queue
 from core.runtime import Runtime
+from services.ingest.resumable import expire_stale
 from worker.sweeper import sweep
 
 log = logging.getLogger(__name__)
 
 
 def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
+    """Periodic housekeeping: lost transcode jobs, and uploads nobody finished."""
     while not stop.wait(runtime.settings.sweep_interval_s):
         try:
             sweep(runtime)
+            expire_stale(runtime)
         except Exception:  # keep sweeping; the next tick may succeed
             log.exception("sweep failed")
 

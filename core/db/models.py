@@ -39,15 +39,16 @@ def new_id() -> str:
 
 
 class UtcDateTime(TypeDecorator[datetime]):
-    """DateTime that always comes back timezone-aware (SQLite forgets the zone)."""
+    """DateTime that always comes back in UTC, timezone-aware (SQLite forgets the
+    zone; PostgreSQL answers in the session's zone)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -140,6 +141,8 @@ class Clip(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     uploaded_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
     filename: Mapped[str] = mapped_column(String(255), default="")
+    activity: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     size_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     status: Mapped[ClipStatus] = mapped_column(
         Enum(ClipStatus, native_enum=False, length=20), default=ClipStatus.uploading, index=True
@@ -165,6 +168,43 @@ class Clip(Base):
     renditions: Mapped[list[Rendition]] = relationship(
         back_populates="clip", cascade="all, delete-orphan", order_by="Rendition.height.desc()"
     )
+
+
+class UploadState(enum.StrEnum):
+    receiving = "receiving"
+    complete = "complete"
+    expired = "expired"
+
+
+class Upload(Base):
+    """A resumable (tus) upload of a clip's original, continued by any API process.
+
+    Bytes go into an S3 multipart upload. Whole parts are listed in ``parts``;
+    the bytes after the last whole part (fewer than a part) wait in a small
+    "tail" object, so nothing is held in memory between requests. Each request
+    takes part numbers from ``next_part`` so that two racing requests never
+    overwrite each other's parts; only the one whose offset still matches wins.
+    """
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    clip_id: Mapped[str] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    length: Mapped[int] = mapped_column(BigInteger)
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    metadata_raw: Mapped[str] = mapped_column(Text, default="")
+    s3_upload_id: Mapped[str] = mapped_column(String(400))
+    parts: Mapped[list[list[int | str]]] = mapped_column(JSON, default=list)
+    next_part: Mapped[int] = mapped_column(Integer, default=1)
+    tail_key: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    tail_size: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[UploadState] = mapped_column(
+        Enum(UploadState, native_enum=False, length=20), default=UploadState.receiving)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    clip: Mapped[Clip] = relationship()
 
 
 class Rendition(Base):

@@ -13,8 +13,13 @@ from core.web import ApiError, CurrentUser, Db, Rt, client_ip
 from services.ingest.clips import clip_view, new_clip, queue_clip
 from services.ingest.multipart import MultipartError, iter_parts
 from services.ingest.schemas import CaseIn, CaseOut, ClipOut
-from services.ingest.sniff import SNIFF_BYTES, sniff
-from services.ingest.upload import PartWriter, TooLarge
+from services.ingest.sniff import SNIFF_BYTES, require_video
+from services.ingest.upload import (
+    PartPipeline,
+    abort_multipart,
+    complete_multipart,
+    start_multipart,
+)
 
 router = APIRouter(prefix="/api", tags=["ingest"])
 
@@ -111,49 +116,47 @@ async def _receive(request: Request, runtime: Rt, db: Db, case: Case, user: Curr
     the clip row removed before the error is raised.
     """
     parts = iter_parts(request.headers.get("content-type", ""), request.stream())
+    bucket = runtime.settings.s3_bucket_originals
     clip: Clip | None = None
-    writer: PartWriter | None = None
-    head = b""
+    pipe: PartPipeline | None = None
+    size, head = 0, b""
     try:
         async for event in parts:
             if event.kind == "start" and event.name == "file" and clip is None:
                 clip = new_clip(db, case, user, event.filename or "recording")
                 db.commit()
-                writer = PartWriter(runtime.store, runtime.settings.s3_bucket_originals,
-                                    clip.original_key, content_type="application/octet-stream",
-                                    part_size=runtime.settings.upload_part_bytes,
-                                    max_bytes=limit)
-            elif event.kind == "data" and writer is not None:
+                pipe = PartPipeline(runtime.store, bucket, clip.original_key,
+                                    await start_multipart(runtime.store, bucket,
+                                                          clip.original_key),
+                                    part_size=runtime.settings.upload_part_bytes)
+            elif event.kind == "data" and pipe is not None:
+                size += len(event.data)
+                if size > limit:
+                    raise ApiError(413, _too_large(limit), "too_large")
                 if len(head) < SNIFF_BYTES:
                     head += event.data[: SNIFF_BYTES - len(head)]
                     if len(head) >= SNIFF_BYTES:
-                        _check_kind(head)
-                await writer.write(event.data)
-            elif event.kind == "end" and writer is not None and clip is not None:
-                _check_kind(head)
-                size = await writer.complete()
-                writer = None
+                        require_video(head)
+                await pipe.add(event.data)
+            elif event.kind == "end" and pipe is not None and clip is not None:
+                require_video(head)
+                stored = await pipe.finish(last=True)
+                await complete_multipart(runtime.store, bucket, clip.original_key,
+                                         pipe.upload_id, stored)
+                pipe = None
                 queue_clip(runtime, db, clip, size)
         if clip is None:
             raise ApiError(422, "No file received: send the recording in a field named 'file'.",
                            "missing_file")
-        if writer is not None:
+        if pipe is not None:
             raise MultipartError("The upload ended before the file was complete.")
         return clip
-    except BaseException as exc:
-        if writer is not None:
-            await writer.abort()
+    except BaseException:
+        if pipe is not None and clip is not None:
+            await pipe.cancel()
+            await abort_multipart(runtime.store, bucket, clip.original_key, pipe.upload_id)
         if clip is not None and clip.status.value == "uploading":
             db.rollback()
             db.delete(db.merge(clip))
             db.commit()
-        if isinstance(exc, TooLarge):
-            raise ApiError(413, _too_large(limit), "too_large") from None
         raise
-
-
-def _check_kind(head: bytes) -> None:
-    verdict = sniff(head)
-    if not verdict.ok:
-        code = "empty_file" if verdict.kind == "empty" else f"not_video_{verdict.kind}"
-        raise ApiError(400 if verdict.kind == "empty" else 415, verdict.reason, code)

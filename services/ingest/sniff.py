@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.web import ApiError
+
 #: How many leading bytes the sniffer needs.
 SNIFF_BYTES = 512
 
@@ -79,3 +81,11 @@ def _classify_non_video(head: bytes) -> Verdict:
         return _refuse("text", "a text file")
     return Verdict(False, "unknown",
                    "This file is not a video format Attune recognises (MP4, MOV, MKV, WebM, AVI).")
+
+
+def require_video(head: bytes) -> None:
+    """Refuse, with a reason, a file whose first bytes show it is not a video."""
+    verdict = sniff(head)
+    if not verdict.ok:
+        code = "empty_file" if verdict.kind == "empty" else f"not_video_{verdict.kind}"
+        raise ApiError(400 if verdict.kind == "empty" else 415, verdict.reason, code)

@@ -1,64 +1,105 @@
-"""Streaming a recording into object storage as it arrives.
+"""Streaming a recording into an S3 multipart upload as it arrives.
 
-Bytes go into an S3 multipart upload part by part, so the API holds at most one
-part in memory and writes nothing to local disk, whatever the file's size.
+Bytes are cut into parts of a fixed size and uploaded while the next bytes are
+still arriving (a few parts in flight), so the API holds at most a few parts
+in memory and writes nothing to local disk, whatever the file's size, and the
+network on both sides stays busy.
 """
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
+import asyncio
 
 from core.storage import ObjectStore, UploadedPart
 
+#: S3's smallest allowed part (all but the last).
+MIN_PART_BYTES = 5 * 1024 * 1024
+#: Parts uploading at once; bounds memory to (IN_FLIGHT + 1) parts.
+IN_FLIGHT = 2
 
-class TooLarge(Exception):
-    """More bytes arrived than the size limit allows."""
+
+class PartPipeline:
+    """Buffers incoming chunks and uploads every full part in the background.
+
+    Part numbers count up from ``first_part``; they need not be contiguous in
+    S3, which lets concurrent requests for one upload use disjoint ranges.
+    """
+
+    def __init__(self, store: ObjectStore, bucket: str, key: str, upload_id: str, *,
+                 part_size: int, first_part: int = 1, initial: bytes = b"") -> None:
+        self.store, self.bucket, self.key, self.upload_id = store, bucket, key, upload_id
+        self.part_size = max(part_size, MIN_PART_BYTES)
+        self.buffer = bytearray(initial)
+        self._next = first_part
+        self._tasks: list[asyncio.Task[UploadedPart]] = []
+        self._slots = asyncio.Semaphore(IN_FLIGHT)
+
+    @property
+    def parts_started(self) -> int:
+        return len(self._tasks)
+
+    async def add(self, chunk: bytes) -> None:
+        """Take a chunk; every time a whole part is buffered, start uploading it."""
+        self.buffer += chunk
+        while len(self.buffer) >= self.part_size:
+            data = bytes(self.buffer[: self.part_size])
+            del self.buffer[: self.part_size]
+            await self._start(data)
+
+    async def _start(self, data: bytes) -> None:
+        await self._slots.acquire()
+        number = self._next
+        self._next += 1
+
+        async def upload() -> UploadedPart:
+            try:
+                return await asyncio.to_thread(self.store.upload_part, self.bucket, self.key,
+                                               self.upload_id, number, data)
+            finally:
+                self._slots.release()
+
+        self._tasks.append(asyncio.create_task(upload()))
+
+    def finished_tasks(self) -> list[asyncio.Task[UploadedPart]]:
+        """The parts stored so far, in order (a part still uploading ends the list)."""
+        done = []
+        for task in self._tasks:
+            if not task.done():
+                break
+            done.append(task)
+        return done
+
+    def forget(self, count: int) -> None:
+        """The first ``count`` parts were handed over; ``finish`` will not return them."""
+        del self._tasks[:count]
+
+    async def finish(self, *, last: bool, earlier_parts: bool = False) -> list[UploadedPart]:
+        """Wait for every started part. With ``last``, the buffered rest is
+        uploaded as the final (smaller) part first; an empty rest only when
+        there is no part at all (a file can be smaller than one part)."""
+        if last and (self.buffer or not (self._tasks or earlier_parts)):
+            data = bytes(self.buffer)
+            self.buffer.clear()
+            await self._start(data)
+        return list(await asyncio.gather(*self._tasks))
+
+    async def cancel(self) -> None:
+        """Stop uploading; parts already stored are simply never referenced."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-class PartWriter:
-    """Buffers incoming chunks into S3 parts of ``part_size`` bytes."""
+async def start_multipart(store: ObjectStore, bucket: str, key: str) -> str:
+    return await asyncio.to_thread(store.start_multipart, bucket, key,
+                                   "application/octet-stream")
 
-    def __init__(self, store: ObjectStore, bucket: str, key: str, *, content_type: str,
-                 part_size: int, max_bytes: int) -> None:
-        self.store, self.bucket, self.key = store, bucket, key
-        self.content_type = content_type
-        self.part_size = max(part_size, 5 * 1024 * 1024)  # S3's minimum part size
-        self.max_bytes = max_bytes
-        self.size = 0
-        self._buffer = bytearray()
-        self._parts: list[UploadedPart] = []
-        self._upload_id: str | None = None
 
-    async def write(self, chunk: bytes) -> None:
-        self.size += len(chunk)
-        if self.size > self.max_bytes:
-            raise TooLarge()
-        self._buffer += chunk
-        if len(self._buffer) >= self.part_size:
-            await self._flush()
+async def complete_multipart(store: ObjectStore, bucket: str, key: str, upload_id: str,
+                             parts: list[UploadedPart]) -> None:
+    await asyncio.to_thread(store.complete_multipart, bucket, key, upload_id,
+                            sorted(parts, key=lambda p: p.number))
 
-    async def _flush(self) -> None:
-        if self._upload_id is None:
-            self._upload_id = await run_in_threadpool(
-                self.store.start_multipart, self.bucket, self.key, self.content_type)
-        data = bytes(self._buffer)
-        self._buffer.clear()
-        part = await run_in_threadpool(self.store.upload_part, self.bucket, self.key,
-                                       self._upload_id, len(self._parts) + 1, data)
-        self._parts.append(part)
 
-    async def complete(self) -> int:
-        """Store the last part and make the object visible; returns its size."""
-        if self._buffer or not self._parts:
-            await self._flush()
-        assert self._upload_id is not None
-        await run_in_threadpool(self.store.complete_multipart, self.bucket, self.key,
-                                self._upload_id, self._parts)
-        return self.size
-
-    async def abort(self) -> None:
-        """Throw away every part stored so far."""
-        if self._upload_id is not None:
-            await run_in_threadpool(self.store.abort_multipart, self.bucket, self.key,
-                                    self._upload_id)
-            self._upload_id = None
+async def abort_multipart(store: ObjectStore, bucket: str, key: str, upload_id: str) -> None:
+    await asyncio.to_thread(store.abort_multipart, bucket, key, upload_id)
