@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -36,6 +37,10 @@ class ObjectNotFound(Exception):
     """The key does not exist (or was purged)."""
 
 
+class MultipartUploadGone(Exception):
+    """The multipart upload was completed or aborted (by another request)."""
+
+
 @dataclass(frozen=True)
 class UploadedPart:
     number: int
@@ -57,6 +62,16 @@ class ObjectStream:
         finally:
             self.body.close()
             self.body.release_conn()
+
+
+@contextmanager
+def _gone_if_no_such_upload() -> Iterator[None]:
+    try:
+        yield
+    except S3Error as exc:
+        if exc.code == "NoSuchUpload":
+            raise MultipartUploadGone(exc.message) from exc
+        raise
 
 
 class ObjectStore:
@@ -163,14 +178,16 @@ class ObjectStore:
 
     def upload_part(self, bucket: str, key: str, upload_id: str, number: int,
                     data: bytes) -> UploadedPart:
-        etag = self.client._upload_part(bucket, key, data, None, upload_id, number)
+        with _gone_if_no_such_upload():
+            etag = self.client._upload_part(bucket, key, data, None, upload_id, number)
         return UploadedPart(number, etag, len(data))
 
     def complete_multipart(self, bucket: str, key: str, upload_id: str,
                            parts: list[UploadedPart]) -> None:
-        self.client._complete_multipart_upload(
-            bucket, key, upload_id, [Part(p.number, p.etag) for p in parts]
-        )
+        with _gone_if_no_such_upload():
+            self.client._complete_multipart_upload(
+                bucket, key, upload_id, [Part(p.number, p.etag) for p in parts]
+            )
 
     def abort_multipart(self, bucket: str, key: str, upload_id: str) -> None:
         try:

@@ -288,3 +288,40 @@ def test_upload_state_is_in_the_database(runtime: Any, client: Any, pro: dict[st
         upload = db.get(Upload, url.rsplit("/", 1)[1])
         assert upload is not None
         assert upload.offset == PART + 7 and len(upload.parts) == 1 and upload.tail_size == 7
+
+
+def test_racing_requests_cannot_corrupt_an_upload(app: Any, client: Any, runtime: Any,
+                                                  pro: dict[str, Any], case_id: str,
+                                                  video: bytes) -> None:
+    """Two PATCHes at the same offset at once (a client retrying while its first
+    request is still arriving): one wins, the other gets 409, the bytes stay right."""
+    import asyncio
+
+    import httpx
+
+    url = create(client, pro, case_id, len(video)).headers["location"]
+    path = url.split("testserver", 1)[1]
+
+    async def slow_body(data: bytes) -> Any:
+        for i in range(0, len(data), 256 * 1024):
+            yield data[i: i + 256 * 1024]
+            await asyncio.sleep(0.01)
+
+    async def race() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            headers = {**TUS, **pro["headers"], "Upload-Offset": "0",
+                       "Content-Type": "application/offset+octet-stream"}
+            first, second = await asyncio.gather(
+                c.patch(path, content=slow_body(video), headers=headers),
+                c.patch(path, content=slow_body(video), headers=headers))
+            return sorted([first.status_code, second.status_code])
+
+    assert asyncio.run(race()) == [204, 409]
+    assert int(head(client, pro, url).headers["upload-offset"]) == len(video)
+    clip_id = head(client, pro, url).headers["attune-clip-id"]
+    stored = runtime.store.get_bytes(runtime.settings.s3_bucket_originals,
+                                     f"cases/{case_id}/clips/{clip_id}/original")
+    assert stored == video
+    jobs = runtime.redis.lrange(f"rq:queue:{runtime.settings.queue_namespace}:transcode", 0, -1)
+    assert len([j for j in jobs if clip_id.encode() in j]) == 1

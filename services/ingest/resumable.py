@@ -35,7 +35,7 @@ from starlette.requests import ClientDisconnect
 from core.access import NotFound, case_for
 from core.db.models import Clip, ClipStatus, Upload, UploadState, User, utcnow
 from core.runtime import Runtime
-from core.storage import UploadedPart
+from core.storage import MultipartUploadGone, UploadedPart
 from core.web import ApiError
 from services.ingest.clips import new_clip, queue_clip
 from services.ingest.sniff import SNIFF_BYTES, require_video
@@ -192,15 +192,18 @@ async def append(runtime: Runtime, db: Session, upload: Upload, offset: int,
     hasher = CHECKSUMS[checksum.algorithm]() if checksum else None
     try:
         disconnected = await _stream(runtime, db, upload, attempt, pipe, body, hasher)
+        if hasher is not None and checksum is not None and (
+                disconnected or hasher.digest() != checksum.digest):
+            raise ApiError(460, "Checksum mismatch: the bytes did not arrive intact and "
+                           "were discarded; send them again.", "checksum_mismatch")
+        return await _commit(runtime, db, attempt, pipe)
+    except MultipartUploadGone:
+        await pipe.cancel()
+        raise ApiError(409, "Another request finished or cancelled this upload meanwhile; "
+                       "ask with HEAD.", "offset_mismatch") from None
     except BaseException:
         await pipe.cancel()
         raise
-    if hasher is not None and checksum is not None and (
-            disconnected or hasher.digest() != checksum.digest):
-            await pipe.cancel()
-            raise ApiError(460, "Checksum mismatch: the bytes did not arrive intact and "
-                           "were discarded; send them again.", "checksum_mismatch")
-    return await _commit(runtime, db, attempt, pipe)
 
 
 def _stored_parts(upload: Upload) -> list[UploadedPart]:
@@ -315,7 +318,12 @@ async def _commit(runtime: Runtime, db: Session, attempt: _Attempt,
             tail_key = f"{upload.clip.original_key}.part-{secrets.token_hex(6)}"
             await asyncio.to_thread(runtime.store.put_bytes, bucket, tail_key,
                                     bytes(pipe.buffer), "application/octet-stream")
-        _save(runtime, db, attempt, parts, new_offset, tail_key, len(pipe.buffer))
+        try:
+            _save(runtime, db, attempt, parts, new_offset, tail_key, len(pipe.buffer))
+        except ApiError:
+            if tail_key:  # lost a race: our tail is nobody's
+                await asyncio.to_thread(runtime.store.delete, bucket, tail_key)
+            raise
         await _drop_old_tail(runtime, attempt)
     db.refresh(upload)
     return upload
