@@ -11,6 +11,9 @@ command -v redis-server >/dev/null || need_apt+=(redis-server)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [ "${1:-}" = "--dev" ]; then
   command -v psql >/dev/null || need_apt+=(postgresql)
+  # node runs tus-js-client in tests/test_tus_clients.py
+  command -v node >/dev/null || need_apt+=(nodejs)
+  command -v npm >/dev/null || need_apt+=(npm)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing from Debian: ${need_apt[*]}"
@@ -28,4 +31,12 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".$extras"
   touch "$stamp"
+fi
+
+if [ "${1:-}" = "--dev" ]; then
+  # tus-js-client, exactly as pinned in tests/js/package-lock.json
+  if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
+    npm ci --prefix tests/js --no-audit --no-fund
+    touch tests/js/node_modules
+  fi
 fi
