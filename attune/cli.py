@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from attune.client import Api, ClientError, save_credentials
+from attune.client import Api, ClientError, UploadPaused, UploadStopped, save_credentials
+from attune.progress import StatusLine, TransferBar
 from core.config import Settings, get_settings
 from core.db.models import Role
 
@@ -22,8 +27,12 @@ app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
+def _error(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    _error(message)
     return typer.Exit(code)
 
 
@@ -153,9 +162,31 @@ def login(url: Annotated[str | None, typer.Argument(help="Server URL.")] = None,
     typer.echo(f"logged in to {api_.url} as {email} (token saved in {path})")
 
 
-def _print_progress(clip: dict[str, object]) -> None:
-    progress = float(clip.get("progress") or 0)  # type: ignore[arg-type]
-    typer.echo(f"\r{clip['status']:<10} {progress * 100:5.1f}%", nl=False, err=True)
+class Activity(StrEnum):
+    """What a recording shows (the server's ``activity`` metadata)."""
+
+    bath = "bath"
+    feeding = "feeding"
+    dressing = "dressing"
+    play = "play"
+    other = "other"
+
+
+@dataclass(frozen=True)
+class _UploadRequest:
+    """One ``attune upload`` invocation, enough to tell the user how to go on."""
+
+    files: list[Path]
+    case: str
+    wait: bool
+    activity: Activity | None
+    chunk_bytes: int | None
+
+    def command_for(self, files: list[Path]) -> str:
+        argv = ["attune", "upload", *map(str, files), "--case", self.case]
+        argv += ["--wait"] if self.wait else []
+        argv += ["--activity", self.activity.value] if self.activity else []
+        return shlex.join(argv)
 
 
 @app.command()
@@ -163,26 +194,112 @@ def upload(
     files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)],
     case: Annotated[str, typer.Option("--case", help="Case label, e.g. 'Gezin 2026-014'.")],
     wait: Annotated[bool, typer.Option(help="Follow processing until the clip is ready.")] = False,
+    activity: Annotated[Activity | None, typer.Option(
+        help="What the recording shows.", case_sensitive=False)] = None,
+    chunk_mib: Annotated[int | None, typer.Option(
+        hidden=True, min=1, help="Fixed MiB per request (tests and benchmarks).")] = None,
 ) -> None:
-    """Upload recordings to a case (created if it does not exist yet); prints clip ids."""
+    """Upload recordings to a case (created if it does not exist yet); prints clip ids.
+
+    An interrupted upload (Ctrl-C, a lost connection) continues where it
+    stopped when the same command is run again."""
+    request = _UploadRequest(files, case, wait, activity,
+                             chunk_mib * 1024 * 1024 if chunk_mib else None)
     api_ = Api.from_env()
-    failed = False
     try:
-        case_row = api_.case_by_label(case)
-        for path in files:
-            clip = api_.upload(case_row["id"], path)
-            typer.echo(clip["id"])
-            if wait:
-                clip = api_.wait_for_clip(clip["id"], _print_progress)
-                typer.echo("", err=True)
-                if clip["status"] == "failed":
-                    typer.secho(f"{path.name}: processing failed: {clip['error']}",
-                                fg=typer.colors.RED, err=True)
-                    failed = True
+        case_id = str(api_.case_by_label(case)["id"])
+        uploaded, ok = _upload_files(api_, case_id, request)
+        if wait and uploaded:
+            ok = _follow_processing(api_, uploaded) and ok
     except ClientError as exc:
         raise _fail(str(exc)) from None
-    if failed:
+    except KeyboardInterrupt:  # between requests: nothing is half done
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
+    if not ok:
         raise typer.Exit(1)
+
+
+def _upload_files(api_: Api, case_id: str,
+                  request: _UploadRequest) -> tuple[list[tuple[Path, str]], bool]:
+    """Upload each file in turn, printing its clip id; a file the server refuses
+    does not stop the others. Returns the uploaded files and whether all went."""
+    uploaded: list[tuple[Path, str]] = []
+    ok = True
+    for index, path in enumerate(request.files):
+        bar = TransferBar(path.name, path.stat().st_size)
+        try:
+            clip_id = api_.upload(case_id, path, listener=bar, chunk_bytes=request.chunk_bytes,
+                                  activity=request.activity.value if request.activity else None)
+        except UploadPaused as exc:
+            bar.pause()
+            raise _paused(exc, request, index, uploaded) from None
+        except UploadStopped as exc:
+            bar.pause()
+            raise _fail(f"{path.name}: {exc}{_remaining_hint(request, index, uploaded)}") \
+                from None
+        except ClientError as exc:
+            bar.pause()
+            _error(f"{path.name}: {exc}")
+            ok = False
+            continue
+        bar.finish()
+        typer.echo(clip_id)
+        uploaded.append((path, clip_id))
+    return uploaded, ok
+
+
+def _paused(exc: UploadPaused, request: _UploadRequest, index: int,
+            uploaded: list[tuple[Path, str]]) -> typer.Exit:
+    """Ctrl-C: say how far it got and how to continue; 130 like any shell."""
+    if not uploaded:
+        typer.echo(f"upload paused at {exc.percent}%; run the same command again to continue",
+                   err=True)
+    else:
+        name = request.files[index].name
+        typer.echo(f"upload of {name} paused at {exc.percent}%"
+                   f"{_remaining_hint(request, index, uploaded)}", err=True)
+    return typer.Exit(130)
+
+
+def _remaining_hint(request: _UploadRequest, index: int,
+                    uploaded: list[tuple[Path, str]]) -> str:
+    """Running the same command again would upload the finished files twice:
+    with several files, name the command that continues with the rest."""
+    if not uploaded:
+        return ""
+    done = ", ".join(p.name for p, _ in uploaded)
+    return (f"; already uploaded: {done}. To continue with the rest, run:\n  "
+            f"{request.command_for(request.files[index:])}")
+
+
+def _show_status(line: StatusLine) -> Callable[[dict[str, Any]], None]:
+    def show(clip: dict[str, Any]) -> None:
+        line.update(str(clip["status"]), float(clip.get("progress") or 0))
+
+    return show
+
+
+def _follow_processing(api_: Api, uploaded: list[tuple[Path, str]]) -> bool:
+    """--wait: show each clip's processing until ready or failed."""
+    ok = True
+    for path, clip_id in uploaded:
+        line = StatusLine(path.name)
+        try:
+            clip = api_.wait_for_clip(clip_id, _show_status(line))
+        except KeyboardInterrupt:
+            line.end()
+            typer.echo("stopped following; the uploads are complete and processing goes on "
+                       "on the server", err=True)
+            raise typer.Exit(130) from None
+        except ClientError as exc:
+            line.end()
+            raise _fail(str(exc)) from None
+        line.end()
+        if clip["status"] == "failed":
+            _error(f"{path.name}: processing failed: {clip['error']}")
+            ok = False
+    return ok
 
 
 def main() -> None:
