@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import swagger_ui_bundle
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -13,11 +11,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from core.runtime import Runtime, set_runtime
-from core.web import install_error_handlers
+from core.web import ResponseHeaders, install_error_handlers
 from services.accounts.router import router as accounts_router
 from services.annotate.router import router as annotate_router
 from services.ingest.router import router as ingest_router
-from services.ingest.tus import EXPOSED_HEADERS, tus_headers
+from services.ingest.tus import EXPOSED_HEADERS, TUS_VERSION
 from services.ingest.tus import router as tus_router
 from services.review.router import router as review_router
 
@@ -36,8 +34,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    app.middleware("http")(_security_headers)
-    app.middleware("http")(tus_headers)
+    # Every answer under /api/uploads says which protocol version it speaks,
+    # errors included, as tus requires.
+    app.add_middleware(ResponseHeaders, headers={"Tus-Resumable": TUS_VERSION},
+                       prefix=tus_router.prefix, replace=True)
+    app.add_middleware(ResponseHeaders, headers=SECURITY_HEADERS)
     if runtime.settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=runtime.settings.cors_origins,
@@ -75,14 +76,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
 }
-
-
-async def _security_headers(request: Request,
-                            call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    response = await call_next(request)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
 
 
 def _mount_docs(app: FastAPI) -> None:

@@ -164,6 +164,9 @@ def test_protocol_errors(client: Any, pro: dict[str, Any], case_id: str, video: 
         **pro["headers"], "Upload-Offset": "0",
         "Content-Type": "application/offset+octet-stream", "Tus-Resumable": "0.2.2"})
     assert resp.status_code == 412 and resp.headers["tus-version"] == "1.0.0"
+    # errors, too, say which protocol they speak, and carry the security headers
+    assert resp.headers["tus-resumable"] == "1.0.0"
+    assert resp.headers["x-content-type-options"] == "nosniff"
     # bytes past the declared length
     resp = patch(client, pro, url, 0, video + b"extra")
     assert resp.status_code == 413

@@ -8,7 +8,6 @@ that drops, and continue where it stopped.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from email.utils import format_datetime
 
 from fastapi import APIRouter, Request, Response
@@ -138,13 +137,3 @@ def _audit_upload(db: Db, request: Request, user: CurrentUser, upload: Upload,
     audit.record(db, audit.Actor.of(user), action=action, object_type="clip",
                  object_id=upload.clip_id, case_id=upload.clip.case_id, ip=client_ip(request),
                  detail=f"{upload.length} bytes")
-
-
-async def tus_headers(request: Request,
-                      call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Every answer under /api/uploads says which protocol version it speaks,
-    errors included, as the protocol requires."""
-    response = await call_next(request)
-    if request.url.path.startswith(router.prefix):
-        response.headers["Tus-Resumable"] = TUS_VERSION
-    return response

@@ -42,7 +42,8 @@ class PartPipeline:
         """Take a chunk; every time a whole part is buffered, start uploading it."""
         self.buffer += chunk
         while len(self.buffer) >= self.part_size:
-            data = bytes(self.buffer[: self.part_size])
+            with memoryview(self.buffer) as view:  # one copy, not two (slice, then bytes)
+                data = bytes(view[: self.part_size])
             del self.buffer[: self.part_size]
             await self._start(data)
 
