@@ -302,6 +302,58 @@ def _follow_processing(api_: Api, uploaded: list[tuple[Path, str]]) -> bool:
     return ok
 
 
+class ExportFormat(StrEnum):
+    """The annotation file formats ``attune export`` writes."""
+
+    csv = "csv"
+    eaf = "eaf"
+    w3c = "w3c"
+    vtt = "vtt"
+    chapters = "chapters"
+
+
+@app.command("export")
+def export_annotations(
+    clip_id: Annotated[str, typer.Argument(help="The clip whose annotations to export.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", case_sensitive=False,
+                                              help="csv, eaf (ELAN), w3c (Web Annotation "
+                                              "JSON-LD), vtt or chapters (WebVTT).")],
+    set_id: Annotated[str | None, typer.Option("--set", help="An annotation set; the clip's "
+                                               "working set if left out.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", dir_okay=False,
+                                                help="Write here instead of to stdout.")] = None,
+) -> None:
+    """Export a clip's annotations in a format researchers use."""
+    api_ = Api.from_env()
+    try:
+        data = api_.export(set_id or api_.working_set(clip_id), fmt.value)
+    except ClientError as exc:
+        raise _fail(str(exc)) from None
+    if output is None:
+        sys.stdout.buffer.write(data)
+        return
+    output.write_bytes(data)
+    typer.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+
+
+@app.command("import")
+def import_annotations(
+    clip_id: Annotated[str, typer.Argument(help="The clip the annotations belong to.")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help="An ELAN .eaf or a .csv file.")],
+) -> None:
+    """Import an .eaf or .csv file into a new annotation set; prints its id.
+    A file with any problem imports nothing, and every problem is listed."""
+    api_ = Api.from_env()
+    try:
+        result = api_.import_file(clip_id, file)
+    except ClientError as exc:
+        raise _fail(f"{file.name}: {exc}") from None
+    typer.echo(result["id"])
+    typer.echo(f"imported {result['imported']} annotations into set '{result['name']}'",
+               err=True)
+
+
 def main() -> None:
     app()
 

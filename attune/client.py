@@ -135,6 +135,10 @@ def _reason(resp: httpx.Response) -> str:
     if isinstance(detail, list):  # request validation errors
         return "; ".join(f"{'.'.join(map(str, d.get('loc', [])[1:]))}: {d.get('msg')}"
                          for d in detail)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list) and body.get("code") == "import_invalid":
+        lines = [f"  {e.get('field')}: {e.get('message')}" for e in errors if isinstance(e, dict)]
+        return "\n".join(["nothing was imported; the file has these problems:", *lines])
     return str(detail or f"HTTP {resp.status_code}")
 
 
@@ -318,6 +322,33 @@ class Api:
 
     def clip(self, clip_id: str) -> dict[str, Any]:
         return dict(self.request("GET", f"/api/clips/{clip_id}"))
+
+    # -- annotations ----------------------------------------------------------
+
+    def working_set(self, clip_id: str) -> str:
+        """The clip's working set (the professional's own coding)."""
+        found = [s for s in self.request("GET", f"/api/clips/{clip_id}/sets")
+                 if s["purpose"] == "working"]
+        if not found:
+            raise ClientError("this clip has no working set yet; name one with --set")
+        return str(found[0]["id"])
+
+    def export(self, set_id: str, fmt: str) -> bytes:
+        """An annotation set as a file, exactly as the server wrote it."""
+        try:
+            with self._client(60) as client:
+                resp = client.get(f"/api/sets/{set_id}/export", params={"format": fmt})
+        except httpx.HTTPError as exc:
+            raise ClientError(f"cannot reach {self.url}: {exc}") from None
+        if resp.status_code >= 400:
+            raise ClientError(_reason(resp))
+        return resp.content
+
+    def import_file(self, clip_id: str, path: Path) -> dict[str, Any]:
+        """Read an .eaf or .csv file into a new set on the clip."""
+        with path.open("rb") as fh:
+            return dict(self.request("POST", f"/api/clips/{clip_id}/sets/import",
+                                     files={"file": (path.name, fh)}, timeout=120))
 
     def wait_for_clip(self, clip_id: str, on_update: Callable[[dict[str, Any]], None],
                       interval_s: float = 1.0) -> dict[str, Any]:

@@ -26,9 +26,12 @@ class ApiError(HTTPException):
     """An error with a stable machine code next to the readable reason."""
 
     def __init__(self, status_code: int, detail: str, code: str,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None,
+                 errors: list[dict[str, str]] | None = None) -> None:
         super().__init__(status_code, detail, headers)
         self.code = code
+        #: Per-field reasons (``[{field, message}]``), as validation errors have.
+        self.errors = errors
 
 
 def runtime_dep(request: Request) -> Runtime:
@@ -87,8 +90,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail, "code": exc.code},
-                            status_code=exc.status_code, headers=exc.headers)
+        body: dict[str, object] = {"detail": exc.detail, "code": exc.code}
+        if exc.errors is not None:
+            body["errors"] = exc.errors
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:

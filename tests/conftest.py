@@ -11,6 +11,8 @@ import os
 import secrets
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from typing import Any
 import psycopg
 import pytest
 from redis import Redis
-from support import Users
+from support import Users, free_port
 
 PG_ADMIN_URL = os.environ.get("ATTUNE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_HOST = os.environ.get("ATTUNE_TEST_REDIS", "redis://127.0.0.1:6379")
@@ -128,7 +130,29 @@ def media_dir() -> Path:
     return path
 
 
-
 @pytest.fixture()
 def users(runtime: Any, client: Any) -> Users:
     return Users(runtime, client)
+
+
+@pytest.fixture(scope="module")
+def live_url(app: Any) -> Iterator[str]:
+    """The app behind a real uvicorn on a free port, in a thread of this process."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="off",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, name="uvicorn-live", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)

@@ -19,7 +19,8 @@ def _case(client: Any, user: dict[str, Any], label: str = "Gezin 2026-014") -> d
 def test_every_route_needs_a_login(client: Any) -> None:
     for method, path in [("GET", "/api/cases"), ("POST", "/api/cases"), ("GET", "/api/me"),
                          ("GET", "/api/clips/abc"), ("POST", "/api/cases/abc/clips"),
-                         ("GET", "/api/annotate/schemes")]:
+                         ("GET", "/api/schemes"), ("GET", "/api/sets/abc"),
+                         ("PATCH", "/api/annotations/abc"), ("GET", "/api/clips/abc/sets")]:
         resp = client.request(method, path)
         assert resp.status_code == 401, (method, path, resp.text)
         assert "Log in" in resp.json()["detail"]

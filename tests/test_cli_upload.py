@@ -19,9 +19,7 @@ import signal
 import struct
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,29 +38,6 @@ SPEED = re.compile(r"\d+(\.\d)? [kMG]?B/s")
 
 
 # -- fixtures ------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def live_url(app: Any) -> Iterator[str]:
-    """The app behind a real uvicorn on a free port, in a thread of this process."""
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, name="uvicorn-cli-upload", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start for the CLI upload tests")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-
 
 @pytest.fixture(scope="module")
 def professional(runtime: Any, live_url: str) -> dict[str, str]:

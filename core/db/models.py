@@ -249,3 +249,114 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# -- annotation ----------------------------------------------------------------
+
+class CodingScheme(Base):
+    """One version of a coding scheme (an ethogram). A version never changes once
+    written, so annotations keep the meaning they were coded with: a new
+    version is a new row with the same ``key``. Built-in schemes have no team;
+    an organisation's own schemes belong to its team."""
+
+    __tablename__ = "coding_schemes"
+    __table_args__ = (UniqueConstraint("scope", "key", "version", name="uq_scheme_version"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    key: Mapped[str] = mapped_column(String(60), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), nullable=True, index=True)
+    #: ``builtin`` or the team's id: unlike a NULL team, it makes versions unique.
+    scope: Mapped[str] = mapped_column(String(32))
+    codes: Mapped[list[dict]] = mapped_column(JSON)
+    scales: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class AnnotationSet(Base):
+    """One coder's annotations of one clip with one scheme version. Coders work
+    in their own sets, so a second coder never sees (or changes) the first
+    one's work until both are compared."""
+
+    __tablename__ = "annotation_sets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    clip_id: Mapped[str] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
+    scheme_id: Mapped[str] = mapped_column(ForeignKey("coding_schemes.id"))
+    coder_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    purpose: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    scheme: Mapped[CodingScheme] = relationship()
+    coder: Mapped[User] = relationship()
+    annotations: Mapped[list[Annotation]] = relationship(
+        back_populates="set", cascade="all, delete-orphan",
+        order_by="(Annotation.start_ms, Annotation.id)")
+    ratings: Mapped[list[Rating]] = relationship(
+        back_populates="set", cascade="all, delete-orphan", order_by="Rating.scale")
+
+
+class Annotation(Base):
+    """A moment (``end_ms`` NULL) or a segment on a clip, in milliseconds.
+    ``version`` counts edits: it is the ETag that keeps two editors from
+    overwriting each other."""
+
+    __tablename__ = "annotations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    set_id: Mapped[str] = mapped_column(
+        ForeignKey("annotation_sets.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    start_ms: Mapped[int] = mapped_column(Integer)
+    end_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    subject: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(Text, default="")
+    repairs_id: Mapped[str | None] = mapped_column(
+        ForeignKey("annotations.id", ondelete="SET NULL"), nullable=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(String(12))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    set: Mapped[AnnotationSet] = relationship(back_populates="annotations")
+
+
+class AnnotationChange(Base):
+    """Every change to a set, kept: who, when, and the annotation before and after."""
+
+    __tablename__ = "annotation_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    set_id: Mapped[str] = mapped_column(
+        ForeignKey("annotation_sets.id", ondelete="CASCADE"), index=True)
+    object_type: Mapped[str] = mapped_column(String(20))
+    object_id: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class Rating(Base):
+    """A global rating of the clip on one of the scheme's scales, by the set's coder."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("set_id", "scale", name="uq_rating_set_scale"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    set_id: Mapped[str] = mapped_column(
+        ForeignKey("annotation_sets.id", ondelete="CASCADE"), index=True)
+    scale: Mapped[str] = mapped_column(String(60))
+    value: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    rater_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    set: Mapped[AnnotationSet] = relationship(back_populates="ratings")

@@ -1,0 +1,108 @@
+"""Annotation files in and out: the formats researchers already use.
+
+Exports: CSV (BORIS-like, one row per event), ELAN ``.eaf``, W3C Web
+Annotation JSON-LD, and WebVTT (a metadata track or a chapters track).
+Imports: ``.eaf`` and CSV, into a new set, all or nothing: every problem in
+a file (its syntax, then each event against the rules) is reported with the
+line or element it is at, and nothing is stored unless there are none.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from services.annotate import rules
+from services.annotate.domain import AnnotationSet, Event, Scheme
+from services.annotate.formats.csv_format import export_csv, import_csv
+from services.annotate.formats.eaf import export_eaf, import_eaf
+from services.annotate.formats.problems import ImportProblem, Parsed, Problem
+from services.annotate.formats.w3c import export_w3c
+from services.annotate.formats.webvtt import export_chapters, export_vtt
+
+
+@dataclass(frozen=True)
+class Export:
+    media_type: str
+    extension: str
+    render: Callable[[AnnotationSet], str]
+
+
+EXPORTS: dict[str, Export] = {
+    "csv": Export("text/csv; charset=utf-8", "csv", export_csv),
+    "eaf": Export("application/xml; charset=utf-8", "eaf", export_eaf),
+    "w3c": Export("application/ld+json; charset=utf-8", "jsonld", export_w3c),
+    "vtt": Export("text/vtt; charset=utf-8", "vtt", export_vtt),
+    "chapters": Export("text/vtt; charset=utf-8", "chapters.vtt", export_chapters),
+}
+
+#: Largest annotation file accepted for import: an hour coded densely in ELAN
+#: is well under a megabyte.
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+
+def filename(s: AnnotationSet, fmt: str) -> str:
+    """A download name that says which clip and set, without any personal data."""
+    stem = re.sub(r"[^\w.-]+", "_", s.clip.filename.rsplit(".", 1)[0]) or "clip"
+    return f"{stem}-{(s.id or 'set')[:8]}.{EXPORTS[fmt].extension}"
+
+
+def detect(data: bytes, name: str) -> str:
+    """``eaf`` or ``csv``, by the file's name, else by its first bytes."""
+    lower = name.lower()
+    if lower.endswith(".eaf") or lower.endswith(".xml"):
+        return "eaf"
+    if lower.endswith(".csv") or lower.endswith(".tsv") or lower.endswith(".txt"):
+        return "csv"
+    return "eaf" if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") else "csv"
+
+
+def parse(data: bytes, fmt: str, scheme: Scheme) -> list[Parsed]:
+    if fmt == "eaf":
+        return import_eaf(data, scheme)
+    return import_csv(data, scheme)
+
+
+def checked(parsed: list[Parsed], scheme: Scheme, duration_ms: int) -> list[Event]:
+    """The parsed events if every one keeps the rules; else every broken rule,
+    each at its line or element."""
+    by_id = {p.event.id: p.event for p in parsed if p.event.id}
+    problems = []
+    for item in parsed:
+        event = item.event
+        mismatch = by_id.get(event.repairs) if event.repairs else None
+        for violation in rules.check(event, scheme, duration_ms, mismatch):
+            problems.append(Problem(item.where, str(violation)))
+    if problems:
+        raise ImportProblem(problems)
+    return [p.event for p in parsed]
+
+
+def read(data: bytes, name: str, scheme: Scheme, duration_ms: int) -> tuple[str, list[Event]]:
+    """Parse and check a whole file: its format and its events, or ImportProblem."""
+    if not data.strip():
+        raise ImportProblem([Problem("file", "the file is empty")])
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportProblem([Problem("file", f"the file is larger than "
+                                     f"{MAX_IMPORT_BYTES // 1024 // 1024} MB")])
+    fmt = detect(data, name)
+    return fmt, checked(parse(data, fmt, scheme), scheme, duration_ms)
+
+
+def named_scheme(data: bytes, fmt: str) -> tuple[str, int] | None:
+    """The scheme key and version an Attune export names, so that a file goes
+    back into the scheme version it was coded with."""
+    text = data[:200_000].decode("utf-8-sig", errors="replace")
+    if fmt == "eaf":
+        found = [re.search(rf'NAME="attune\.{name}"\s*>([^<]+)<', text)
+                 for name in ("scheme", "scheme_version")]
+        key, version = (m.group(1) if m else "" for m in found)
+    else:
+        lines = text.splitlines()[:2]
+        delimiter = ";" if lines and lines[0].count(";") > lines[0].count(",") else ","
+        row = next(csv.DictReader(lines, delimiter=delimiter), {})
+        key, version = row.get("Scheme") or "", row.get("Scheme version") or ""
+    key, version = key.strip(), version.strip()
+    return (key, int(version)) if key and version.isdigit() else None

@@ -1,0 +1,96 @@
+"""The rules an annotation must follow, in one place for every way in: the
+API, imports and suggestions all check events here, so a rule cannot hold
+for one and not the other.
+
+Each broken rule names the field it is about and says the rule in words, so
+the API can answer 422 with ``errors: [{field, message}]`` and an import can
+point at the line or element.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.annotate.domain import Category, Event, Scheme
+
+
+@dataclass(frozen=True)
+class Violation:
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+def _clock(ms: int) -> str:
+    """12345 -> '0:12.345': how a coder reads times on the timeline."""
+    minutes, rest = divmod(ms, 60_000)
+    return f"{minutes}:{rest / 1000:06.3f}"
+
+
+def check_times(event: Event, duration_ms: int) -> list[Violation]:
+    """Times lie inside the clip; a segment starts before it ends."""
+    problems = []
+    if event.start_ms < 0:
+        problems.append(Violation("start_ms", "must be 0 or more"))
+    elif event.start_ms > duration_ms:
+        problems.append(Violation(
+            "start_ms", f"must lie inside the clip (it is {_clock(duration_ms)} long)"))
+    if event.end_ms is not None:
+        if event.end_ms <= event.start_ms:
+            problems.append(Violation("end_ms", "must be after start_ms"))
+        elif event.end_ms > duration_ms:
+            problems.append(Violation(
+                "end_ms", f"must lie inside the clip (it is {_clock(duration_ms)} long)"))
+    return problems
+
+
+def check_code(event: Event, scheme: Scheme) -> list[Violation]:
+    """The code exists in the set's scheme version and the event has its kind."""
+    code = scheme.code(event.code)
+    if code is None:
+        return [Violation("code", f"'{event.code}' is not a code of {scheme.name} "
+                          f"version {scheme.version}")]
+    if not code.kind.allows(event.end_ms):
+        wanted = ("a moment: leave end_ms out" if event.end_ms is not None else
+                  "a segment: give end_ms")
+        return [Violation("end_ms", f"{code.key} is {wanted}")]
+    return []
+
+
+def check_link(event: Event, scheme: Scheme, mismatch: Event | None) -> list[Violation]:
+    """Only a repair links, only to a mismatch of the same set, and it cannot
+    start before the mismatch does. ``mismatch`` is the event ``repairs``
+    names (None when it names nothing in the set)."""
+    if event.repairs is None:
+        return []
+    code = scheme.code(event.code)
+    if code is not None and code.category is not Category.repair:
+        return [Violation("repairs", f"only a repair can be linked to a mismatch, "
+                          f"and {code.key} is not a repair")]
+    if mismatch is None:
+        return [Violation("repairs", f"no annotation '{event.repairs}' in this set")]
+    target = scheme.code(mismatch.code)
+    if target is None or target.category is not Category.mismatch:
+        return [Violation("repairs", f"a repair links to a mismatch, and {mismatch.code} "
+                          "is not one")]
+    if event.start_ms < mismatch.start_ms:
+        return [Violation("start_ms", "a repair starts at or after the mismatch it repairs "
+                          f"(which starts at {_clock(mismatch.start_ms)})")]
+    return []
+
+
+def check(event: Event, scheme: Scheme, duration_ms: int,
+          mismatch: Event | None = None) -> list[Violation]:
+    """Every rule an event breaks, empty when it may be stored."""
+    return (check_times(event, duration_ms) + check_code(event, scheme)
+            + check_link(event, scheme, mismatch))
+
+
+def repair_latency_ms(repair: Event, mismatch: Event | None) -> int | None:
+    """From the start of the mismatch to the start of its repair: derived,
+    never typed in, so it cannot disagree with the timeline."""
+    if mismatch is None:
+        return None
+    return repair.start_ms - mismatch.start_ms

@@ -1,0 +1,305 @@
+"""Annotation sets and the annotations in them, as stored.
+
+Every change goes through here, so that each one is checked against the
+rules, counted for optimistic concurrency (the ``version`` behind the ETag)
+and written to the set's history with who, when, and before/after.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.access import NotFound, clip_for
+from core.db.models import (
+    Annotation,
+    AnnotationChange,
+    AnnotationSet,
+    Clip,
+    ClipStatus,
+    CodingScheme,
+    Rating,
+    User,
+)
+from core.web import ApiError
+from services.annotate import rules
+from services.annotate.domain import ClipInfo, Event, Scheme, Source, Subject
+from services.annotate.schemes import to_domain
+
+
+class Purpose:
+    """Why a set exists: the professional's own coding, a second coder's
+    independent coding, or a file brought in from ELAN or a spreadsheet."""
+
+    working = "working"
+    second_coder = "second_coder"
+    imported = "imported"
+    all = (working, second_coder, imported)
+
+
+def duration_ms(clip: Clip) -> int:
+    """The clip's length, which every time must lie within; only a processed
+    clip has one."""
+    if clip.status is not ClipStatus.ready or not clip.duration_s:
+        raise ApiError(409, "This clip is not processed yet; annotate it once it is ready.",
+                       "clip_not_ready")
+    return round(clip.duration_s * 1000)
+
+
+def clip_info(clip: Clip) -> ClipInfo:
+    return ClipInfo(id=clip.id, filename=clip.filename, duration_ms=duration_ms(clip))
+
+
+def create(db: Session, user: User, clip: Clip, scheme: CodingScheme, *, name: str = "",
+           purpose: str | None = None) -> AnnotationSet:
+    """A new, empty set coded by ``user``. The first set on a clip is its
+    working set; later ones are second coders' unless said otherwise."""
+    duration_ms(clip)
+    has_working = db.scalar(select(AnnotationSet.id).where(
+        AnnotationSet.clip_id == clip.id, AnnotationSet.purpose == Purpose.working))
+    purpose = purpose or (Purpose.second_coder if has_working else Purpose.working)
+    if purpose == Purpose.working and has_working:
+        raise ApiError(409, "This clip already has a working set; code in it, or start a "
+                       "second coder's set.", "working_set_exists")
+    row = AnnotationSet(clip_id=clip.id, scheme_id=scheme.id, coder_id=user.id,
+                        name=name or f"{user.email} ({purpose.replace('_', ' ')})",
+                        purpose=purpose)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def set_for(db: Session, user: User, set_id: str) -> AnnotationSet:
+    """A set on a clip the user may see (anyone else: not found)."""
+    row = db.get(AnnotationSet, set_id)
+    if row is None:
+        raise NotFound("annotation set")
+    try:
+        clip_for(db, user, row.clip_id)
+    except NotFound:
+        raise NotFound("annotation set") from None
+    return row
+
+
+def sets_of(db: Session, clip: Clip) -> list[AnnotationSet]:
+    return list(db.scalars(select(AnnotationSet).where(AnnotationSet.clip_id == clip.id)
+                           .order_by(AnnotationSet.created_at)))
+
+
+def require_coder(row: AnnotationSet, user: User) -> None:
+    """Coders work independently: only a set's own coder changes it."""
+    if row.coder_id != user.id:
+        raise ApiError(403, "Only the coder of this set can change it; start your own set "
+                       "to code this clip.", "not_your_set")
+
+
+def annotation_for(db: Session, user: User, annotation_id: str) -> Annotation:
+    row = db.get(Annotation, annotation_id)
+    if row is None:
+        raise NotFound("annotation")
+    try:
+        set_for(db, user, row.set_id)
+    except NotFound:
+        raise NotFound("annotation") from None
+    return row
+
+
+# -- events ---------------------------------------------------------------------
+
+def to_event(row: Annotation) -> Event:
+    return Event(code=row.code, start_ms=row.start_ms, end_ms=row.end_ms,
+                 subject=Subject(row.subject), note=row.note, id=row.id,
+                 repairs=row.repairs_id, author=row.author_id, source=Source(row.source))
+
+
+def events(row: AnnotationSet) -> list[Event]:
+    return [to_event(a) for a in row.annotations]
+
+
+def _snapshot(row: Annotation) -> dict[str, Any]:
+    return {"code": row.code, "start_ms": row.start_ms, "end_ms": row.end_ms,
+            "subject": row.subject, "note": row.note, "repairs": row.repairs_id,
+            "source": row.source, "version": row.version}
+
+
+def _log(db: Session, user: User, row: Annotation, action: str,
+         before: dict[str, Any] | None) -> None:
+    after = None if action == "delete" else _snapshot(row)
+    db.add(AnnotationChange(set_id=row.set_id, object_type="annotation", object_id=row.id,
+                            action=action, actor_id=user.id, before=before, after=after))
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What checking an event in a set needs: its scheme, the clip's length,
+    and the set's other events by id (to find the mismatch a repair names)."""
+
+    scheme: Scheme
+    duration_ms: int
+    by_id: dict[str, Event]
+
+    @classmethod
+    def of(cls, row: AnnotationSet, clip: Clip) -> RuleContext:
+        return cls(to_domain(row.scheme), duration_ms(clip), {e.id or "": e for e in events(row)})
+
+    def violations(self, event: Event) -> list[rules.Violation]:
+        mismatch = self.by_id.get(event.repairs) if event.repairs else None
+        return rules.check(event, self.scheme, self.duration_ms, mismatch)
+
+
+def _refuse(violations: list[rules.Violation]) -> ApiError:
+    return ApiError(422, "; ".join(map(str, violations)), "annotation_rule",
+                    errors=[{"field": v.field, "message": v.message} for v in violations])
+
+
+def with_default_subject(event: Event, scheme: Scheme, subject_given: bool) -> Event:
+    """An event without a subject takes the code's default (who usually does it)."""
+    code = scheme.code(event.code)
+    if subject_given or code is None:
+        return event
+    return dataclasses.replace(event, subject=code.subject)
+
+
+def add(db: Session, user: User, row: AnnotationSet, event: Event) -> Annotation:
+    """Store a new annotation after checking every rule."""
+    context = RuleContext.of(row, row_clip(db, row))
+    violations = context.violations(event)
+    if violations:
+        raise _refuse(violations)
+    annotation = Annotation(set_id=row.id, code=event.code, start_ms=event.start_ms,
+                            end_ms=event.end_ms, subject=str(event.subject), note=event.note,
+                            repairs_id=event.repairs, author_id=user.id,
+                            source=str(event.source))
+    db.add(annotation)
+    db.flush()
+    _log(db, user, annotation, "create", None)
+    return annotation
+
+
+def add_many(db: Session, user: User, row: AnnotationSet, parsed: Iterable[Event]) -> int:
+    """Store checked events in one go, turning the ids they link by into the
+    new annotations' ids. The caller has checked the rules."""
+    new_ids: dict[str, Annotation] = {}
+    stored: list[tuple[Event, Annotation]] = []
+    for event in parsed:
+        annotation = Annotation(set_id=row.id, code=event.code, start_ms=event.start_ms,
+                                end_ms=event.end_ms, subject=str(event.subject),
+                                note=event.note, author_id=user.id, source=str(event.source))
+        db.add(annotation)
+        stored.append((event, annotation))
+    db.flush()
+    for event, annotation in stored:
+        if event.id:
+            new_ids[event.id] = annotation
+    for event, annotation in stored:
+        if event.repairs and event.repairs in new_ids:
+            annotation.repairs_id = new_ids[event.repairs].id
+        _log(db, user, annotation, "import", None)
+    db.flush()
+    return len(stored)
+
+
+def etag(row: Annotation) -> str:
+    return f'"{row.id}.{row.version}"'
+
+
+def check_precondition(row: Annotation, if_match: str | None) -> None:
+    """Optimistic concurrency: a change names the version it was based on, so
+    that two people editing one annotation cannot silently overwrite each other."""
+    if if_match is None:
+        raise ApiError(428, "Send If-Match with the ETag of the annotation you are changing, "
+                       "so that nobody else's change is overwritten.", "if_match_required")
+    tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
+    if "*" not in tags and etag(row) not in tags:
+        raise ApiError(412, "Someone changed this annotation since you loaded it; load it "
+                       "again and redo your change.", "stale_annotation",
+                       headers={"ETag": etag(row)})
+
+
+def change(db: Session, user: User, row: Annotation, changes: dict[str, Any]) -> Annotation:
+    """Apply the given fields (``repairs`` and ``end_ms`` may be set to None)."""
+    before = _snapshot(row)
+    current = to_event(row)
+    updated = dataclasses.replace(current, **changes)
+    context = RuleContext.of(row.set, row_clip(db, row.set))
+    violations = context.violations(updated)
+    violations += _links_to_this(row, updated, context)
+    if violations:
+        raise _refuse(violations)
+    row.code, row.start_ms, row.end_ms = updated.code, updated.start_ms, updated.end_ms
+    row.subject, row.note, row.repairs_id = str(updated.subject), updated.note, updated.repairs
+    row.version += 1
+    db.flush()
+    _log(db, user, row, "update", before)
+    return row
+
+
+def _links_to_this(row: Annotation, updated: Event,
+                   context: RuleContext) -> list[rules.Violation]:
+    """A mismatch that repairs link to must stay a mismatch that starts no
+    later than they do."""
+    repairs = [e for e in context.by_id.values() if e.repairs == row.id]
+    problems: list[rules.Violation] = []
+    for repair in repairs:
+        for v in rules.check_link(repair, context.scheme, updated):
+            problems.append(rules.Violation(
+                v.field, f"{v.message} (the repair at {repair.start_ms} ms links to this one)"))
+    return problems
+
+
+def remove(db: Session, user: User, row: Annotation) -> None:
+    """Delete an annotation; repairs linked to it lose the link (kept in history)."""
+    before = _snapshot(row)
+    for linked in db.scalars(select(Annotation).where(Annotation.repairs_id == row.id)):
+        linked_before = _snapshot(linked)
+        linked.repairs_id = None
+        linked.version += 1
+        _log(db, user, linked, "update", linked_before)
+    _log(db, user, row, "delete", before)
+    db.delete(row)
+    db.flush()
+
+
+def history(db: Session, row: AnnotationSet) -> list[AnnotationChange]:
+    return list(db.scalars(select(AnnotationChange).where(AnnotationChange.set_id == row.id)
+                           .order_by(AnnotationChange.id)))
+
+
+def row_clip(db: Session, row: AnnotationSet) -> Clip:
+    clip = db.get(Clip, row.clip_id)
+    assert clip is not None  # the foreign key guarantees it
+    return clip
+
+
+# -- ratings ----------------------------------------------------------------------
+
+def rate(db: Session, user: User, row: AnnotationSet, scale_key: str, value: int,
+         note: str) -> Rating:
+    """Set (or change) the coder's rating of the clip on one scale."""
+    scheme = to_domain(row.scheme)
+    scale = scheme.scale(scale_key)
+    if scale is None:
+        known = ", ".join(s.key for s in scheme.scales) or "none"
+        raise ApiError(422, f"'{scale_key}' is not a rating scale of {scheme.name} "
+                       f"(scales: {known}).", "annotation_rule",
+                       errors=[{"field": "scale", "message": "not a scale of this scheme"}])
+    if not scale.allows(value):
+        message = f"must be from {scale.minimum} to {scale.maximum}"
+        raise ApiError(422, f"value: {message}", "annotation_rule",
+                       errors=[{"field": "value", "message": message}])
+    rating = db.scalar(select(Rating).where(Rating.set_id == row.id, Rating.scale == scale_key))
+    before = {"value": rating.value, "note": rating.note} if rating else None
+    if rating is None:
+        rating = Rating(set_id=row.id, scale=scale_key, value=value, note=note, rater_id=user.id)
+        db.add(rating)
+    rating.value, rating.note, rating.rater_id = value, note, user.id
+    db.flush()
+    db.add(AnnotationChange(set_id=row.id, object_type="rating", object_id=scale_key,
+                            action="update" if before else "create", actor_id=user.id,
+                            before=before, after={"value": value, "note": note}))
+    return rating

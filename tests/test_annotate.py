@@ -1,0 +1,461 @@
+"""Coding a clip as a professional and a second coder do: schemes, moments,
+mismatch -> repair, ratings, the summary, agreement, history, exports and
+imports, over the API, on a clip that really went through the pipeline."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import media
+import pytest
+from sqlalchemy import text
+from support import run_jobs, team_name
+
+XSD = Path(__file__).resolve().parents[2] / "shared" / "formats" / "EAFv3.0.xsd"
+
+
+# -- fixtures ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def team() -> str:
+    return team_name()
+
+
+@pytest.fixture(scope="module")
+def people(runtime: Any, app: Any, team: str) -> dict[str, dict[str, Any]]:
+    """A professional, their supervisor, and outsiders, logged in."""
+    from fastapi.testclient import TestClient
+    from support import Users
+
+    with TestClient(app) as client:
+        users = Users(runtime, client)
+        return {"pro": users.add("professional", team),
+                "sup": users.add("supervisor", team),
+                "stranger": users.add("professional", team_name()),
+                "admin": users.add("admin", team)}
+
+
+@pytest.fixture(scope="module")
+def clip(runtime: Any, app: Any, media_dir: Path, people: dict[str, Any]) -> dict[str, Any]:
+    """A 12 s recording uploaded to a case and transcoded: ready to code."""
+    from fastapi.testclient import TestClient
+
+    source = media.make_plain_h264(media_dir, width=320, height=240, seconds=12,
+                                   name="annotate.mp4")
+    headers = people["pro"]["headers"]
+    with TestClient(app) as client:
+        case = client.post("/api/cases", json={"label": "Gezin 2026-077"}, headers=headers)
+        with source.open("rb") as fh:
+            resp = client.post(f"/api/cases/{case.json()['id']}/clips", headers=headers,
+                               files={"file": ("badje.mp4", fh, "video/mp4")})
+        assert resp.status_code == 202, resp.text
+        run_jobs(runtime)
+        ready = client.get(f"/api/clips/{resp.json()['id']}", headers=headers).json()
+    assert ready["status"] == "ready", ready
+    return dict(ready)
+
+
+def _new_set(client: Any, user: dict[str, Any], clip_id: str, **body: Any) -> dict[str, Any]:
+    resp = client.post(f"/api/clips/{clip_id}/sets", json=body, headers=user["headers"])
+    assert resp.status_code == 201, resp.text
+    return dict(resp.json())
+
+
+def _add(client: Any, user: dict[str, Any], set_id: str, **body: Any) -> Any:
+    return client.post(f"/api/sets/{set_id}/annotations", json=body, headers=user["headers"])
+
+
+def _added(client: Any, user: dict[str, Any], set_id: str, **body: Any) -> dict[str, Any]:
+    resp = _add(client, user, set_id, **body)
+    assert resp.status_code == 201, resp.text
+    return dict(resp.json())
+
+
+@pytest.fixture(scope="module")
+def working(app: Any, clip: dict[str, Any], people: dict[str, Any]) -> dict[str, Any]:
+    """The professional's working set with a typical coding: positive moments,
+    a mismatch and its repair, context."""
+    from fastapi.testclient import TestClient
+
+    pro = people["pro"]
+    with TestClient(app) as client:
+        s = _new_set(client, pro, clip["id"])
+        _added(client, pro, s["id"], code="CONTEXT_BATH", start_ms=0, end_ms=12_000)
+        _added(client, pro, s["id"], code="SHARED_JOY", start_ms=1_000, note="lacht, één")
+        _added(client, pro, s["id"], code="NAMING", start_ms=2_500,
+               note='zegt "oh, water!", = blij')
+        mismatch = _added(client, pro, s["id"], code="MISMATCH", start_ms=4_000, end_ms=6_000)
+        _added(client, pro, s["id"], code="REPAIR", start_ms=6_500, end_ms=7_500,
+               repairs=mismatch["id"])
+        _added(client, pro, s["id"], code="STILL", start_ms=9_000)
+    return s
+
+
+# -- schemes ----------------------------------------------------------------------------
+
+def test_the_builtin_scheme_is_there_to_code_with(client: Any, people: dict[str, Any]) -> None:
+    schemes = client.get("/api/schemes", headers=people["pro"]["headers"]).json()
+    builtin = next(s for s in schemes if s["builtin"])
+    codes = {c["key"]: c for c in builtin["codes"]}
+    assert {"ATTENTIVE", "ENCOURAGING_INITIATIVES", "RECEIVING_INITIATIVES", "TURN_TAKING",
+            "GUIDING", "SHARED_JOY", "NAMING", "GAZE_AVERSION", "PROTEST", "INTRUSIVE",
+            "NOT_INFANT_FOCUSED", "MISMATCH", "REPAIR", "CONTEXT_BATH", "CONTEXT_FEEDING",
+            "CONTEXT_DRESSING", "CONTEXT_PLAY", "BETTER_THAN_USUAL", "STILL"} <= set(codes)
+    assert codes["MISMATCH"]["kind"] == "segment" and codes["REPAIR"]["kind"] == "either"
+    assert codes["STILL"]["kind"] == "point"
+    assert codes["SHARED_JOY"]["label_nl"] == "Gedeeld plezier"
+    hotkeys = [c["hotkey"] for c in builtin["codes"]]
+    assert len(hotkeys) == len(set(hotkeys))
+    assert {s["key"]: (s["minimum"], s["maximum"]) for s in builtin["scales"]}["sensitivity"] \
+        == (1, 7)
+
+
+def test_a_team_publishes_its_own_scheme_in_versions(client: Any, people: dict[str, Any],
+                                                      clip: dict[str, Any]) -> None:
+    sup, pro = people["sup"], people["pro"]
+    body = {"key": "feeding_focus", "name": "Voeding", "codes": [
+        {"key": "CALM", "label_en": "Calm", "label_nl": "Rustig", "category": "positive",
+         "kind": "point", "hotkey": "c"}]}
+    assert client.post("/api/schemes", json=body, headers=pro["headers"]).status_code == 403
+    first = client.post("/api/schemes", json=body, headers=sup["headers"])
+    assert first.status_code == 201 and first.json()["version"] == 1
+    coded = _new_set(client, pro, clip["id"], scheme_id=first.json()["id"],
+                     purpose="second_coder")
+    body["codes"].append({"key": "RUSH", "label_en": "Rushed", "label_nl": "Gehaast",
+                          "category": "mismatch", "kind": "segment"})
+    second = client.post("/api/schemes", json=body, headers=sup["headers"])
+    assert second.json()["version"] == 2
+    listed = [s for s in client.get("/api/schemes", headers=pro["headers"]).json()
+              if s["key"] == "feeding_focus"]
+    assert [s["version"] for s in listed] == [2]
+    # the set keeps the version it was coded with
+    kept = client.get(f"/api/sets/{coded['id']}", headers=pro["headers"]).json()
+    assert kept["scheme"]["version"] == 1
+    assert _add(client, pro, coded["id"], code="RUSH", start_ms=0,
+                end_ms=100).json()["errors"][0]["field"] == "code"
+    # other teams do not see it
+    other = client.get(f"/api/schemes/{first.json()['id']}",
+                       headers=people["stranger"]["headers"])
+    assert other.status_code == 404
+    bad = dict(body, codes=[body["codes"][0], body["codes"][0]])
+    resp = client.post("/api/schemes", json=bad, headers=sup["headers"])
+    assert resp.status_code == 422 and "own key" in resp.json()["detail"]
+
+
+# -- coding -----------------------------------------------------------------------------
+
+def test_coding_a_clip(client: Any, people: dict[str, Any], working: dict[str, Any]) -> None:
+    pro = people["pro"]
+    detail = client.get(f"/api/sets/{working['id']}", headers=pro["headers"]).json()
+    assert detail["purpose"] == "working"
+    assert [a["code"] for a in detail["annotations"]] == [
+        "CONTEXT_BATH", "SHARED_JOY", "NAMING", "MISMATCH", "REPAIR", "STILL"]
+    joy = detail["annotations"][1]
+    assert joy["end_ms"] is None and joy["subject"] == "both"  # the code's default
+    assert joy["label_nl"] == "Gedeeld plezier" and joy["category"] == "positive"
+    repair = detail["annotations"][4]
+    assert repair["repair_latency_ms"] == 2_500  # derived: 6.5 s - 4.0 s
+
+    summary = client.get(f"/api/sets/{working['id']}/summary", headers=pro["headers"]).json()
+    assert summary["positive_moments"] == 2
+    assert summary["mismatch_total_ms"] == 2_000 and summary["mismatch_share"] == 0.1667
+    assert summary["repaired_mismatches"] == 1 and summary["unrepaired_mismatches"] == 0
+    assert summary["mean_repair_latency_ms"] == 2_500
+
+
+def test_ratings_on_the_schemes_scales(client: Any, people: dict[str, Any],
+                                       working: dict[str, Any]) -> None:
+    pro = people["pro"]
+    url = f"/api/sets/{working['id']}/ratings"
+    resp = client.put(f"{url}/sensitivity", json={"value": 6, "note": "let goed op"},
+                      headers=pro["headers"])
+    assert resp.status_code == 200 and resp.json()["maximum"] == 7
+    assert client.put(f"{url}/sensitivity", json={"value": 5},
+                      headers=pro["headers"]).json()["value"] == 5
+    too_high = client.put(f"{url}/sensitivity", json={"value": 8}, headers=pro["headers"])
+    assert too_high.status_code == 422
+    assert too_high.json()["errors"] == [{"field": "value", "message": "must be from 1 to 7"}]
+    unknown = client.put(f"{url}/charm", json={"value": 3}, headers=pro["headers"])
+    assert unknown.status_code == 422 and "sensitivity" in unknown.json()["detail"]
+    ratings = client.get(f"/api/sets/{working['id']}", headers=pro["headers"]).json()["ratings"]
+    assert [(r["scale"], r["value"]) for r in ratings] == [("sensitivity", 5)]
+
+
+@pytest.mark.parametrize(("body", "field", "words"), [
+    ({"code": "SHARED_JOY", "start_ms": 13_000}, "start_ms", "inside the clip"),
+    ({"code": "MISMATCH", "start_ms": 1_000, "end_ms": 12_001}, "end_ms", "inside the clip"),
+    ({"code": "MISMATCH", "start_ms": 3_000, "end_ms": 2_000}, "end_ms", "after start_ms"),
+    ({"code": "MISMATCH", "start_ms": 3_000, "end_ms": 3_000}, "end_ms", "after start_ms"),
+    ({"code": "STILL", "start_ms": 1_000, "end_ms": 2_000}, "end_ms", "a moment"),
+    ({"code": "MISMATCH", "start_ms": 1_000}, "end_ms", "a segment"),
+    ({"code": "HUGGING", "start_ms": 1_000}, "code", "not a code"),
+    ({"code": "NAMING", "start_ms": 1_000, "repairs": "x"}, "repairs", "only a repair"),
+    ({"code": "REPAIR", "start_ms": 1_000, "repairs": "nope"}, "repairs", "no annotation"),
+    ({"code": "SHARED_JOY", "start_ms": -5}, "start_ms", "greater than or equal to 0"),
+])
+def test_each_rule_gets_a_422_naming_field_and_rule(client: Any, people: dict[str, Any],
+                                                     working: dict[str, Any], body: Any,
+                                                     field: str, words: str) -> None:
+    resp = _add(client, people["pro"], working["id"], **body)
+    assert resp.status_code == 422, resp.text
+    errors = resp.json()["errors"]
+    assert any(e["field"] == field and words in e["message"] for e in errors), errors
+
+
+def test_a_repair_links_only_to_an_earlier_mismatch(client: Any, people: dict[str, Any],
+                                                    working: dict[str, Any]) -> None:
+    pro = people["pro"]
+    annotations = client.get(f"/api/sets/{working['id']}", headers=pro["headers"]).json()[
+        "annotations"]
+    mismatch = next(a for a in annotations if a["code"] == "MISMATCH")
+    joy = next(a for a in annotations if a["code"] == "SHARED_JOY")
+    early = _add(client, pro, working["id"], code="REPAIR", start_ms=3_000,
+                 repairs=mismatch["id"])
+    assert early.status_code == 422
+    assert "at or after the mismatch" in early.json()["errors"][0]["message"]
+    wrong = _add(client, pro, working["id"], code="REPAIR", start_ms=3_000, repairs=joy["id"])
+    assert "SHARED_JOY is not one" in wrong.json()["detail"]
+
+
+def test_edits_are_optimistic_and_kept_in_history(client: Any, people: dict[str, Any],
+                                                  clip: dict[str, Any]) -> None:
+    pro = people["pro"]
+    s = _new_set(client, pro, clip["id"], purpose="second_coder")
+    created = _add(client, pro, s["id"], code="GUIDING", start_ms=1_000)
+    url, tag = f"/api/annotations/{created.json()['id']}", created.headers["etag"]
+    assert client.patch(url, json={"note": "x"}, headers=pro["headers"]).status_code == 428
+    moved = client.patch(url, json={"start_ms": 1_200, "end_ms": 2_000},
+                         headers={**pro["headers"], "If-Match": tag})
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["start_ms"], moved.json()["end_ms"]) == (1_200, 2_000)
+    assert moved.headers["etag"] != tag
+    stale = client.patch(url, json={"note": "te laat"}, headers={**pro["headers"],
+                                                                 "If-Match": tag})
+    assert stale.status_code == 412 and stale.json()["code"] == "stale_annotation"
+    assert client.get(url, headers=pro["headers"]).json()["note"] == ""
+    back = client.patch(url, json={"end_ms": None},
+                        headers={**pro["headers"], "If-Match": moved.headers["etag"]})
+    assert back.status_code == 200 and back.json()["end_ms"] is None
+    gone = client.delete(url, headers={**pro["headers"], "If-Match": back.headers["etag"]})
+    assert gone.status_code == 204
+    history = client.get(f"/api/sets/{s['id']}/history", headers=pro["headers"]).json()
+    assert [h["action"] for h in history] == ["create", "update", "update", "delete"]
+    assert history[1]["before"]["start_ms"] == 1_000 and history[1]["after"]["start_ms"] == 1_200
+    assert history[3]["after"] is None and all(h["actor_id"] == pro["id"] for h in history)
+
+
+def test_coders_work_in_their_own_sets(client: Any, people: dict[str, Any],
+                                       clip: dict[str, Any], working: dict[str, Any]) -> None:
+    sup = people["sup"]
+    assert client.get(f"/api/sets/{working['id']}", headers=sup["headers"]).status_code == 200
+    resp = _add(client, sup, working["id"], code="NAMING", start_ms=100)
+    assert resp.status_code == 403 and resp.json()["code"] == "not_your_set"
+    again = client.post(f"/api/clips/{clip['id']}/sets", json={"purpose": "working"},
+                        headers=sup["headers"])
+    assert again.status_code == 409
+
+
+def test_agreement_between_two_coders(client: Any, people: dict[str, Any],
+                                      clip: dict[str, Any], working: dict[str, Any]) -> None:
+    sup = people["sup"]
+    second = _new_set(client, sup, clip["id"], name="tweede codeur")
+    assert second["purpose"] == "second_coder"
+    _added(client, sup, second["id"], code="CONTEXT_BATH", start_ms=0, end_ms=12_000)
+    _added(client, sup, second["id"], code="SHARED_JOY", start_ms=1_400)  # within ±1 s
+    _added(client, sup, second["id"], code="MISMATCH", start_ms=4_000, end_ms=6_000)
+    _added(client, sup, second["id"], code="STILL", start_ms=11_000)  # 2 s off
+    resp = client.get(f"/api/clips/{clip['id']}/agreement",
+                      params={"a": working["id"], "b": second["id"]}, headers=sup["headers"])
+    assert resp.status_code == 200, resp.text
+    report = resp.json()
+    by_code = {c["code"]: c for c in report["per_code"]}
+    assert by_code["MISMATCH"]["kappa"]["value"] == 1.0
+    assert by_code["SHARED_JOY"]["events"]["matched"] == 1
+    assert by_code["STILL"]["events"]["matched"] == 0
+    assert by_code["NAMING"]["events"]["only_a"] == 1
+    assert any("Neither coder used" in n for n in report["notes"])
+    same = client.get(f"/api/clips/{clip['id']}/agreement",
+                      params={"a": working["id"], "b": working["id"]}, headers=sup["headers"])
+    assert same.status_code == 422
+
+
+def test_a_clip_still_processing_cannot_be_coded(client: Any, runtime: Any,
+                                                  people: dict[str, Any],
+                                                  clip: dict[str, Any]) -> None:
+    from core.db.models import Clip, ClipStatus
+
+    with runtime.db() as db:
+        pending = Clip(case_id=clip["case_id"], uploaded_by=people["pro"]["id"],
+                       status=ClipStatus.processing, original_key="x")
+        db.add(pending)
+        db.commit()
+        pending_id = pending.id
+    resp = client.post(f"/api/clips/{pending_id}/sets", json={},
+                       headers=people["pro"]["headers"])
+    assert resp.status_code == 409 and "not processed yet" in resp.json()["detail"]
+
+
+# -- exports and imports ----------------------------------------------------------------
+
+def _export(client: Any, user: dict[str, Any], set_id: str, fmt: str) -> Any:
+    resp = client.get(f"/api/sets/{set_id}/export", params={"format": fmt},
+                      headers=user["headers"])
+    assert resp.status_code == 200, resp.text
+    return resp
+
+
+def test_exports_in_every_format_are_audit_logged(client: Any, runtime: Any,
+                                                  people: dict[str, Any],
+                                                  working: dict[str, Any]) -> None:
+    pro = people["pro"]
+    rows = list(csv.DictReader(io.StringIO(_export(client, pro, working["id"], "csv").text)))
+    assert [r["Code"] for r in rows][:3] == ["CONTEXT_BATH", "SHARED_JOY", "NAMING"]
+    assert rows[1]["Start (s)"] == "1.000" and rows[1]["Behavior type"] == "POINT"
+    eaf = _export(client, pro, working["id"], "eaf")
+    assert eaf.headers["content-disposition"].endswith('.eaf"')
+    assert "ANNOTATION_DOCUMENT" in eaf.text
+    w3c = _export(client, pro, working["id"], "w3c").json()
+    assert w3c["type"] == "AnnotationCollection" and w3c["total"] == 6
+    selectors = [a["target"]["selector"]["value"] for a in w3c["first"]["items"]]
+    assert "t=4,6" in selectors or "t=4.000,6.000" in selectors
+    vtt = _export(client, pro, working["id"], "vtt").text
+    assert vtt.startswith("WEBVTT") and "00:00:04.000 --> 00:00:06.000" in vtt
+    chapters = _export(client, pro, working["id"], "chapters").text
+    assert "Gedeeld plezier" in chapters
+    with runtime.db() as db:
+        logged = db.execute(text("SELECT detail FROM audit_events WHERE action = "
+                                 "'export_annotations' AND object_id = :s AND user_id = :u"),
+                            {"s": working["id"], "u": pro["id"]}).scalars().all()
+    assert sorted(logged) == ["chapters", "csv", "eaf", "vtt", "w3c"]
+
+
+def test_the_eaf_export_is_valid_elan(client: Any, people: dict[str, Any],
+                                      working: dict[str, Any]) -> None:
+    if not XSD.exists():
+        pytest.skip("the ELAN EAF 3.0 schema is not beside this checkout (../shared)")
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    document = etree.fromstring(_export(client, people["pro"], working["id"], "eaf").content)
+    assert schema.validate(document), schema.error_log
+
+
+def _import(client: Any, user: dict[str, Any], clip_id: str, name: str, data: bytes) -> Any:
+    return client.post(f"/api/clips/{clip_id}/sets/import", files={"file": (name, data)},
+                       headers=user["headers"])
+
+
+def _events(client: Any, user: dict[str, Any], set_id: str) -> list[tuple[Any, ...]]:
+    """What a set says, without ids: code, times, subject, note, and which
+    mismatch (by start) a repair links to."""
+    annotations = client.get(f"/api/sets/{set_id}", headers=user["headers"]).json()[
+        "annotations"]
+    starts = {a["id"]: a["start_ms"] for a in annotations}
+    return [(a["code"], a["start_ms"], a["end_ms"], a["subject"], a["note"],
+             starts.get(a["repairs"])) for a in annotations]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "eaf"])
+def test_export_import_export_round_trips(client: Any, people: dict[str, Any],
+                                          clip: dict[str, Any], working: dict[str, Any],
+                                          fmt: str) -> None:
+    pro = people["pro"]
+    exported = _export(client, pro, working["id"], fmt).content
+    resp = _import(client, pro, clip["id"], f"badje.{fmt}", exported)
+    assert resp.status_code == 201, resp.text
+    imported = resp.json()
+    assert imported["imported"] == 6 and imported["purpose"] == "imported"
+    assert imported["scheme"]["id"] == working["scheme"]["id"]
+    assert _events(client, pro, imported["id"]) == _events(client, pro, working["id"])
+    again = client.get(f"/api/sets/{imported['id']}", headers=pro["headers"]).json()
+    assert {a["source"] for a in again["annotations"]} == {"imported"}
+
+
+def test_a_bad_file_imports_nothing_and_says_where(client: Any, people: dict[str, Any],
+                                                   clip: dict[str, Any]) -> None:
+    pro = people["pro"]
+    before = len(client.get(f"/api/clips/{clip['id']}/sets", headers=pro["headers"]).json())
+    bad_csv = (b"Code,Start (s),Stop (s),Subject\r\n"
+               b"SHARED_JOY,1.0,,both\r\n"
+               b"SHARED_JOY,one,,both\r\n"
+               b"MISMATCH,30.0,31.0,both\r\n"
+               b"HUGGING,2.0,,both\r\n")
+    resp = _import(client, pro, clip["id"], "codes.csv", bad_csv)
+    assert resp.status_code == 422 and resp.json()["code"] == "import_invalid"
+    fields = [e["field"] for e in resp.json()["errors"]]
+    assert "line 3" in fields
+    broken = _import(client, pro, clip["id"], "codes.eaf", b"<ANNOTATION_DOCUMENT><oops>")
+    assert broken.status_code == 422 and "line" in broken.json()["errors"][0]["field"]
+    rules = _import(client, pro, clip["id"], "codes.csv",
+                    b"Code,Start (s),Stop (s)\nMISMATCH,30.0,31.0\nHUGGING,2.0,\n")
+    assert rules.status_code == 422
+    messages = {e["field"]: e["message"] for e in rules.json()["errors"]}
+    assert "inside the clip" in messages["line 2"] and "not a code" in messages["line 3"]
+    empty = _import(client, pro, clip["id"], "codes.csv", b"")
+    assert empty.status_code == 422 and "empty" in empty.json()["detail"]
+    after = len(client.get(f"/api/clips/{clip['id']}/sets", headers=pro["headers"]).json())
+    assert after == before
+
+
+# -- who may ----------------------------------------------------------------------------
+
+def test_outsiders_see_no_annotation_route(client: Any, people: dict[str, Any],
+                                           clip: dict[str, Any],
+                                           working: dict[str, Any]) -> None:
+    annotation = client.get(f"/api/sets/{working['id']}", headers=people["pro"]["headers"]
+                            ).json()["annotations"][0]["id"]
+    routes = [
+        ("GET", f"/api/clips/{clip['id']}/sets", None),
+        ("POST", f"/api/clips/{clip['id']}/sets", {}),
+        ("GET", f"/api/sets/{working['id']}", None),
+        ("GET", f"/api/sets/{working['id']}/summary", None),
+        ("GET", f"/api/sets/{working['id']}/history", None),
+        ("GET", f"/api/sets/{working['id']}/export?format=csv", None),
+        ("POST", f"/api/sets/{working['id']}/annotations", {"code": "NAMING", "start_ms": 1}),
+        ("PUT", f"/api/sets/{working['id']}/ratings/sensitivity", {"value": 3}),
+        ("GET", f"/api/annotations/{annotation}", None),
+        ("PATCH", f"/api/annotations/{annotation}", {"note": "x"}),
+        ("DELETE", f"/api/annotations/{annotation}", None),
+        ("GET", f"/api/clips/{clip['id']}/agreement?a={working['id']}&b={working['id']}",
+         None),
+    ]
+    for who in ("stranger", "admin"):
+        for method, path, body in routes:
+            resp = client.request(method, path, json=body, headers={
+                **people[who]["headers"], "If-Match": "*"})
+            assert resp.status_code == 404, (who, method, path, resp.text)
+    resp = _import(client, people["stranger"], clip["id"], "x.csv", b"Code,Start (s)\n")
+    assert resp.status_code == 404
+
+
+# -- the command line ---------------------------------------------------------------------
+
+def test_export_and_import_from_the_command_line(live_url: str, people: dict[str, Any],
+                                                 clip: dict[str, Any],
+                                                 working: dict[str, Any],
+                                                 tmp_path: Path) -> None:
+
+    env = {**os.environ, "ATTUNE_URL": live_url, "XDG_CONFIG_HOME": str(tmp_path),
+           "ATTUNE_TOKEN": people["pro"]["headers"]["Authorization"].split()[1]}
+    out = tmp_path / "badje.eaf"
+    run = subprocess.run([sys.executable, "-m", "attune.cli", "export", clip["id"],
+                          "--format", "eaf", "-o", str(out)], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert out.read_text().count("<ANNOTATION>") == 6 + 2  # 6 events, 2 notes
+    imported = subprocess.run([sys.executable, "-m", "attune.cli", "import", clip["id"],
+                               str(out)], env=env, capture_output=True, text=True, timeout=60)
+    assert imported.returncode == 0, imported.stderr
+    assert len(imported.stdout.strip()) == 32 and "imported 6 annotations" in imported.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Code,Start (s)\nSHARED_JOY,soon\nSHARED_JOY,99\n")
+    failed = subprocess.run([sys.executable, "-m", "attune.cli", "import", clip["id"],
+                             str(bad)], env=env, capture_output=True, text=True, timeout=60)
+    assert failed.returncode == 1
+    assert "nothing was imported" in failed.stderr and "line 2" in failed.stderr
