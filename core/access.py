@@ -10,10 +10,15 @@ reveal nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from core.db.models import Case, CaseAccess, Clip, Role, User
+
+T = TypeVar("T")
 
 
 class NotFound(LookupError):
@@ -39,12 +44,19 @@ def case_for(db: Session, user: User, case_id: str) -> Case:
     return case
 
 
-def clip_for(db: Session, user: User, clip_id: str) -> Clip:
-    clip = db.get(Clip, clip_id)
-    if clip is None:
-        raise NotFound("clip")
+def through_parent(what: str, row: T | None, check_parent: Callable[[T], object]) -> T:
+    """``row`` if the user may see what it belongs to. ``check_parent`` raises
+    NotFound for a parent the user may not see; the answer then names ``what``,
+    so it says nothing about the parent either."""
+    if row is None:
+        raise NotFound(what)
     try:
-        case_for(db, user, clip.case_id)
+        check_parent(row)
     except NotFound:
-        raise NotFound("clip") from None
-    return clip
+        raise NotFound(what) from None
+    return row
+
+
+def clip_for(db: Session, user: User, clip_id: str) -> Clip:
+    return through_parent("clip", db.get(Clip, clip_id),
+                          lambda clip: case_for(db, user, clip.case_id))

@@ -285,14 +285,14 @@ def test_agreement_between_two_coders(client: Any, people: dict[str, Any],
     assert same.status_code == 422
 
 
-def test_a_clip_still_processing_cannot_be_coded(client: Any, runtime: Any,
+def test_a_clip_still_uploading_cannot_be_coded(client: Any, runtime: Any,
                                                   people: dict[str, Any],
                                                   clip: dict[str, Any]) -> None:
     from core.db.models import Clip, ClipStatus
 
     with runtime.db() as db:
         pending = Clip(case_id=clip["case_id"], uploaded_by=people["pro"]["id"],
-                       status=ClipStatus.processing, original_key="x")
+                       status=ClipStatus.uploading, original_key="x")
         db.add(pending)
         db.commit()
         pending_id = pending.id

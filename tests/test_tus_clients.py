@@ -66,30 +66,6 @@ def small_parts(runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runtime.settings, "upload_part_bytes", PART)
 
 
-@pytest.fixture(scope="module")
-def live_url(app: Any) -> Iterator[str]:
-    """The app behind a real uvicorn on a free port (in a thread of this process,
-    sharing the test runtime): the clients need TCP, not the ASGI test client."""
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, name="uvicorn-tus-clients", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start for the tus client tests")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-
-
 @pytest.fixture()
 def pro(users: Any) -> dict[str, Any]:
     return dict(users.add("professional", team_name()))

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.access import NotFound, clip_for
+from core.access import clip_for, through_parent
 from core.db.models import (
     Annotation,
     AnnotationChange,
@@ -76,14 +76,8 @@ def create(db: Session, user: User, clip: Clip, scheme: CodingScheme, *, name: s
 
 def set_for(db: Session, user: User, set_id: str) -> AnnotationSet:
     """A set on a clip the user may see (anyone else: not found)."""
-    row = db.get(AnnotationSet, set_id)
-    if row is None:
-        raise NotFound("annotation set")
-    try:
-        clip_for(db, user, row.clip_id)
-    except NotFound:
-        raise NotFound("annotation set") from None
-    return row
+    return through_parent("annotation set", db.get(AnnotationSet, set_id),
+                          lambda row: clip_for(db, user, row.clip_id))
 
 
 def sets_of(db: Session, clip: Clip) -> list[AnnotationSet]:
@@ -99,14 +93,8 @@ def require_coder(row: AnnotationSet, user: User) -> None:
 
 
 def annotation_for(db: Session, user: User, annotation_id: str) -> Annotation:
-    row = db.get(Annotation, annotation_id)
-    if row is None:
-        raise NotFound("annotation")
-    try:
-        set_for(db, user, row.set_id)
-    except NotFound:
-        raise NotFound("annotation") from None
-    return row
+    return through_parent("annotation", db.get(Annotation, annotation_id),
+                          lambda row: set_for(db, user, row.set_id))
 
 
 # -- events ---------------------------------------------------------------------
