@@ -12,6 +12,7 @@ BORIS and WebVTT resolve, and it keeps comparisons exact.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -137,6 +138,18 @@ class Event:
     @property
     def duration_ms(self) -> int:
         return 0 if self.end_ms is None else self.end_ms - self.start_ms
+
+    def order_key(self) -> tuple[int, int, int, str, str, str, str, str]:
+        """By start, moments before segments, then by every other field: players
+        want cues in start order, and a total order makes every export the same
+        bytes whatever order the events were stored or read in."""
+        end = self.start_ms if self.end_ms is None else self.end_ms
+        return (self.start_ms, int(not self.is_point), end, self.code, self.id or "",
+                self.subject, self.note, self.repairs or "")
+
+
+def chronological(events: Iterable[Event]) -> list[Event]:
+    return sorted(events, key=Event.order_key)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from services.annotate.domain import AnnotationSet, Event, Scheme, Source, Subject
+from services.annotate.domain import (
+    AnnotationSet,
+    Event,
+    Scheme,
+    Source,
+    Subject,
+    chronological,
+)
 from services.annotate.formats.problems import ImportProblem, Parsed, Problem
 
 OBSERVATION = "Observation id"
@@ -148,13 +155,6 @@ def code_key(value: str, scheme: Scheme) -> str | None:
     return None
 
 
-def event_order(event: Event) -> tuple[int, int, str, str, str, str]:
-    """A total order on events (by start first), so that exports do not depend on
-    the order the events were stored or read in."""
-    end = -1 if event.end_ms is None else event.end_ms
-    return (event.start_ms, end, event.subject.value, event.code, event.id or "", event.note)
-
-
 def decode_utf8(data: bytes, hint: str) -> str:
     """The file as text, without a byte-order mark; raises ImportProblem naming the
     line of the first byte that is not UTF-8, with ``hint`` on how to fix it."""
@@ -178,7 +178,7 @@ def export_csv(s: AnnotationSet) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for event in sorted(s.events, key=event_order):
+    for event in chronological(s.events):
         writer.writerow([_guard(cell) for cell in _row(s, event)])
     return buffer.getvalue()
 

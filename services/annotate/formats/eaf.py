@@ -57,7 +57,6 @@ from services.annotate.domain import (
 from services.annotate.formats.csv_format import (
     code_key,
     decode_utf8,
-    event_order,
     subject_from_text,
 )
 from services.annotate.formats.problems import ImportProblem, Parsed, Problem
@@ -227,7 +226,7 @@ def _lanes(placed: Iterable[_Placed]) -> list[list[_Placed]]:
     ELAN's tiers cannot hold overlapping annotations, and edits there go wrong
     when a file has them."""
     lanes: list[list[_Placed]] = []
-    for annotation in sorted(placed, key=lambda p: event_order(p.event)):
+    for annotation in sorted(placed, key=lambda p: p.event.order_key()):
         lane = next((lane for lane in lanes if lane[-1].end_ms <= annotation.start_ms), None)
         if lane is None:
             lanes.append([annotation])
@@ -432,7 +431,7 @@ def _links(root: ET.Element, placed: list[_Placed]) -> None:
     by_event_id = {p.event.id: p.annotation_id for p in placed if p.event.id is not None}
     links = [
         (p.annotation_id, by_event_id[p.event.repairs])
-        for p in sorted(placed, key=lambda p: event_order(p.event))
+        for p in sorted(placed, key=lambda p: p.event.order_key())
         if p.event.repairs is not None and p.event.repairs in by_event_id
     ]
     if not links:
@@ -670,7 +669,7 @@ class _Reader:
             Parsed(f"ANNOTATION {coded.annotation_id}", self.event(coded))
             for coded in self.coded.values()
         ]
-        return sorted(result, key=lambda parsed: event_order(parsed.event))
+        return sorted(result, key=lambda parsed: parsed.event.order_key())
 
     def event(self, coded: _Coded) -> Event:
         key = code_key(coded.value, self.scheme) or coded.value

@@ -44,8 +44,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import quote
 
-from services.annotate.domain import AnnotationSet, Event, Scheme
-from services.annotate.formats.webvtt import chronological
+from services.annotate.domain import AnnotationSet, Event, Scheme, chronological
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_FRAGMENTS = "http://www.w3.org/TR/media-frags/"

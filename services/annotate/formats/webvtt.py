@@ -30,11 +30,11 @@ Encoding decisions, and why:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
 
-from services.annotate.domain import AnnotationSet, Event, Scheme, Subject
+from services.annotate.domain import AnnotationSet, Event, Scheme, Subject, chronological
 
 POINT_CUE_MS = 500
 """Length of the metadata cue for a moment: long enough for a browser to show
@@ -51,27 +51,6 @@ _SUBJECT_LABELS: dict[str, dict[Subject, str]] = {
     "nl": {Subject.parent: "ouder", Subject.child: "kind", Subject.both: "ouder en kind"},
     "en": {Subject.parent: "parent", Subject.child: "child", Subject.both: "parent and child"},
 }
-
-
-def chronological(events: Iterable[Event]) -> list[Event]:
-    """Events by start, then moments before segments, then by every other
-    field: WebVTT requires cues ordered by start, and a total order makes
-    every export byte-for-byte repeatable whatever order the events came in."""
-
-    def key(e: Event) -> tuple[int, int, int, str, str, str, str, str]:
-        end = e.start_ms if e.end_ms is None else e.end_ms
-        return (
-            e.start_ms,
-            int(not e.is_point),
-            end,
-            e.code,
-            e.id or "",
-            e.subject,
-            e.note,
-            e.repairs or "",
-        )
-
-    return sorted(events, key=key)
 
 
 def format_timestamp(ms: int) -> str:
