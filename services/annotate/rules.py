@@ -88,6 +88,18 @@ def check(event: Event, scheme: Scheme, duration_ms: int,
             + check_link(event, scheme, mismatch))
 
 
+def check_rating(scheme: Scheme, scale_key: str, value: int) -> list[Violation]:
+    """A rating is on one of the scheme's scales and within its range."""
+    scale = scheme.scale(scale_key)
+    if scale is None:
+        known = ", ".join(s.key for s in scheme.scales) or "none"
+        return [Violation("scale", f"'{scale_key}' is not a rating scale of {scheme.name} "
+                          f"(scales: {known})")]
+    if not scale.allows(value):
+        return [Violation("value", f"must be from {scale.minimum} to {scale.maximum}")]
+    return []
+
+
 def repair_latency_ms(repair: Event, mismatch: Event | None) -> int | None:
     """From the start of the mismatch to the start of its repair: derived,
     never typed in, so it cannot disagree with the timeline."""

@@ -39,7 +39,6 @@ class Purpose:
     working = "working"
     second_coder = "second_coder"
     imported = "imported"
-    all = (working, second_coder, imported)
 
 
 def duration_ms(clip: Clip) -> int:
@@ -159,34 +158,29 @@ def add(db: Session, user: User, row: AnnotationSet, event: Event) -> Annotation
     violations = context.violations(event)
     if violations:
         raise _refuse(violations)
-    annotation = Annotation(set_id=row.id, code=event.code, start_ms=event.start_ms,
-                            end_ms=event.end_ms, subject=str(event.subject), note=event.note,
-                            repairs_id=event.repairs, author_id=user.id,
-                            source=str(event.source))
-    db.add(annotation)
+    annotation = _new(db, user, row, event, repairs_id=event.repairs)
     db.flush()
     _log(db, user, annotation, "create", None)
     return annotation
 
 
-def add_many(db: Session, user: User, row: AnnotationSet, parsed: Iterable[Event]) -> int:
-    """Store checked events in one go, turning the ids they link by into the
-    new annotations' ids. The caller has checked the rules."""
-    new_ids: dict[str, Annotation] = {}
-    stored: list[tuple[Event, Annotation]] = []
-    for event in parsed:
-        annotation = Annotation(set_id=row.id, code=event.code, start_ms=event.start_ms,
-                                end_ms=event.end_ms, subject=str(event.subject),
-                                note=event.note, author_id=user.id, source=str(event.source))
-        db.add(annotation)
-        stored.append((event, annotation))
+def _new(db: Session, user: User, row: AnnotationSet, event: Event,
+         repairs_id: str | None = None) -> Annotation:
+    annotation = Annotation(set_id=row.id, code=event.code, start_ms=event.start_ms,
+                            end_ms=event.end_ms, subject=str(event.subject), note=event.note,
+                            repairs_id=repairs_id, author_id=user.id, source=str(event.source))
+    db.add(annotation)
+    return annotation
+
+
+def add_many(db: Session, user: User, row: AnnotationSet, checked: Iterable[Event]) -> int:
+    """Store checked events in one go, turning the ids they link by (a file's
+    own ids) into the new annotations' ids. The caller has checked the rules."""
+    stored = [(event, _new(db, user, row, event)) for event in checked]
     db.flush()
+    new_ids = {event.id: annotation.id for event, annotation in stored if event.id}
     for event, annotation in stored:
-        if event.id:
-            new_ids[event.id] = annotation
-    for event, annotation in stored:
-        if event.repairs and event.repairs in new_ids:
-            annotation.repairs_id = new_ids[event.repairs].id
+        annotation.repairs_id = new_ids.get(event.repairs) if event.repairs else None
         _log(db, user, annotation, "import", None)
     db.flush()
     return len(stored)
@@ -269,21 +263,13 @@ def row_clip(db: Session, row: AnnotationSet) -> Clip:
 def rate(db: Session, user: User, row: AnnotationSet, scale_key: str, value: int,
          note: str) -> Rating:
     """Set (or change) the coder's rating of the clip on one scale."""
-    scheme = to_domain(row.scheme)
-    scale = scheme.scale(scale_key)
-    if scale is None:
-        known = ", ".join(s.key for s in scheme.scales) or "none"
-        raise ApiError(422, f"'{scale_key}' is not a rating scale of {scheme.name} "
-                       f"(scales: {known}).", "annotation_rule",
-                       errors=[{"field": "scale", "message": "not a scale of this scheme"}])
-    if not scale.allows(value):
-        message = f"must be from {scale.minimum} to {scale.maximum}"
-        raise ApiError(422, f"value: {message}", "annotation_rule",
-                       errors=[{"field": "value", "message": message}])
+    violations = rules.check_rating(to_domain(row.scheme), scale_key, value)
+    if violations:
+        raise _refuse(violations)
     rating = db.scalar(select(Rating).where(Rating.set_id == row.id, Rating.scale == scale_key))
     before = {"value": rating.value, "note": rating.note} if rating else None
     if rating is None:
-        rating = Rating(set_id=row.id, scale=scale_key, value=value, note=note, rater_id=user.id)
+        rating = Rating(set_id=row.id, scale=scale_key)
         db.add(rating)
     rating.value, rating.note, rating.rater_id = value, note, user.id
     db.flush()
