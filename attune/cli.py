@@ -18,6 +18,7 @@ from attune.client import Api, ClientError, UploadPaused, UploadStopped, save_cr
 from attune.progress import StatusLine, TransferBar
 from core.config import Settings, get_settings
 from core.db.models import Role
+from services.annotate.exchange import ExportFormat
 
 app = typer.Typer(help="Attune: video feedback for youth care.", no_args_is_help=True,
                   add_completion=False)
@@ -302,22 +303,11 @@ def _follow_processing(api_: Api, uploaded: list[tuple[Path, str]]) -> bool:
     return ok
 
 
-class ExportFormat(StrEnum):
-    """The annotation file formats ``attune export`` writes."""
-
-    csv = "csv"
-    eaf = "eaf"
-    w3c = "w3c"
-    vtt = "vtt"
-    chapters = "chapters"
-
-
 @app.command("export")
 def export_annotations(
     clip_id: Annotated[str, typer.Argument(help="The clip whose annotations to export.")],
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", case_sensitive=False,
-                                              help="csv, eaf (ELAN), w3c (Web Annotation "
-                                              "JSON-LD), vtt or chapters (WebVTT).")],
+                                              help=ExportFormat.__doc__)],
     set_id: Annotated[str | None, typer.Option("--set", help="An annotation set; the clip's "
                                                "working set if left out.")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", dir_okay=False,

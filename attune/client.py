@@ -294,7 +294,8 @@ class Api:
         return httpx.Client(base_url=self.url, headers=self._headers(), timeout=timeout,
                             transport=self.transport)
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A request whose failure (network, login, refusal) becomes a ClientError."""
         try:
             with self._client(kwargs.pop("timeout", 30)) as client:
                 resp = client.request(method, path, **kwargs)
@@ -304,6 +305,11 @@ class Api:
             raise ClientError(f"not logged in: {_reason(resp)} Run 'attune login'.")
         if resp.status_code >= 400:
             raise ClientError(_reason(resp))
+        return resp
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """A request answered with JSON (or nothing)."""
+        resp = self.send(method, path, **kwargs)
         return resp.json() if resp.content else None
 
     def login(self, email: str, password: str) -> str:
@@ -335,14 +341,8 @@ class Api:
 
     def export(self, set_id: str, fmt: str) -> bytes:
         """An annotation set as a file, exactly as the server wrote it."""
-        try:
-            with self._client(60) as client:
-                resp = client.get(f"/api/sets/{set_id}/export", params={"format": fmt})
-        except httpx.HTTPError as exc:
-            raise ClientError(f"cannot reach {self.url}: {exc}") from None
-        if resp.status_code >= 400:
-            raise ClientError(_reason(resp))
-        return resp.content
+        return self.send("GET", f"/api/sets/{set_id}/export", params={"format": fmt},
+                         timeout=60).content
 
     def import_file(self, clip_id: str, path: Path) -> dict[str, Any]:
         """Read an .eaf or .csv file into a new set on the clip."""

@@ -10,17 +10,30 @@ line or element it is at, and nothing is stored unless there are none.
 from __future__ import annotations
 
 import csv
+import dataclasses
+import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from services.annotate import rules
-from services.annotate.domain import AnnotationSet, Event, Scheme
+from services.annotate.domain import AnnotationSet, Event, Scheme, Source
 from services.annotate.formats.csv_format import export_csv, import_csv
 from services.annotate.formats.eaf import export_eaf, import_eaf
 from services.annotate.formats.problems import ImportProblem, Parsed, Problem
 from services.annotate.formats.w3c import export_w3c
 from services.annotate.formats.webvtt import export_chapters, export_vtt
+
+
+class ExportFormat(enum.StrEnum):
+    """csv, eaf (ELAN), w3c (Web Annotation JSON-LD), vtt (WebVTT metadata
+    track) or chapters (WebVTT chapters track)."""
+
+    csv = "csv"
+    eaf = "eaf"
+    w3c = "w3c"
+    vtt = "vtt"
+    chapters = "chapters"
 
 
 @dataclass(frozen=True)
@@ -30,12 +43,12 @@ class Export:
     render: Callable[[AnnotationSet], str]
 
 
-EXPORTS: dict[str, Export] = {
-    "csv": Export("text/csv; charset=utf-8", "csv", export_csv),
-    "eaf": Export("application/xml; charset=utf-8", "eaf", export_eaf),
-    "w3c": Export("application/ld+json; charset=utf-8", "jsonld", export_w3c),
-    "vtt": Export("text/vtt; charset=utf-8", "vtt", export_vtt),
-    "chapters": Export("text/vtt; charset=utf-8", "chapters.vtt", export_chapters),
+EXPORTS: dict[ExportFormat, Export] = {
+    ExportFormat.csv: Export("text/csv; charset=utf-8", "csv", export_csv),
+    ExportFormat.eaf: Export("application/xml; charset=utf-8", "eaf", export_eaf),
+    ExportFormat.w3c: Export("application/ld+json; charset=utf-8", "jsonld", export_w3c),
+    ExportFormat.vtt: Export("text/vtt; charset=utf-8", "vtt", export_vtt),
+    ExportFormat.chapters: Export("text/vtt; charset=utf-8", "chapters.vtt", export_chapters),
 }
 
 #: Largest annotation file accepted for import: an hour coded densely in ELAN
@@ -43,7 +56,7 @@ EXPORTS: dict[str, Export] = {
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
 
-def filename(s: AnnotationSet, fmt: str) -> str:
+def filename(s: AnnotationSet, fmt: ExportFormat) -> str:
     """A download name that says which clip and set, without any personal data."""
     stem = re.sub(r"[^\w.-]+", "_", s.clip.filename.rsplit(".", 1)[0]) or "clip"
     return f"{stem}-{(s.id or 'set')[:8]}.{EXPORTS[fmt].extension}"
@@ -66,8 +79,8 @@ def parse(data: bytes, fmt: str, scheme: Scheme) -> list[Parsed]:
 
 
 def checked(parsed: list[Parsed], scheme: Scheme, duration_ms: int) -> list[Event]:
-    """The parsed events if every one keeps the rules; else every broken rule,
-    each at its line or element."""
+    """The parsed events, marked as imported, if every one keeps the rules;
+    else every broken rule, each at its line or element."""
     by_id = {p.event.id: p.event for p in parsed if p.event.id}
     problems = []
     for item in parsed:
@@ -77,18 +90,18 @@ def checked(parsed: list[Parsed], scheme: Scheme, duration_ms: int) -> list[Even
             problems.append(Problem(item.where, str(violation)))
     if problems:
         raise ImportProblem(problems)
-    return [p.event for p in parsed]
+    return [dataclasses.replace(p.event, source=Source.imported) for p in parsed]
 
 
-def read(data: bytes, name: str, scheme: Scheme, duration_ms: int) -> tuple[str, list[Event]]:
-    """Parse and check a whole file: its format and its events, or ImportProblem."""
+def read(data: bytes, fmt: str, scheme: Scheme, duration_ms: int) -> list[Event]:
+    """Parse and check a whole file of format ``fmt`` (see :func:`detect`):
+    its events, or ImportProblem."""
     if not data.strip():
         raise ImportProblem([Problem("file", "the file is empty")])
     if len(data) > MAX_IMPORT_BYTES:
         raise ImportProblem([Problem("file", f"the file is larger than "
                                      f"{MAX_IMPORT_BYTES // 1024 // 1024} MB")])
-    fmt = detect(data, name)
-    return fmt, checked(parse(data, fmt, scheme), scheme, duration_ms)
+    return checked(parse(data, fmt, scheme), scheme, duration_ms)
 
 
 def named_scheme(data: bytes, fmt: str) -> tuple[str, int] | None:

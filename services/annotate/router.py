@@ -7,18 +7,18 @@ changed only by its own coder; exports are audit-logged like media reads.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
 
 from core import audit
 from core.access import clip_for
-from core.db.models import Annotation, AnnotationSet, CodingScheme, Rating, Role
+from core.db.models import Annotation, AnnotationSet, Clip, CodingScheme, Rating, Role
 from core.web import ApiError, CurrentUser, Db, client_ip
 from services.annotate import exchange, reliability, schemes, sets
 from services.annotate.domain import AnnotationSet as SetValue
-from services.annotate.domain import Event, Scheme, Source, Subject
+from services.annotate.domain import Event, Scheme, Subject
+from services.annotate.exchange import ExportFormat
 from services.annotate.formats.problems import ImportProblem
 from services.annotate.rules import repair_latency_ms
 from services.annotate.schemas import (
@@ -257,8 +257,7 @@ def agreement(clip_id: str, user: CurrentUser, db: Db,
 
 # -- exports and imports --------------------------------------------------------------
 
-def _value(row: AnnotationSet, db: Db) -> SetValue:
-    clip = sets.row_clip(db, row)
+def _value(row: AnnotationSet, clip: Clip) -> SetValue:
     return SetValue(clip=sets.clip_info(clip), scheme=schemes.to_domain(row.scheme),
                     events=tuple(sets.events(row)), id=row.id, name=row.name,
                     coder=row.coder.email, meta={"updated_at": row.updated_at.isoformat()})
@@ -266,19 +265,16 @@ def _value(row: AnnotationSet, db: Db) -> SetValue:
 
 @router.get("/sets/{set_id}/export")
 def export_set(set_id: str, request: Request, user: CurrentUser, db: Db,
-               format: Annotated[str, Query(pattern="^(csv|eaf|w3c|vtt|chapters)$",
-                                            description="csv, eaf, w3c, vtt (metadata "
-                                            "track) or chapters (WebVTT chapters)")] = "csv",
-               ) -> Response:
+               format: ExportFormat = ExportFormat.csv) -> Response:
     """The set as a file; every export is written to the access log."""
     row = sets.set_for(db, user, set_id)
-    value = _value(row, db)
+    clip = sets.row_clip(db, row)
+    value = _value(row, clip)
     export = exchange.EXPORTS[format]
     body = export.render(value)
-    clip = sets.row_clip(db, row)
     audit.record(db, audit.Actor.of(user), action="export_annotations",
                  object_type="annotation_set", object_id=row.id, case_id=clip.case_id,
-                 ip=client_ip(request), detail=format)
+                 ip=client_ip(request), detail=format.value)
     name = exchange.filename(value, format)
     return Response(body, media_type=export.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -295,26 +291,26 @@ async def import_set(clip_id: str, user: CurrentUser, db: Db,
     duration = sets.duration_ms(clip)
     data = await file.read(exchange.MAX_IMPORT_BYTES + 1)
     name = file.filename or ""
-    scheme_row = _import_scheme(db, user, data, name, scheme_id)
+    fmt = exchange.detect(data, name)
+    scheme_row = _import_scheme(db, user, data, fmt, scheme_id)
     try:
-        _, events = exchange.read(data, name, schemes.to_domain(scheme_row), duration)
+        events = exchange.read(data, fmt, schemes.to_domain(scheme_row), duration)
     except ImportProblem as exc:
         raise ApiError(422, f"Nothing was imported: {exc}", "import_invalid",
                        errors=[{"field": p.where, "message": p.message}
                                for p in exc.problems]) from None
     row = sets.create(db, user, clip, scheme_row, purpose=sets.Purpose.imported,
                       name=f"{name or 'import'} ({user.email})")
-    count = sets.add_many(db, user, row,
-                          (dataclasses.replace(e, source=Source.imported) for e in events))
+    count = sets.add_many(db, user, row, events)
     db.refresh(row)
     return ImportOut(**_set_out(row).model_dump(), imported=count)
 
 
-def _import_scheme(db: Db, user: CurrentUser, data: bytes, name: str,
+def _import_scheme(db: Db, user: CurrentUser, data: bytes, fmt: str,
                    scheme_id: str | None) -> CodingScheme:
     """The scheme asked for, else the one the file names, else the built-in one."""
     if scheme_id:
         return schemes.scheme_for(db, user, scheme_id)
-    named = exchange.named_scheme(data, exchange.detect(data, name))
+    named = exchange.named_scheme(data, fmt)
     found = schemes.find(db, user, *named) if named else None
     return found or schemes.ensure_builtin(db)
