@@ -278,8 +278,8 @@ class CodingScheme(Base):
 
 class AnnotationSet(Base):
     """One coder's annotations of one clip with one scheme version. Coders work
-    in their own sets, so a second coder never sees (or changes) the first
-    one's work until both are compared."""
+    in their own sets: only a set's coder changes it, so a second coder's
+    judgement stays their own until the two sets are compared."""
 
     __tablename__ = "annotation_sets"
 

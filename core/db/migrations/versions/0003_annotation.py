@@ -28,10 +28,10 @@ def upgrade() -> None:
         sa.Column("scales", sa.JSON(), nullable=False),
         sa.Column("created_by", sa.String(length=32), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["created_by"], ["users.id"], ),
-        sa.ForeignKeyConstraint(["team_id"], ["teams.id"], ),
+        sa.ForeignKeyConstraint(["created_by"], ["users.id"]),
+        sa.ForeignKeyConstraint(["team_id"], ["teams.id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("scope", "key", "version", name="uq_scheme_version")
+        sa.UniqueConstraint("scope", "key", "version", name="uq_scheme_version"),
     )
     with op.batch_alter_table("coding_schemes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_coding_schemes_key"), ["key"], unique=False)
@@ -48,9 +48,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["clip_id"], ["clips.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["coder_id"], ["users.id"], ),
-        sa.ForeignKeyConstraint(["scheme_id"], ["coding_schemes.id"], ),
-        sa.PrimaryKeyConstraint("id")
+        sa.ForeignKeyConstraint(["coder_id"], ["users.id"]),
+        sa.ForeignKeyConstraint(["scheme_id"], ["coding_schemes.id"]),
+        sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("annotation_sets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_annotation_sets_clip_id"), ["clip_id"], unique=False)
@@ -67,9 +67,9 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=True),
-        sa.ForeignKeyConstraint(["actor_id"], ["users.id"], ),
+        sa.ForeignKeyConstraint(["actor_id"], ["users.id"]),
         sa.ForeignKeyConstraint(["set_id"], ["annotation_sets.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id")
+        sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("annotation_changes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_annotation_changes_set_id"), ["set_id"], unique=False)
@@ -89,10 +89,10 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["author_id"], ["users.id"], ),
+        sa.ForeignKeyConstraint(["author_id"], ["users.id"]),
         sa.ForeignKeyConstraint(["repairs_id"], ["annotations.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["set_id"], ["annotation_sets.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id")
+        sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("annotations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_annotations_set_id"), ["set_id"], unique=False)
@@ -106,15 +106,13 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("rater_id", sa.String(length=32), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["rater_id"], ["users.id"], ),
+        sa.ForeignKeyConstraint(["rater_id"], ["users.id"]),
         sa.ForeignKeyConstraint(["set_id"], ["annotation_sets.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("set_id", "scale", name="uq_rating_set_scale")
+        sa.UniqueConstraint("set_id", "scale", name="uq_rating_set_scale"),
     )
     with op.batch_alter_table("ratings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ratings_set_id"), ["set_id"], unique=False)
-
-
 
 def downgrade() -> None:
     with op.batch_alter_table("ratings", schema=None) as batch_op:
