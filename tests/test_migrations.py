@@ -37,3 +37,17 @@ def test_sqlite_migrates_up_and_down(tmp_path: Path) -> None:
 
 def test_postgres_is_migrated_and_audit_is_append_only(runtime: Any) -> None:
     _assert_append_only(runtime.database_url)
+
+
+def test_the_models_and_the_migrations_describe_the_same_schema(runtime: Any) -> None:
+    """A model change without its migration would work in tests (which migrate)
+    only by luck; this catches it."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from core.db.models import Base
+
+    engine = create_engine(runtime.database_url)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    engine.dispose()

@@ -67,6 +67,17 @@ class ClipStatus(enum.StrEnum):
     processing = "processing"
     ready = "ready"
     failed = "failed"
+    #: The case was closed and its retention period ended: the media is gone.
+    purged = "purged"
+
+
+class ReviewState(enum.StrEnum):
+    """Where an annotation set stands in supervision."""
+
+    draft = "draft"
+    submitted = "submitted"
+    approved = "approved"
+    changes_requested = "changes_requested"
 
 
 class Team(Base):
@@ -116,6 +127,16 @@ class Case(Base):
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), nullable=True, index=True)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    #: What the family agreed the recordings may be used for (one flag per purpose).
+    consent_feedback: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_supervision: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_training: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    consent_updated_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    #: End of the trajectory; the media is purged after ``purge_after``.
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    purge_after: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True, index=True)
+    purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class CaseAccess(Base):
@@ -289,6 +310,9 @@ class AnnotationSet(Base):
     coder_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     purpose: Mapped[str] = mapped_column(String(20))
+    #: A :class:`ReviewState`; history in ``review_transitions``.
+    review_state: Mapped[str] = mapped_column(String(20), default=ReviewState.draft, index=True)
+    review_state_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -360,3 +384,159 @@ class Rating(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
     set: Mapped[AnnotationSet] = relationship(back_populates="ratings")
+
+
+# -- supervision ---------------------------------------------------------------
+
+class ReviewTransition(Base):
+    """One step of a set through supervision: who moved it, when, and why."""
+
+    __tablename__ = "review_transitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    set_id: Mapped[str] = mapped_column(
+        ForeignKey("annotation_sets.id", ondelete="CASCADE"), index=True)
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[User] = relationship()
+
+
+class Comment(Base):
+    """A remark anchored at a time (or range) of a clip, optionally on one
+    annotation. A thread is a root comment and its replies (``parent_id``);
+    only a root is resolved."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    clip_id: Mapped[str] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
+    set_id: Mapped[str | None] = mapped_column(
+        ForeignKey("annotation_sets.id", ondelete="CASCADE"), nullable=True, index=True)
+    annotation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("annotations.id", ondelete="SET NULL"), nullable=True)
+    parent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), nullable=True, index=True)
+    start_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    end_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+
+
+class SecondCoding(Base):
+    """A supervisor's request that a second coder codes a clip independently,
+    to be compared with the reference set once both are submitted."""
+
+    __tablename__ = "second_codings"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    clip_id: Mapped[str] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
+    reference_set_id: Mapped[str] = mapped_column(
+        ForeignKey("annotation_sets.id", ondelete="CASCADE"))
+    set_id: Mapped[str] = mapped_column(
+        ForeignKey("annotation_sets.id", ondelete="CASCADE"), unique=True)
+    coder_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    requested_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+# -- review playlists ----------------------------------------------------------
+
+class PlaylistStatus(enum.StrEnum):
+    draft = "draft"
+    rendering = "rendering"
+    ready = "ready"
+    failed = "failed"
+    purged = "purged"
+
+
+class Playlist(Base):
+    """Short moments from one case's clips, rendered into one presentation for
+    a feedback visit. ``revision`` counts edits; the presentation under
+    ``media_prefix`` was rendered from ``rendered_revision``."""
+
+    __tablename__ = "playlists"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[PlaylistStatus] = mapped_column(
+        Enum(PlaylistStatus, native_enum=False, length=20), default=PlaylistStatus.draft,
+        index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    rendered_revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    media_prefix: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: Where each item starts in the rendered presentation (for chapters and players).
+    timeline: Mapped[list[dict] | None] = mapped_column(JSON, nullable=True)
+    job_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship()
+    items: Mapped[list[PlaylistItem]] = relationship(
+        back_populates="playlist", cascade="all, delete-orphan",
+        order_by="PlaylistItem.position")
+
+
+class PlaylistItem(Base):
+    """One moment of a playlist: a range of a clip (from an annotation or
+    chosen freely) with how to show it."""
+
+    __tablename__ = "playlist_items"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    playlist_id: Mapped[str] = mapped_column(
+        ForeignKey("playlists.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    clip_id: Mapped[str] = mapped_column(ForeignKey("clips.id"), index=True)
+    annotation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("annotations.id", ondelete="SET NULL"), nullable=True)
+    start_ms: Mapped[int] = mapped_column(Integer)
+    end_ms: Mapped[int] = mapped_column(Integer)
+    pre_roll_ms: Mapped[int] = mapped_column(Integer, default=0)
+    post_roll_ms: Mapped[int] = mapped_column(Integer, default=0)
+    caption: Mapped[str] = mapped_column(Text, default="")
+    speed: Mapped[float] = mapped_column(Float, default=1.0)
+    freeze_at_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    freeze_s: Mapped[float] = mapped_column(Float, default=0.0)
+    mute: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    playlist: Mapped[Playlist] = relationship(back_populates="items")
+    clip: Mapped[Clip] = relationship()
+
+
+class Share(Base):
+    """A view-only link to one playlist for the family. Only hashes of the
+    token and of the access code are stored."""
+
+    __tablename__ = "shares"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    playlist_id: Mapped[str] = mapped_column(
+        ForeignKey("playlists.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    last_viewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+    playlist: Mapped[Playlist] = relationship()
