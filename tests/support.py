@@ -39,6 +39,21 @@ def run_jobs(runtime: Any) -> None:
                  connection=runtime.redis).work(burst=True)
 
 
+def ready_clip(runtime: Any, client: Any, headers: dict[str, str], source: Any,
+               label: str, filename: str = "badje.mp4") -> dict[str, Any]:
+    """Upload ``source`` into a new case and transcode it: a clip ready to code."""
+    case = client.post("/api/cases", json={"label": label}, headers=headers)
+    assert case.status_code == 201, case.text
+    with source.open("rb") as fh:
+        resp = client.post(f"/api/cases/{case.json()['id']}/clips", headers=headers,
+                           files={"file": (filename, fh, "video/mp4")})
+    assert resp.status_code == 202, resp.text
+    run_jobs(runtime)
+    ready = client.get(f"/api/clips/{resp.json()['id']}", headers=headers).json()
+    assert ready["status"] == "ready", ready
+    return dict(ready)
+
+
 def team_name() -> str:
     return f"team-{secrets.token_hex(3)}"
 

@@ -15,7 +15,7 @@ from typing import Any
 import media
 import pytest
 from sqlalchemy import text
-from support import run_jobs, team_name
+from support import ready_clip, run_jobs, team_name
 
 XSD = Path(__file__).resolve().parents[2] / "shared" / "formats" / "EAFv3.0.xsd"
 
@@ -48,17 +48,8 @@ def clip(runtime: Any, app: Any, media_dir: Path, people: dict[str, Any]) -> dic
 
     source = media.make_plain_h264(media_dir, width=320, height=240, seconds=12,
                                    name="annotate.mp4")
-    headers = people["pro"]["headers"]
     with TestClient(app) as client:
-        case = client.post("/api/cases", json={"label": "Gezin 2026-077"}, headers=headers)
-        with source.open("rb") as fh:
-            resp = client.post(f"/api/cases/{case.json()['id']}/clips", headers=headers,
-                               files={"file": ("badje.mp4", fh, "video/mp4")})
-        assert resp.status_code == 202, resp.text
-        run_jobs(runtime)
-        ready = client.get(f"/api/clips/{resp.json()['id']}", headers=headers).json()
-    assert ready["status"] == "ready", ready
-    return dict(ready)
+        return ready_clip(runtime, client, people["pro"]["headers"], source, "Gezin 2026-077")
 
 
 def _new_set(client: Any, user: dict[str, Any], clip_id: str, **body: Any) -> dict[str, Any]:

@@ -61,7 +61,8 @@ def _set_out(row: AnnotationSet) -> SetOut:
                   scheme=SchemeRef(id=row.scheme.id, key=row.scheme.key,
                                    version=row.scheme.version, name=row.scheme.name),
                   coder_id=row.coder_id, coder=row.coder.email, name=row.name,
-                  purpose=row.purpose, annotation_count=len(row.annotations),
+                  purpose=row.purpose, review_state=row.review_state,
+                  annotation_count=len(row.annotations),
                   created_at=row.created_at, updated_at=row.updated_at)
 
 
@@ -135,7 +136,7 @@ def publish_scheme(body: SchemeIn, user: CurrentUser, db: Db) -> SchemeOut:
 @router.get("/clips/{clip_id}/sets", response_model=list[SetOut])
 def list_sets(clip_id: str, user: CurrentUser, db: Db) -> list[SetOut]:
     """Every coder's set on a clip."""
-    return [_set_out(r) for r in sets.sets_of(db, clip_for(db, user, clip_id))]
+    return [_set_out(r) for r in sets.sets_of(db, user, clip_for(db, user, clip_id))]
 
 
 @router.post("/clips/{clip_id}/sets", status_code=status.HTTP_201_CREATED,
@@ -179,7 +180,7 @@ def add_annotation(set_id: str, body: AnnotationIn, response: Response, user: Cu
                    db: Db) -> AnnotationOut:
     """Mark a moment (no ``end_ms``) or a segment; link a repair to its mismatch."""
     row = sets.set_for(db, user, set_id)
-    sets.require_coder(row, user)
+    sets.open_for_edit(db, user, row)
     scheme = schemes.to_domain(row.scheme)
     event = Event(code=body.code, start_ms=body.start_ms, end_ms=body.end_ms,
                   subject=body.subject or Subject.both, note=body.note, repairs=body.repairs)
@@ -203,7 +204,7 @@ def change_annotation(annotation_id: str, body: AnnotationPatch, response: Respo
                       if_match: Annotated[str | None, Header()] = None) -> AnnotationOut:
     """Change the fields sent; needs ``If-Match`` with the ETag it was based on."""
     row = sets.annotation_for(db, user, annotation_id)
-    sets.require_coder(row.set, user)
+    sets.open_for_edit(db, user, row.set)
     sets.check_precondition(row, if_match)
     row = sets.change(db, user, row, body.changes())
     _with_etag(response, row)
@@ -214,7 +215,7 @@ def change_annotation(annotation_id: str, body: AnnotationPatch, response: Respo
 def delete_annotation(annotation_id: str, user: CurrentUser, db: Db,
                       if_match: Annotated[str | None, Header()] = None) -> Response:
     row = sets.annotation_for(db, user, annotation_id)
-    sets.require_coder(row.set, user)
+    sets.open_for_edit(db, user, row.set)
     sets.check_precondition(row, if_match)
     sets.remove(db, user, row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -226,7 +227,7 @@ def delete_annotation(annotation_id: str, user: CurrentUser, db: Db,
 def rate_clip(set_id: str, scale: str, body: RatingIn, user: CurrentUser, db: Db) -> RatingOut:
     """The coder's global rating of the clip on one of the scheme's scales."""
     row = sets.set_for(db, user, set_id)
-    sets.require_coder(row, user)
+    sets.open_for_edit(db, user, row)
     rating = sets.rate(db, user, row, scale, body.value, body.note)
     return _rating_out(rating, schemes.to_domain(row.scheme))
 

@@ -98,6 +98,8 @@ class SetOut(BaseModel):
     coder: str
     name: str
     purpose: str
+    #: Supervision: draft, submitted, approved or changes_requested.
+    review_state: str
     annotation_count: int
     created_at: datetime
     updated_at: datetime

@@ -24,7 +24,11 @@ from core.db.models import (
     ClipStatus,
     CodingScheme,
     Rating,
+    ReviewState,
+    ReviewTransition,
+    SecondCoding,
     User,
+    utcnow,
 )
 from core.web import ApiError
 from services.annotate import rules
@@ -74,21 +78,52 @@ def create(db: Session, user: User, clip: Clip, scheme: CodingScheme, *, name: s
 
 
 def set_for(db: Session, user: User, set_id: str) -> AnnotationSet:
-    """A set on a clip the user may see (anyone else: not found)."""
-    return through_parent("annotation set", db.get(AnnotationSet, set_id),
-                          lambda row: clip_for(db, user, row.clip_id))
+    """A set on a clip the user may see (anyone else: not found), unless the
+    user is a blinded second coder on that clip."""
+    row = through_parent("annotation set", db.get(AnnotationSet, set_id),
+                         lambda row: clip_for(db, user, row.clip_id))
+    if row.coder_id != user.id and blinded(db, user, row.clip_id):
+        raise ApiError(403, "You are the second coder on this clip: the other sets open "
+                       "once you have submitted your own.", "second_coder_blinded")
+    return row
 
 
-def sets_of(db: Session, clip: Clip) -> list[AnnotationSet]:
-    return list(db.scalars(select(AnnotationSet).where(AnnotationSet.clip_id == clip.id)
-                           .order_by(AnnotationSet.created_at)))
+def sets_of(db: Session, user: User, clip: Clip) -> list[AnnotationSet]:
+    """The clip's sets the user may read (a blinded second coder: only their own)."""
+    query = select(AnnotationSet).where(AnnotationSet.clip_id == clip.id)
+    if blinded(db, user, clip.id):
+        query = query.where(AnnotationSet.coder_id == user.id)
+    return list(db.scalars(query.order_by(AnnotationSet.created_at)))
 
 
-def require_coder(row: AnnotationSet, user: User) -> None:
-    """Coders work independently: only a set's own coder changes it."""
+def blinded(db: Session, user: User, clip_id: str) -> bool:
+    """A second coder asked to code this clip has not submitted their set yet.
+
+    Until then they must not see anyone else's coding, or the agreement would
+    measure how well they copy rather than how reliably the scheme is applied.
+    """
+    assigned = select(SecondCoding.set_id).where(SecondCoding.clip_id == clip_id,
+                                                 SecondCoding.coder_id == user.id)
+    ever_submitted = select(ReviewTransition.id).where(
+        ReviewTransition.set_id.in_(assigned),
+        ReviewTransition.to_state == ReviewState.submitted)
+    return bool(db.scalar(select(assigned.exists()))) and not db.scalar(
+        select(ever_submitted.exists()))
+
+
+def open_for_edit(db: Session, user: User, row: AnnotationSet) -> None:
+    """Let ``user`` change ``row``: coders work independently, so only a set's
+    own coder changes it; and a change to a set that is submitted or approved
+    takes it back to draft, so a supervisor never approves what they did not see."""
     if row.coder_id != user.id:
         raise ApiError(403, "Only the coder of this set can change it; start your own set "
                        "to code this clip.", "not_your_set")
+    if row.review_state in (ReviewState.submitted, ReviewState.approved):
+        db.add(ReviewTransition(set_id=row.id, from_state=row.review_state,
+                                to_state=ReviewState.draft, actor_id=user.id,
+                                comment="Reopened by an edit."))
+        row.review_state = ReviewState.draft
+        row.review_state_at = utcnow()
 
 
 def annotation_for(db: Session, user: User, annotation_id: str) -> Annotation:

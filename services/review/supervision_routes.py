@@ -1,0 +1,226 @@
+"""Supervision API: submitting and deciding on sets, the supervisor's queue,
+comment threads in a clip, second coders, and what waits for each user."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+from sqlalchemy import func, select
+
+from core.access import case_for, clip_for
+from core.db.models import AnnotationSet, Clip, Comment, ReviewTransition, User, utcnow
+from core.web import ApiError, CurrentUser, Db, client_ip
+from services.annotate import sets
+from services.review import comments, second_coding, supervision
+from services.review.schemas import (
+    CommentIn,
+    CommentOut,
+    InboxItem,
+    QueueItem,
+    ReplyIn,
+    ReviewOut,
+    SecondCoderIn,
+    SecondCodingOut,
+    ThreadOut,
+    TransitionIn,
+    TransitionOut,
+)
+
+router = APIRouter(prefix="/api", tags=["supervision"])
+
+
+# -- a set's review -----------------------------------------------------------------
+
+def _review_out(db: Db, row: AnnotationSet) -> ReviewOut:
+    steps = supervision.transitions(db, row)
+    people = _emails(db, {s.actor_id for s in steps})
+    return ReviewOut(set_id=row.id, state=row.review_state, state_at=row.review_state_at,
+                     transitions=[TransitionOut(from_state=s.from_state, to_state=s.to_state,
+                                                actor_id=s.actor_id, actor=people[s.actor_id],
+                                                at=s.at, comment=s.comment) for s in steps])
+
+
+def _emails(db: Db, ids: set[str]) -> dict[str, str]:
+    return dict(db.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
+
+
+@router.get("/sets/{set_id}/review", response_model=ReviewOut)
+def get_review(set_id: str, user: CurrentUser, db: Db) -> ReviewOut:
+    """Where the set stands in supervision, with every step so far."""
+    return _review_out(db, sets.set_for(db, user, set_id))
+
+
+@router.post("/sets/{set_id}/review", response_model=ReviewOut)
+def move_review(set_id: str, body: TransitionIn, user: CurrentUser, db: Db) -> ReviewOut:
+    """Submit or withdraw (the coder), approve or request changes (a supervisor
+    of the case's team, not on their own set)."""
+    row = sets.set_for(db, user, set_id)
+    case = case_for(db, user, sets.row_clip(db, row).case_id)
+    supervision.transition(db, user, row, case, body.action, body.comment)
+    return _review_out(db, row)
+
+
+@router.get("/review/queue", response_model=list[QueueItem])
+def review_queue(user: CurrentUser, db: Db,
+                 coder_id: Annotated[str | None, Query(description="Only this coder's sets.")]
+                 = None,
+                 case_id: Annotated[str | None, Query(description="Only this case.")] = None,
+                 ) -> list[QueueItem]:
+    """Sets waiting for a decision, the longest waiting first (supervisors)."""
+    entries = supervision.queue(db, user, coder_id=coder_id, case_id=case_id)
+    open_threads = dict(db.execute(
+        select(Comment.set_id, func.count()).where(
+            Comment.set_id.in_([e.set.id for e in entries]), Comment.parent_id.is_(None),
+            Comment.resolved_at.is_(None)).group_by(Comment.set_id)).all())
+    return [QueueItem(set_id=e.set.id, set_name=e.set.name, purpose=e.set.purpose,
+                      clip_id=e.clip.id, clip=e.clip.filename, case_id=e.case.id,
+                      case_label=e.case.label, coder_id=e.set.coder_id,
+                      coder=e.set.coder.email, submitted_at=e.set.review_state_at,
+                      annotation_count=e.annotations, resubmitted=e.resubmitted,
+                      open_threads=open_threads.get(e.set.id, 0)) for e in entries]
+
+
+# -- comments ------------------------------------------------------------------------
+
+def _comment_out(row: Comment, people: dict[str, str]) -> CommentOut:
+    return CommentOut(id=row.id, author_id=row.author_id, author=people[row.author_id],
+                      body=row.body, created_at=row.created_at)
+
+
+def _thread_out(db: Db, root: Comment, replies: list[Comment]) -> ThreadOut:
+    people = _emails(db, {root.author_id, *(r.author_id for r in replies)})
+    return ThreadOut(**_comment_out(root, people).model_dump(), clip_id=root.clip_id,
+                     set_id=root.set_id, annotation_id=root.annotation_id,
+                     start_ms=root.start_ms, end_ms=root.end_ms,
+                     resolved=root.resolved_at is not None, resolved_at=root.resolved_at,
+                     resolved_by=root.resolved_by,
+                     replies=[_comment_out(r, people) for r in replies])
+
+
+def _whole_thread(db: Db, root: Comment) -> ThreadOut:
+    return _thread_out(db, root, comments.replies_of(db, [root.id]).get(root.id, []))
+
+
+@router.get("/clips/{clip_id}/comments", response_model=list[ThreadOut])
+def list_threads(clip_id: str, user: CurrentUser, db: Db,
+                 set_id: Annotated[str | None, Query(description="Only about this set.")]
+                 = None,
+                 open: Annotated[bool, Query(description="Only unresolved threads.")] = False,
+                 ) -> list[ThreadOut]:
+    clip = clip_for(db, user, clip_id)
+    return [_thread_out(db, root, replies)
+            for root, replies in comments.threads(db, user, clip, set_id=set_id,
+                                                  open_only=open)]
+
+
+@router.post("/clips/{clip_id}/comments", response_model=ThreadOut,
+             status_code=status.HTTP_201_CREATED)
+def start_thread(clip_id: str, body: CommentIn, user: CurrentUser, db: Db) -> ThreadOut:
+    """A comment at a moment (``start_ms``), over a range (``end_ms`` too), or on
+    an annotation (its time is used when none is given)."""
+    clip = clip_for(db, user, clip_id)
+    anchor = comments.Anchor(body.start_ms, body.end_ms, body.set_id, body.annotation_id)
+    return _thread_out(db, comments.start_thread(db, user, clip, anchor, body.body), [])
+
+
+@router.get("/comments/{comment_id}", response_model=ThreadOut)
+def get_thread(comment_id: str, user: CurrentUser, db: Db) -> ThreadOut:
+    return _whole_thread(db, comments.thread_for(db, user, comment_id))
+
+
+@router.post("/comments/{comment_id}/replies", response_model=ThreadOut,
+             status_code=status.HTTP_201_CREATED)
+def reply(comment_id: str, body: ReplyIn, user: CurrentUser, db: Db) -> ThreadOut:
+    root = comments.thread_for(db, user, comment_id)
+    comments.reply(db, user, root, body.body)
+    return _whole_thread(db, root)
+
+
+@router.post("/comments/{comment_id}/resolve", response_model=ThreadOut)
+def resolve(comment_id: str, user: CurrentUser, db: Db) -> ThreadOut:
+    return _set_resolved(comment_id, user, db, resolved=True)
+
+
+@router.post("/comments/{comment_id}/unresolve", response_model=ThreadOut)
+def unresolve(comment_id: str, user: CurrentUser, db: Db) -> ThreadOut:
+    return _set_resolved(comment_id, user, db, resolved=False)
+
+
+def _set_resolved(comment_id: str, user: User, db: Db, *, resolved: bool) -> ThreadOut:
+    root = comments.thread_for(db, user, comment_id)
+    if root.id != comment_id:
+        raise ApiError(422, "Resolve the thread, not one reply in it.", "not_a_thread")
+    comments.set_resolved(db, user, root, resolved)
+    return _whole_thread(db, root)
+
+
+# -- second coders -------------------------------------------------------------------
+
+def _second_coding_out(db: Db, clip: Clip, row: second_coding.SecondCoding) -> SecondCodingOut:
+    state = second_coding.status(db, clip, row)
+    return SecondCodingOut(id=row.id, clip_id=row.clip_id, coder_id=row.coder_id,
+                           coder=state.second.coder.email, reference_set_id=state.reference.id,
+                           reference_state=state.reference.review_state,
+                           set_id=state.second.id, set_state=state.second.review_state,
+                           requested_by=row.requested_by, note=row.note,
+                           created_at=row.created_at, waiting_for=state.waiting_for,
+                           agreement=state.agreement)
+
+
+@router.post("/clips/{clip_id}/second-coders", response_model=SecondCodingOut,
+             status_code=status.HTTP_201_CREATED)
+def assign_second_coder(clip_id: str, body: SecondCoderIn, request: Request,
+                        user: CurrentUser, db: Db) -> SecondCodingOut:
+    """Ask a colleague to code this clip independently (a supervisor of the team)."""
+    clip = clip_for(db, user, clip_id)
+    case = case_for(db, user, clip.case_id)
+    row = second_coding.assign(db, user, clip, case, body.coder_id, body.reference_set_id,
+                               body.note, client_ip(request))
+    return _second_coding_out(db, clip, row)
+
+
+@router.get("/clips/{clip_id}/second-coders", response_model=list[SecondCodingOut])
+def list_second_coders(clip_id: str, user: CurrentUser, db: Db) -> list[SecondCodingOut]:
+    """Each second coding of the clip; the agreement once both sets are submitted."""
+    clip = clip_for(db, user, clip_id)
+    return [_second_coding_out(db, clip, row) for row in second_coding.assignments(db, clip)]
+
+
+# -- the user's inbox ----------------------------------------------------------------
+
+@router.get("/inbox", response_model=list[InboxItem])
+def inbox(user: CurrentUser, db: Db) -> list[InboxItem]:
+    """What needs this user's attention, newest first: decisions on their sets,
+    clips they were asked to code, and threads waiting for their answer."""
+    items = [_decision_item(row, step) for row, step in supervision.decisions_for(
+        db, user, since=utcnow() - supervision.APPROVAL_NEWS)]
+    for assignment in db.scalars(select(second_coding.SecondCoding).where(
+            second_coding.SecondCoding.coder_id == user.id)):
+        own = db.get(AnnotationSet, assignment.set_id)
+        if own is not None and own.review_state not in second_coding.HANDED_IN:
+            items.append(InboxItem(kind="second_coding", at=assignment.created_at,
+                                   clip_id=assignment.clip_id, set_id=own.id,
+                                   message="You were asked to code this clip as second "
+                                           "coder." + (f" {assignment.note}"
+                                                       if assignment.note else "")))
+    for root, last in comments.waiting_on(db, user):
+        items.append(InboxItem(kind="comment", at=last.created_at, clip_id=root.clip_id,
+                               set_id=root.set_id, comment_id=root.id,
+                               message=f"{_clock(root.start_ms)}: {last.body[:200]}"))
+    return sorted(items, key=lambda i: i.at, reverse=True)
+
+
+def _decision_item(row: AnnotationSet, step: ReviewTransition) -> InboxItem:
+    approved = step.to_state == "approved"
+    said = f" {step.actor.email}: {step.comment}" if step.comment else ""
+    return InboxItem(kind="approved" if approved else "changes_requested", at=step.at,
+                     clip_id=row.clip_id, set_id=row.id,
+                     message=("Your coding was approved." if approved else
+                              "Changes were requested in your coding.") + said)
+
+
+def _clock(ms: int | None) -> str:
+    seconds = (ms or 0) // 1000
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
