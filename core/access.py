@@ -60,3 +60,9 @@ def through_parent(what: str, row: T | None, check_parent: Callable[[T], object]
 def clip_for(db: Session, user: User, clip_id: str) -> Clip:
     return through_parent("clip", db.get(Clip, clip_id),
                           lambda clip: case_for(db, user, clip.case_id))
+
+
+def is_case_supervisor(user: User, case: Case) -> bool:
+    """A supervisor of the team the case belongs to: the one who decides on its work."""
+    return user.role is Role.supervisor and user.team_id is not None \
+        and user.team_id == case.team_id

@@ -67,6 +67,17 @@ class Settings(BaseSettings):
     )
     x264_preset: str = Field(default="veryfast", description="Speed/quality trade-off of x264.")
 
+    retention_grace_days: float = Field(
+        default=30, ge=0,
+        description="Days between closing a case and removing its recordings (a closed case "
+                    "can be reopened until then).",
+    )
+    retention_keep_annotations: bool = Field(
+        default=True,
+        description="Keep a purged case's annotations, ratings and comments (text only); "
+                    "false removes them with the recordings.",
+    )
+
     def resolved_database_url(self) -> str:
         """The configured database, or the embedded SQLite file."""
         if self.database_url:

@@ -4,13 +4,19 @@
 from __future__ import annotations
 
 import secrets
+from contextlib import suppress
 
 from redis import Redis
 from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from core.config import Settings
 
 TRANSCODE = "transcode"
+PURGE = "purge"
+RENDER = "render"
+LIVE_STATES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 #: Seconds between retries of a job that hit a storage or queue hiccup.
 RETRY_INTERVALS = [5, 30, 120]
 
@@ -44,3 +50,58 @@ def enqueue_transcode(settings: Settings, redis: Redis, clip_id: str, attempt: i
         failure_ttl=7 * 24 * 3600,
     )
     return job_id
+
+
+def purge_job_id(case_id: str) -> str:
+    """One job id per case: the sweeper asks Redis whether that case's purge is
+    already waiting instead of queueing it again on every tick."""
+    return f"purge-{case_id}"
+
+
+def enqueue_purge(settings: Settings, redis: Redis, case_id: str) -> str:
+    """Queue the removal of a closed case's recordings; returns the job id.
+
+    Call it only when no purge of the case is queued or running: an earlier,
+    finished or failed job of the same id is replaced, so its registry entries
+    do not outlive it.
+    """
+    job_id = purge_job_id(case_id)
+    with suppress(NoSuchJobError):
+        Job.fetch(job_id, connection=redis).delete()
+    queue(settings, redis, PURGE).enqueue(
+        "worker.purge.purge_case",
+        case_id,
+        job_id=job_id,
+        job_timeout=3600,
+        retry=Retry(max=settings.job_retries, interval=RETRY_INTERVALS),
+        result_ttl=24 * 3600,
+        failure_ttl=7 * 24 * 3600,
+    )
+    return job_id
+
+
+def enqueue_render(settings: Settings, redis: Redis, playlist_id: str, revision: int,
+                   media_s: float) -> str:
+    """Queue the render of a playlist at ``revision``; returns the job id."""
+    job_id = f"render-{playlist_id}-{revision}-{secrets.token_hex(3)}"
+    queue(settings, redis, RENDER).enqueue(
+        "worker.playlist_job.render_playlist",
+        playlist_id,
+        job_id=job_id,
+        job_timeout=transcode_timeout(settings, media_s) + 600,
+        retry=Retry(max=settings.job_retries, interval=RETRY_INTERVALS),
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+    )
+    return job_id
+
+
+def job_alive(redis: Redis, job_id: str | None) -> bool:
+    """The job is still waiting or running (not finished, failed or gone)."""
+    if not job_id:
+        return False
+    try:
+        job = Job.fetch(job_id, connection=redis)
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in LIVE_STATES

@@ -15,7 +15,7 @@ from typing import Any
 import media
 import pytest
 from sqlalchemy import text
-from support import ready_clip, run_jobs, team_name
+from support import ready_clip, team_name
 
 XSD = Path(__file__).resolve().parents[2] / "shared" / "formats" / "EAFv3.0.xsd"
 

@@ -288,8 +288,9 @@ def test_threads_take_replies_and_are_resolved_and_reopened_as_a_whole(
 
 def test_a_second_coder_codes_blind_and_both_see_the_agreement_once_submitted(
         client: Any, runtime: Any, people: dict[str, Any], working: dict[str, Any]) -> None:
-    from core.db.models import AuditEvent
     from sqlalchemy import select
+
+    from core.db.models import AuditEvent
 
     pro, sup, colleague = people["pro"], people["sup"], people["colleague"]
     clip_id = working["clip_id"]
@@ -316,7 +317,7 @@ def test_a_second_coder_codes_blind_and_both_see_the_agreement_once_submitted(
         grants = db.scalars(select(AuditEvent).where(AuditEvent.action == "grant_case_access",
                                                      AuditEvent.object_id ==
                                                      assignment_case(client, pro, clip_id)))
-        assert colleague["email"] in [g.detail for g in grants][0]
+        assert colleague["email"] in next(g.detail for g in grants)
 
     # blind: only their own set, no other set, no threads about other sets
     inbox = client.get("/api/inbox", headers=colleague["headers"]).json()

@@ -74,7 +74,7 @@ def _run(runtime: Runtime, clip_id: str) -> str:
                  max_pixels=runtime.settings.max_pixels)
         _store_source_info(runtime, clip_id, info)
         attempt_prefix = f"{clip_prefix(clip.case_id, clip.id)}media/{secrets.token_hex(6)}/"
-        with _workdir(runtime) as work:
+        with Workdir(runtime) as work:
             output = transcode(
                 source, work, info,
                 on_progress=_progress_reporter(runtime, clip_id),
@@ -157,13 +157,13 @@ def _progress_reporter(runtime: Runtime, clip_id: str) -> Callable[[float], None
     return report
 
 
-class _workdir:
+class Workdir:
     """A private scratch directory that is always removed, whatever happens."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, kind: str = "transcode") -> None:
         root = runtime.settings.data_dir / "tmp"
         root.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix="transcode-", dir=root))
+        self.path = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=root))
 
     def __enter__(self) -> Path:
         return self.path

@@ -1,5 +1,5 @@
 """Running a worker: an RQ worker on the deployment's queues, plus the sweeper
-that rescues clips whose jobs were lost."""
+that rescues clips whose jobs were lost and queues due retention purges."""
 
 from __future__ import annotations
 
@@ -8,20 +8,22 @@ import threading
 
 from rq import Worker
 
-from core.queue import TRANSCODE, queue
+from core.queue import PURGE, RENDER, TRANSCODE, queue
 from core.runtime import Runtime
 from services.ingest.resumable import expire_stale
-from worker.sweeper import sweep
+from worker.sweeper import sweep, sweep_retention
 
 log = logging.getLogger(__name__)
 
 
 def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
-    """Periodic housekeeping: lost transcode jobs, and uploads nobody finished."""
+    """Periodic housekeeping: lost transcode jobs, uploads nobody finished, and
+    closed cases whose recordings are due for removal."""
     while not stop.wait(runtime.settings.sweep_interval_s):
         try:
             sweep(runtime)
             expire_stale(runtime)
+            sweep_retention(runtime)
         except Exception:  # keep sweeping; the next tick may succeed
             log.exception("sweep failed")
 
@@ -35,8 +37,8 @@ def run_worker(runtime: Runtime, *, burst: bool = False, sweeper: bool = True) -
         threading.Thread(target=_sweep_forever, args=(runtime, stop), daemon=True,
                          name="sweeper").start()
     try:
-        worker = Worker([queue(runtime.settings, runtime.redis, TRANSCODE)],
-                        connection=runtime.redis)
+        worker = Worker([queue(runtime.settings, runtime.redis, kind)
+                         for kind in (TRANSCODE, RENDER, PURGE)], connection=runtime.redis)
         worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     finally:
         stop.set()

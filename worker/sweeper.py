@@ -1,52 +1,66 @@
-"""Finds clips whose transcode job was lost and queues them again.
+"""Finds work the database says is due and nobody is doing: clips whose
+transcode job was lost, and closed cases whose recordings must be purged.
 
-Jobs live in Redis, clips in the database. A worker killed mid-job or a Redis
-that lost its data leaves a clip "queued" or "processing" with nobody working
-on it. The database is the source of truth: a clip whose job is gone from the
-queue, or whose heartbeat stopped, is queued again; one that keeps getting
-lost is failed with a reason instead of looping forever.
+Jobs live in Redis, clips and cases in the database. A worker killed mid-job
+or a Redis that lost its data leaves a clip "queued" or "processing" with
+nobody working on it. The database is the source of truth: a clip whose job is
+gone from the queue, or whose heartbeat stopped, is queued again; one that
+keeps getting lost is failed with a reason instead of looping forever. A case
+past its ``purge_after`` and not yet purged gets a purge job unless one is
+waiting or running, until the purge succeeds.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
 from sqlalchemy import or_, select
 
-from core.db.models import Clip, ClipStatus, utcnow
-from core.queue import enqueue_transcode
+from core.db.models import Case, Clip, ClipStatus, utcnow
+from core.queue import enqueue_purge, enqueue_transcode, job_alive, purge_job_id
 from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 #: After this many lost attempts the clip is failed instead of queued again.
 MAX_ATTEMPTS = 5
-LIVE_STATES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
-def _job_alive(runtime: Runtime, job_id: str | None) -> bool:
-    if not job_id:
-        return False
-    try:
-        job = Job.fetch(job_id, connection=runtime.redis)
-    except NoSuchJobError:
-        return False
-    return job.get_status(refresh=False) in LIVE_STATES
-
-
-def sweep(runtime: Runtime) -> list[str]:
-    """Re-queue lost clips once; returns the ids that were re-queued or failed."""
+def _exclusively(runtime: Runtime, work: Callable[[Runtime], list[str]]) -> list[str]:
+    """Run ``work`` in one worker at a time; the others skip this tick."""
     lock = runtime.redis.lock(f"{runtime.settings.queue_namespace}:sweeper", timeout=120,
                               blocking=False)
     if not lock.acquire():
         return []  # another worker's sweeper is on it
     try:
-        return _sweep(runtime)
+        return work(runtime)
     finally:
         lock.release()
+
+
+def sweep(runtime: Runtime) -> list[str]:
+    """Re-queue lost clips once; returns the ids that were re-queued or failed."""
+    return _exclusively(runtime, _sweep)
+
+
+def sweep_retention(runtime: Runtime) -> list[str]:
+    """Queue the purge of every case whose retention period ended; returns their ids.
+    A case whose purge is already waiting or running is left alone."""
+    return _exclusively(runtime, _sweep_retention)
+
+
+def _sweep_retention(runtime: Runtime) -> list[str]:
+    with runtime.db() as db:
+        due = db.scalars(select(Case.id).where(Case.purge_after <= utcnow(),
+                                               Case.purged_at.is_(None))).all()
+    queued = [case_id for case_id in due
+              if not job_alive(runtime.redis, purge_job_id(case_id))]
+    for case_id in queued:
+        log.info("queueing the retention purge of case %s", case_id)
+        enqueue_purge(runtime.settings, runtime.redis, case_id)
+    return queued
 
 
 def _sweep(runtime: Runtime) -> list[str]:
@@ -60,7 +74,7 @@ def _sweep(runtime: Runtime) -> list[str]:
             Clip.updated_at < cutoff,
         )).all()
         for clip in candidates:
-            if clip.status is ClipStatus.queued and _job_alive(runtime, clip.job_id):
+            if clip.status is ClipStatus.queued and job_alive(runtime.redis, clip.job_id):
                 continue
             touched.append(clip.id)
             if clip.attempts >= MAX_ATTEMPTS:

@@ -14,9 +14,14 @@ from core.runtime import Runtime
 from services.ingest.schemas import ClipOut
 
 
+def case_prefix(case_id: str) -> str:
+    """Every object of a case (clips, playlists) lives under this prefix in both
+    buckets, so the retention purge removes a case by prefix."""
+    return f"cases/{case_id}/"
+
+
 def clip_prefix(case_id: str, clip_id: str) -> str:
-    """Every object of a clip lives under its case, so a case can be purged by prefix."""
-    return f"cases/{case_id}/clips/{clip_id}/"
+    return f"{case_prefix(case_id)}clips/{clip_id}/"
 
 
 def original_key(case_id: str, clip_id: str) -> str:

@@ -37,6 +37,7 @@ from core.db.models import Clip, ClipStatus, Upload, UploadState, User, utcnow
 from core.runtime import Runtime
 from core.storage import MultipartUploadGone, UploadedPart
 from core.web import ApiError
+from services.ingest.cases import require_open
 from services.ingest.clips import new_clip, queue_clip
 from services.ingest.sniff import SNIFF_BYTES, require_video
 from services.ingest.upload import (
@@ -116,6 +117,7 @@ async def create(runtime: Runtime, db: Session, user: User, length: int,
     case = case_for(db, user, meta["case_id"])
     if str(user.role) != "professional":
         raise ApiError(403, "Only a professional uploads recordings.", "forbidden_role")
+    require_open(case)
     if length <= 0:
         raise ApiError(400, "The file is empty (0 bytes).", "empty_file")
     limit = runtime.settings.max_upload_bytes
@@ -173,7 +175,9 @@ class _Attempt:
 async def append(runtime: Runtime, db: Session, upload: Upload, offset: int,
                  body: AsyncIterator[bytes], content_length: int | None,
                  checksum: Checksum | None) -> Upload:
-    """Take the bytes of one PATCH. Returns the upload with its new offset."""
+    """Take the bytes of one PATCH. Returns the upload with its new offset.
+    A closed case takes no more bytes, so nothing new lands while it awaits its purge."""
+    require_open(upload.clip.case)
     if upload.state is not UploadState.receiving or offset != upload.offset:
         raise ApiError(409, f"Upload-Offset {offset} does not match the server's "
                        f"{upload.offset}; ask with HEAD and continue from there.",
@@ -345,7 +349,9 @@ async def _finalize(runtime: Runtime, db: Session, upload: Upload,
 
 # -- ending --------------------------------------------------------------
 
-def _discard_bytes(runtime: Runtime, upload: Upload) -> None:
+def discard_bytes(runtime: Runtime, upload: Upload) -> None:
+    """Free what an unfinished upload stored: its S3 parts and its tail object.
+    Safe to repeat (an aborted upload or a missing tail is not an error)."""
     bucket = runtime.settings.s3_bucket_originals
     runtime.store.abort_multipart(bucket, upload.clip.original_key, upload.s3_upload_id)
     if upload.tail_key:
@@ -357,7 +363,7 @@ def terminate(runtime: Runtime, db: Session, upload: Upload) -> None:
     if upload.state is UploadState.complete:
         raise ApiError(409, "This upload is complete; the clip is being processed.",
                        "upload_complete")
-    _discard_bytes(runtime, upload)
+    discard_bytes(runtime, upload)
     clip = db.get(Clip, upload.clip_id)
     db.delete(upload)
     if clip is not None and clip.status is ClipStatus.uploading:
@@ -367,7 +373,7 @@ def terminate(runtime: Runtime, db: Session, upload: Upload) -> None:
 
 def expire(runtime: Runtime, db: Session, upload: Upload) -> None:
     """Too old to continue: free the stored parts; the clip says why it has no video."""
-    _discard_bytes(runtime, upload)
+    discard_bytes(runtime, upload)
     upload.state = UploadState.expired
     clip = db.get(Clip, upload.clip_id)
     if clip is not None and clip.status is ClipStatus.uploading:

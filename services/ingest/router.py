@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Request, status
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -10,9 +12,10 @@ from core import audit
 from core.access import case_for, clip_for, visible_cases
 from core.db.models import Case, CaseAccess, Clip, Role, Team
 from core.web import ApiError, CurrentUser, Db, Rt, client_ip
+from services.ingest import cases
 from services.ingest.clips import clip_view, new_clip, queue_clip
 from services.ingest.multipart import MultipartError, iter_parts
-from services.ingest.schemas import CaseIn, CaseOut, ClipOut
+from services.ingest.schemas import CaseIn, CaseOut, ClipOut, ConsentIn, ConsentOut
 from services.ingest.sniff import SNIFF_BYTES, require_video
 from services.ingest.upload import (
     PartPipeline,
@@ -31,7 +34,12 @@ def _case_out(db: Db, case: Case) -> CaseOut:
     team = db.get(Team, case.team_id) if case.team_id else None
     count = db.scalar(select(func.count()).select_from(Clip).where(Clip.case_id == case.id))
     return CaseOut(id=case.id, label=case.label, team=team.name if team else None,
-                   created_at=case.created_at, clip_count=count or 0)
+                   created_at=case.created_at, clip_count=count or 0,
+                   status=cases.case_status(case),
+                   consent=ConsentOut(**cases.consent_flags(case),
+                                      updated_at=case.consent_updated_at),
+                   closed_at=case.closed_at, purge_after=case.purge_after,
+                   purged_at=case.purged_at)
 
 
 @router.post("/cases", status_code=status.HTTP_201_CREATED, response_model=CaseOut)
@@ -63,6 +71,50 @@ def get_case(case_id: str, user: CurrentUser, db: Db) -> CaseOut:
     return _case_out(db, case_for(db, user, case_id))
 
 
+@router.put("/cases/{case_id}/consent", response_model=CaseOut)
+def update_consent(case_id: str, body: ConsentIn, request: Request, user: CurrentUser,
+                   db: Db) -> CaseOut:
+    """Record what the family agreed their recordings may be used for: ``feedback``
+    (showing clips to the family), ``supervision``, ``training``. All three, every
+    time. Only the case's owner or a supervisor of its team."""
+    case = case_for(db, user, case_id)
+    cases.require_manager(user, case, "record the family's consent")
+    flags = body.model_dump()
+    cases.set_consent(case, user, flags)
+    audit.record(db, audit.Actor.of(user), action="update_consent", object_type="case",
+                 object_id=case.id, case_id=case.id, ip=client_ip(request),
+                 detail=json.dumps(flags))
+    return _case_out(db, case)
+
+
+@router.post("/cases/{case_id}/close", response_model=CaseOut)
+def close_case(case_id: str, request: Request, user: CurrentUser, db: Db,
+               runtime: Rt) -> CaseOut:
+    """End the trajectory: no new recordings, family links stop at once, and the
+    recordings are removed after the grace period (``purge_after``). Only the
+    case's owner or a supervisor of its team."""
+    case = case_for(db, user, case_id)
+    cases.require_manager(user, case, "close it")
+    revoked = cases.close(db, case, runtime.settings.retention_grace_days)
+    audit.record(db, audit.Actor.of(user), action="close_case", object_type="case",
+                 object_id=case.id, case_id=case.id, ip=client_ip(request),
+                 detail=json.dumps({"purge_after": case.purge_after,
+                                    "shares_revoked": revoked}, default=str))
+    return _case_out(db, case)
+
+
+@router.post("/cases/{case_id}/reopen", response_model=CaseOut)
+def reopen_case(case_id: str, request: Request, user: CurrentUser, db: Db) -> CaseOut:
+    """Take back a close before its recordings are removed. Family links revoked
+    by the close stay revoked."""
+    case = case_for(db, user, case_id)
+    cases.require_manager(user, case, "reopen it")
+    cases.reopen(case)
+    audit.record(db, audit.Actor.of(user), action="reopen_case", object_type="case",
+                 object_id=case.id, case_id=case.id, ip=client_ip(request))
+    return _case_out(db, case)
+
+
 @router.get("/cases/{case_id}/clips", response_model=list[ClipOut])
 def list_clips(case_id: str, request: Request, user: CurrentUser, db: Db,
                runtime: Rt) -> list[ClipOut]:
@@ -90,6 +142,7 @@ async def upload_clip(case_id: str, request: Request, user: CurrentUser, db: Db,
     case = case_for(db, user, case_id)
     if user.role is not Role.professional:
         raise ApiError(403, "Only a professional uploads recordings.", "forbidden_role")
+    cases.require_open(case)
     limit = runtime.settings.max_upload_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.db.models import ClipStatus
+from services.ingest.cases import CaseStatus
 
 #: A pseudonymous label such as "Gezin 2026-014": letters, digits, spaces and - _ . / #
 LABEL_PATTERN = re.compile(r"^[\w][\w .\-/#]*$", re.UNICODE)
@@ -28,12 +29,39 @@ class CaseIn(BaseModel):
         return value
 
 
+class ConsentIn(BaseModel):
+    """The family's consent, every purpose at once: a missing flag is an error,
+    never a silent "no" (or "yes")."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    feedback: bool = Field(description="Clips may be shown to the family.")
+    supervision: bool = Field(description="Recordings may be discussed in supervision.")
+    training: bool = Field(description="Recordings may be used to train other professionals.")
+
+
+class ConsentOut(BaseModel):
+    feedback: bool
+    supervision: bool
+    training: bool
+    updated_at: datetime | None = Field(description="When consent was last recorded; "
+                                        "null: never (every purpose is refused).")
+
+
 class CaseOut(BaseModel):
     id: str
     label: str
     team: str | None
     created_at: datetime
     clip_count: int = 0
+    status: CaseStatus = Field(
+        description="open; closed (no new recordings, purged after purge_after); purged "
+                    "(recordings removed).")
+    consent: ConsentOut
+    closed_at: datetime | None = None
+    purge_after: datetime | None = Field(
+        default=None, description="When the recordings of a closed case are removed.")
+    purged_at: datetime | None = None
 
 
 class ClipOut(BaseModel):

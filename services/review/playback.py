@@ -6,7 +6,8 @@ is audit-logged; the segment fetches that follow are part of that same view.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -19,32 +20,33 @@ from core.web import ApiError, Db, Rt, client_ip, optional_user
 from services.ingest.clips import media_token
 
 router = APIRouter(prefix="/api/clips", tags=["playback"])
+T = TypeVar("T")
 
 #: Files whose fetch counts as opening the recording (the rest are folded into it).
 AUDITED = {"master.m3u8": "view_clip", "poster.jpg": "view_poster",
            "storyboard.vtt": "view_storyboard"}
 
 
-def _segment_token_ttl(runtime: Rt, clip: Clip) -> int:
-    """Long enough to watch the whole clip (twice, with pauses) once it is opened."""
-    return max(runtime.settings.media_url_ttl_s, int(2 * (clip.duration_s or 0)) + 900)
+def segment_token_ttl(runtime: Rt, duration_s: float | None) -> int:
+    """Long enough to watch the whole presentation (twice, with pauses) once it is opened."""
+    return max(runtime.settings.media_url_ttl_s, int(2 * (duration_s or 0)) + 900)
 
 
-def _viewer(db: Db, runtime: Rt, clip_id: str, token: str | None,
-            user: User | None) -> tuple[User, str]:
-    """Who is watching, and the token to sign the next URIs with."""
+def viewer(db: Db, runtime: Rt, kind: str, object_id: str, token: str | None,
+           user: User | None) -> tuple[User, str]:
+    """Who is watching a clip or playlist, and the token to sign the next URIs with."""
     if token:
         try:
-            claims = signing.verify(runtime.secret_key, token, k="clip", id=clip_id)
+            claims = signing.verify(runtime.secret_key, token, k=kind, id=object_id)
         except signing.InvalidToken as exc:
-            raise ApiError(403, f"This media link is not valid ({exc}). Open the clip again "
+            raise ApiError(403, f"This media link is not valid ({exc}). Open the {kind} again "
                            "to get a fresh link.", "bad_media_token") from None
         holder = db.get(User, claims["u"])
         if holder is None or not holder.active:
-            raise NotFound("clip")
+            raise NotFound(kind)
         return holder, token
     if user is None:
-        raise ApiError(401, "Log in first, or use the signed link from the clip.",
+        raise ApiError(401, f"Log in first, or use the signed link from the {kind}.",
                        "not_authenticated", headers={"WWW-Authenticate": "Bearer"})
     return user, ""
 
@@ -60,36 +62,59 @@ def clip_media(
     t: Annotated[str | None, Query(description="Signed media token from the clip")] = None,
 ) -> Response:
     """A file of the clip's HLS presentation (master.m3u8 first)."""
-    viewer, token = _viewer(db, runtime, clip_id, t, user)
+    watcher, token = viewer(db, runtime, "clip", clip_id, t, user)
     action = AUDITED.get(path)
-    actor = audit.Actor.of(viewer)
-    try:
-        clip = clip_for(db, viewer, clip_id)
-    except NotFound:
-        if action:
-            audit.record(db, actor, action=action, object_type="clip", object_id=clip_id,
-                         case_id=None, outcome="denied", ip=client_ip(request))
-        raise
+    clip = audited_find(db, watcher, action, "clip", clip_id, request,
+                        lambda: clip_for(db, watcher, clip_id))
+    if clip.status is ClipStatus.purged:
+        raise ApiError(410, "This recording was removed when its case's retention period "
+                       "ended; it can no longer be played.", "clip_purged")
     if clip.status is not ClipStatus.ready or not clip.media_prefix:
         raise ApiError(409, f"The clip is not ready to play (status: {clip.status.value}).",
                        "clip_not_ready")
-    if not delivery.is_media_path(path):
-        raise NotFound("media file")
     if action:
-        audit.record(db, actor, action=action, object_type="clip", object_id=clip.id,
-                     case_id=clip.case_id, ip=client_ip(request))
-    return _serve(runtime, clip, viewer, path, token, request)
+        audit.record(db, audit.Actor.of(watcher), action=action, object_type="clip",
+                     object_id=clip.id, case_id=clip.case_id, ip=client_ip(request))
+    return _serve(runtime, clip, watcher, path, token, request)
+
+
+def audited_find(db: Db, watcher: User, action: str | None, object_type: str, object_id: str,
+                 request: Request, find: Callable[[], T]) -> T:
+    """``find()``, logging a refused opening (an ``action``) before answering 404."""
+    try:
+        return find()
+    except NotFound:
+        if action:
+            audit.record(db, audit.Actor.of(watcher), action=action, object_type=object_type,
+                         object_id=object_id, case_id=None, outcome="denied",
+                         ip=client_ip(request))
+        raise
 
 
 def _serve(runtime: Rt, clip: Clip, viewer: User, path: str, token: str,
            request: Request) -> Response:
+    return serve_file(runtime, clip.media_prefix or "", path, token, request,
+                      lambda: media_token(runtime, clip, viewer,
+                                          segment_token_ttl(runtime, clip.duration_s)))
+
+
+def serve_file(runtime: Rt, prefix: str, path: str, token: str, request: Request,
+               fresh_token: Callable[[], str]) -> Response:
+    """A file of a stored HLS presentation (a clip's or a playlist's).
+
+    Playlists and WebVTT are rewritten so every URI in them carries a media
+    token: a fresh one when the master playlist is opened (it is the start of
+    a view), otherwise the one the request came with.
+    """
+    if not delivery.is_media_path(path):
+        raise NotFound("media file")
     bucket = runtime.settings.s3_bucket_media
-    key = f"{clip.media_prefix}{path}"
+    key = f"{prefix}{path}"
     try:
         if path.endswith((".m3u8", ".vtt")):
             text = runtime.store.get_bytes(bucket, key).decode()
             if path == "master.m3u8" or not token:
-                token = media_token(runtime, clip, viewer, _segment_token_ttl(runtime, clip))
+                token = fresh_token()
             signed = (delivery.sign_playlist(text, token) if path.endswith(".m3u8")
                       else delivery.sign_vtt_images(text, token))
             return Response(signed, media_type=delivery.content_type(path),

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.access import visible_cases
+from core.access import is_case_supervisor, visible_cases
 from core.db.models import (
     Annotation,
     AnnotationSet,
@@ -72,11 +72,6 @@ MOVES: dict[Action, Move] = {
     Action.request_changes: Move(frozenset({ReviewState.submitted}),
                                  ReviewState.changes_requested, Party.supervisor),
 }
-
-
-def is_case_supervisor(user: User, case: Case) -> bool:
-    return user.role is Role.supervisor and user.team_id is not None \
-        and user.team_id == case.team_id
 
 
 def require_case_supervisor(user: User, case: Case, doing: str) -> None:
