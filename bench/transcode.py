@@ -106,12 +106,17 @@ class Server:
         self.log.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def media_bench_args(description: str) -> argparse.Namespace:
+    """The options every media benchmark takes: source length, rounds, x264 preset."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--preset", default="veryfast")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = media_bench_args(__doc__.splitlines()[0])
 
     with tempfile.TemporaryDirectory(prefix="attune-bench-") as tmp:
         work = Path(tmp)

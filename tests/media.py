@@ -319,3 +319,47 @@ def serve_directory(root: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# Frame counter: the frame index in binary, least significant bit on the left, as
+# COUNTER_BITS square blocks (white = 1) side by side across the top of the picture.
+COUNTER_BITS = 10
+
+
+def make_frame_counter(
+    out_dir: Path,
+    *,
+    width: int = 640,
+    height: int = 360,
+    fps: int = 30,
+    seconds: float = 16,
+    audio: bool = True,
+    name: str | None = None,
+) -> Path:
+    """A clip whose every frame shows its own index, readable after encoding and scaling.
+
+    The index is drawn as ``COUNTER_BITS`` black/white blocks, each
+    ``width // COUNTER_BITS`` pixels square, on a black band over ``testsrc2``
+    (so the encoder has a real picture to work on). Big flat blocks survive
+    H.264 at any sane quality and downscaling to a quarter of the size; the
+    pattern repeats after ``2 ** COUNTER_BITS`` frames (34 s at 30 fps). The
+    sound is a steady 440 Hz tone, so silence in an output is easy to tell.
+    """
+    block = width // COUNTER_BITS
+    boxes = [f"drawbox=x=0:y=0:w=iw:h={block}:color=black:t=fill"] + [
+        f"drawbox=x={bit * block}:y=0:w={block}:h={block}:color=white:t=fill"
+        f":enable='mod(floor(n/{2**bit}),2)'"
+        for bit in range(COUNTER_BITS)
+    ]
+    path = out_dir / (name or f"counter_{width}x{height}_{fps}{'' if audio else '_mute'}.mp4")
+    audio_in = _sine(seconds) if audio else []
+    audio_out = ["-map", "1:a", "-c:a", "aac", "-b:a", "96k"] if audio else []
+    _ffmpeg(
+        *_testsrc(width, height, fps, seconds),
+        *audio_in,
+        "-map", "0:v", *audio_out,
+        "-vf", ",".join(boxes),
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+        str(path),
+    )  # fmt: skip
+    return path

@@ -143,7 +143,7 @@ class TranscodeOutput:
 
 def plan_transcode(info: SourceInfo) -> TranscodePlan:
     """Choose renditions, frame rate, keyframes, poster and storyboard for ``info``."""
-    renditions = _ladder(info.width, info.height)
+    renditions = ladder(info.width, info.height)
     base_w, base_h = _base_size(info.width, info.height)
     fps = snap_frame_rate(info.fps)
     thumb_w, thumb_h = _thumb_size(info.width, info.height)
@@ -167,7 +167,7 @@ def plan_transcode(info: SourceInfo) -> TranscodePlan:
     )
 
 
-def _ladder(width: int, height: int) -> list[RenditionSpec]:
+def ladder(width: int, height: int) -> list[RenditionSpec]:
     """Renditions no larger than the source; a tiny source gets one at its own size."""
     short = min(width, height)
     ladder = [
@@ -250,6 +250,13 @@ def build_command(
     return build_hls_command(_encode_job(source, out_dir, plan, preset))
 
 
+def hls_rendition(spec: RenditionSpec) -> HlsRendition:
+    """The encoder's view of a rung: where it goes and how it is encoded."""
+    return HlsRendition(directory=spec.name, width=spec.width, height=spec.height,
+                        crf=spec.crf, maxrate=spec.video_maxrate, bufsize=spec.bufsize,
+                        audio_bitrate=spec.audio_bitrate)
+
+
 def _encode_job(source: str, out_dir: Path, plan: TranscodePlan, preset: str) -> EncodeJob:
     return EncodeJob(
         source=source,
@@ -263,18 +270,7 @@ def _encode_job(source: str, out_dir: Path, plan: TranscodePlan, preset: str) ->
         base_width=plan.base_width,
         base_height=plan.base_height,
         tonemap=(plan.hdr_input or ToneMap(transfer="arib-std-b67")) if plan.tonemap else None,
-        renditions=[
-            HlsRendition(
-                directory=r.name,
-                width=r.width,
-                height=r.height,
-                crf=r.crf,
-                maxrate=r.video_maxrate,
-                bufsize=r.bufsize,
-                audio_bitrate=r.audio_bitrate,
-            )
-            for r in plan.renditions
-        ],
+        renditions=[hls_rendition(r) for r in plan.renditions],
         poster=POSTER.as_posix(),
         poster_frame=plan.poster_frame,
         thumbs_pattern=f"{THUMBS_DIR}/%05d.jpg",

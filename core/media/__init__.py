@@ -10,19 +10,36 @@ unmaintained ffmpeg-python package.
 
 from core.media.diagnostics import redact_urls
 from core.media.errors import MediaError
-from core.media.ffmpeg import EncodeJob, HlsRendition, ToneMap, build_hls_command
+from core.media.ffmpeg import (
+    Canvas,
+    EncodeJob,
+    HlsRendition,
+    ItemCut,
+    ItemFrames,
+    ToneMap,
+    build_hls_command,
+    build_item_command,
+    build_package_command,
+    concat_list,
+)
 from core.media.inputs import input_options, is_url
 from core.media.probe import SourceInfo, probe, probe_streams
 from core.media.runner import run_ffmpeg
 from core.media.validation import validate
 
 __all__ = [
+    "Canvas",
     "EncodeJob",
     "HlsRendition",
+    "ItemCut",
+    "ItemFrames",
     "MediaError",
     "SourceInfo",
     "ToneMap",
     "build_hls_command",
+    "build_item_command",
+    "build_package_command",
+    "concat_list",
     "input_options",
     "is_url",
     "probe",
