@@ -31,6 +31,14 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def matches(stored_hash: str, secret: str) -> bool:
+    """True when ``secret`` is the one ``stored_hash`` was made from."""
+    try:
+        return bool(_hasher.verify(stored_hash, secret))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
     if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
@@ -72,13 +80,14 @@ def authenticate(db: Session, email: str, password: str) -> User | None:
     return user
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a random token: enough to recognise it, useless to a thief."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_token(db: Session, user: User, ttl_s: int) -> str:
     token = secrets.token_urlsafe(32)
-    db.add(AuthToken(token_hash=_digest(token), user_id=user.id,
+    db.add(AuthToken(token_hash=token_digest(token), user_id=user.id,
                      expires_at=utcnow() + timedelta(seconds=ttl_s)))
     db.execute(delete(AuthToken).where(AuthToken.user_id == user.id,
                                        AuthToken.expires_at < utcnow()))
@@ -86,11 +95,11 @@ def issue_token(db: Session, user: User, ttl_s: int) -> str:
 
 
 def user_for_token(db: Session, token: str) -> User | None:
-    row = db.get(AuthToken, _digest(token))
+    row = db.get(AuthToken, token_digest(token))
     if row is None or row.expires_at < utcnow() or not row.user.active:
         return None
     return row.user
 
 
 def revoke_token(db: Session, token: str) -> None:
-    db.execute(delete(AuthToken).where(AuthToken.token_hash == _digest(token)))
+    db.execute(delete(AuthToken).where(AuthToken.token_hash == token_digest(token)))

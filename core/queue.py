@@ -39,16 +39,19 @@ def enqueue_transcode(settings: Settings, redis: Redis, clip_id: str, attempt: i
                       duration_s: float | None = None) -> str:
     """Queue the transcode of a clip; returns the job id (which names the attempt)."""
     job_id = f"transcode-{clip_id}-{attempt}-{secrets.token_hex(3)}"
-    queue(settings, redis, TRANSCODE).enqueue(
-        "worker.jobs.transcode_clip",
-        clip_id,
-        job_id=job_id,
-        # The job re-measures the duration and kills ffmpeg itself well before this.
-        job_timeout=transcode_timeout(settings, duration_s) + 3600,
+    # The job re-measures the duration and kills ffmpeg itself well before this.
+    return _enqueue(settings, redis, TRANSCODE, "worker.jobs.transcode_clip", clip_id, job_id,
+                    timeout_s=transcode_timeout(settings, duration_s) + 3600)
+
+
+def _enqueue(settings: Settings, redis: Redis, kind: str, function: str, argument: str,
+             job_id: str, *, timeout_s: int, result_ttl: int = 3600) -> str:
+    """Queue ``function(argument)``; retried with backoff on infrastructure hiccups,
+    and a failure kept a week for whoever investigates."""
+    queue(settings, redis, kind).enqueue(
+        function, argument, job_id=job_id, job_timeout=timeout_s,
         retry=Retry(max=settings.job_retries, interval=RETRY_INTERVALS),
-        result_ttl=3600,
-        failure_ttl=7 * 24 * 3600,
-    )
+        result_ttl=result_ttl, failure_ttl=7 * 24 * 3600)
     return job_id
 
 
@@ -68,32 +71,16 @@ def enqueue_purge(settings: Settings, redis: Redis, case_id: str) -> str:
     job_id = purge_job_id(case_id)
     with suppress(NoSuchJobError):
         Job.fetch(job_id, connection=redis).delete()
-    queue(settings, redis, PURGE).enqueue(
-        "worker.purge.purge_case",
-        case_id,
-        job_id=job_id,
-        job_timeout=3600,
-        retry=Retry(max=settings.job_retries, interval=RETRY_INTERVALS),
-        result_ttl=24 * 3600,
-        failure_ttl=7 * 24 * 3600,
-    )
-    return job_id
+    return _enqueue(settings, redis, PURGE, "worker.purge.purge_case", case_id, job_id,
+                    timeout_s=3600, result_ttl=24 * 3600)
 
 
 def enqueue_render(settings: Settings, redis: Redis, playlist_id: str, revision: int,
                    media_s: float) -> str:
     """Queue the render of a playlist at ``revision``; returns the job id."""
     job_id = f"render-{playlist_id}-{revision}-{secrets.token_hex(3)}"
-    queue(settings, redis, RENDER).enqueue(
-        "worker.playlist_job.render_playlist",
-        playlist_id,
-        job_id=job_id,
-        job_timeout=transcode_timeout(settings, media_s) + 600,
-        retry=Retry(max=settings.job_retries, interval=RETRY_INTERVALS),
-        result_ttl=3600,
-        failure_ttl=7 * 24 * 3600,
-    )
-    return job_id
+    return _enqueue(settings, redis, RENDER, "worker.playlist_job.render_playlist",
+                    playlist_id, job_id, timeout_s=transcode_timeout(settings, media_s) + 600)
 
 
 def job_alive(redis: Redis, job_id: str | None) -> bool:

@@ -29,6 +29,20 @@ class Users:
                 "headers": {"Authorization": f"Bearer {token}"}}
 
 
+def make_people(runtime: Any, app: Any, team: str, **roles: str) -> dict[str, dict[str, Any]]:
+    """Logged-in users by name: ``pro="professional"`` joins ``team``;
+    ``stranger="professional@elsewhere"`` gets a team of their own."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        users = Users(runtime, client)
+        made = {}
+        for name, spec in roles.items():
+            role, _, where = spec.partition("@")
+            made[name] = users.add(role, team_name() if where else team)
+        return made
+
+
 def run_jobs(runtime: Any) -> None:
     """Work every queued job in this process (a real RQ worker, no fork)."""
     from rq import SimpleWorker

@@ -15,7 +15,7 @@ from typing import Any
 import media
 import pytest
 from sqlalchemy import text
-from support import ready_clip, team_name
+from support import make_people, ready_clip, team_name
 
 XSD = Path(__file__).resolve().parents[2] / "shared" / "formats" / "EAFv3.0.xsd"
 
@@ -30,15 +30,8 @@ def team() -> str:
 @pytest.fixture(scope="module")
 def people(runtime: Any, app: Any, team: str) -> dict[str, dict[str, Any]]:
     """A professional, their supervisor, and outsiders, logged in."""
-    from fastapi.testclient import TestClient
-    from support import Users
-
-    with TestClient(app) as client:
-        users = Users(runtime, client)
-        return {"pro": users.add("professional", team),
-                "sup": users.add("supervisor", team),
-                "stranger": users.add("professional", team_name()),
-                "admin": users.add("admin", team)}
+    return make_people(runtime, app, team, pro="professional", sup="supervisor",
+                       stranger="professional@elsewhere", admin="admin")
 
 
 @pytest.fixture(scope="module")

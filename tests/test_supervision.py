@@ -9,7 +9,7 @@ from typing import Any
 
 import media
 import pytest
-from support import ready_clip, team_name
+from support import make_people, ready_clip, team_name
 
 STATES = ("draft", "submitted", "approved", "changes_requested")
 ACTIONS = ("submit", "withdraw", "approve", "request_changes")
@@ -30,17 +30,9 @@ def team() -> str:
 
 @pytest.fixture(scope="module")
 def people(runtime: Any, app: Any, team: str) -> dict[str, dict[str, Any]]:
-    from fastapi.testclient import TestClient
-    from support import Users
-
-    with TestClient(app) as client:
-        users = Users(runtime, client)
-        return {"pro": users.add("professional", team),
-                "colleague": users.add("professional", team),
-                "sup": users.add("supervisor", team),
-                "sup2": users.add("supervisor", team),
-                "other_sup": users.add("supervisor", team_name()),
-                "admin": users.add("admin", team)}
+    return make_people(runtime, app, team, pro="professional", colleague="professional",
+                       sup="supervisor", sup2="supervisor",
+                       other_sup="supervisor@elsewhere", admin="admin")
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 ENCODE_SHARE = 0.95
 WORKER_ACTOR = audit.Actor(None, None, "system", on_behalf_of="transcode worker")
 CONTENT_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment",
-                 ".mp4": "video/mp4", ".jpg": "image/jpeg", ".vtt": "text/vtt"}
+                 ".mp4": "video/mp4", ".jpg": "image/jpeg", ".vtt": "text/vtt",
+                 ".mov": "video/quicktime"}
 
 
 #: Failures of the infrastructure, not of the recording: worth another try.
@@ -81,23 +82,23 @@ def _run(runtime: Runtime, clip_id: str) -> str:
                 timeout_s=transcode_timeout(runtime.settings, info.duration_s),
                 preset=runtime.settings.x264_preset,
             )
-            _upload(runtime, work, output, attempt_prefix)
+            store_files(runtime, work, output.files, attempt_prefix)
         _publish(runtime, clip_id, attempt_prefix, output)
         return "ready"
     except MediaError as exc:
-        _discard(runtime, attempt_prefix)
+        discard(runtime, attempt_prefix)
         if exc.retryable:  # the store did not answer; the recording may be fine
             _retry_or_fail(runtime, clip_id, exc)
             raise
         _fail(runtime, clip_id, exc.code, exc.message)
         return "failed"
     except JobTimeoutException:
-        _discard(runtime, attempt_prefix)
+        discard(runtime, attempt_prefix)
         _fail(runtime, clip_id, "timeout", "Processing took far longer than expected and "
               "was stopped.")
         return "failed"
     except RETRYABLE as exc:
-        _discard(runtime, attempt_prefix)
+        discard(runtime, attempt_prefix)
         _retry_or_fail(runtime, clip_id, exc)
         raise
 
@@ -140,19 +141,29 @@ def _require(clip: Clip | None, clip_id: str) -> Clip:
 
 
 def _progress_reporter(runtime: Runtime, clip_id: str) -> Callable[[float], None]:
-    """Write progress (and a heartbeat for the sweeper) at most once a second."""
+    """Write progress (and a heartbeat for the sweeper)."""
+
+    def write(fraction: float) -> None:
+        with runtime.db() as db:
+            clip = _require(db.get(Clip, clip_id), clip_id)
+            clip.progress = round(min(max(fraction, 0.0), 1.0) * ENCODE_SHARE, 4)
+            clip.heartbeat_at = utcnow()
+
+    return throttled(write)
+
+
+def throttled(write: Callable[[float], None], every_s: float = 1.0) -> Callable[[float], None]:
+    """``write`` at most once every ``every_s`` seconds, and always for the end (1.0):
+    progress is polled by people, not by machines, so more writes only load the database."""
     last = 0.0
 
     def report(fraction: float) -> None:
         nonlocal last
         now = time.monotonic()
-        if now - last < 1.0 and fraction < 1.0:
+        if now - last < every_s and fraction < 1.0:
             return
         last = now
-        with runtime.db() as db:
-            clip = _require(db.get(Clip, clip_id), clip_id)
-            clip.progress = round(min(max(fraction, 0.0), 1.0) * ENCODE_SHARE, 4)
-            clip.heartbeat_at = utcnow()
+        write(fraction)
 
     return report
 
@@ -172,11 +183,11 @@ class Workdir:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def _upload(runtime: Runtime, work: Path, output: TranscodeOutput, prefix: str) -> None:
+def store_files(runtime: Runtime, work: Path, files: list[Path], prefix: str) -> None:
     """Store every output file; playlists last, so nothing references a missing file."""
     bucket = runtime.settings.s3_bucket_media
-    playlists = [f for f in output.files if f.suffix == ".m3u8"]
-    media = [f for f in output.files if f.suffix != ".m3u8"]
+    playlists = [f for f in files if f.suffix == ".m3u8"]
+    media = [f for f in files if f.suffix != ".m3u8"]
 
     def put(rel: Path) -> None:
         runtime.store.put_file(bucket, prefix + rel.as_posix(), work / rel,
@@ -221,7 +232,7 @@ def _discard_other_attempts(runtime: Runtime, case_id: str, clip_id: str, keep: 
             runtime.store.delete_prefix(bucket, prefix)
 
 
-def _discard(runtime: Runtime, prefix: str | None) -> None:
+def discard(runtime: Runtime, prefix: str | None) -> None:
     """Remove what a failed attempt stored; best effort (the next attempt sweeps too)."""
     if prefix is None:
         return

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.review import playback, supervision_routes
+from services.review import playback, playlist_routes, share_routes, supervision_routes
 
 router = APIRouter()
 router.include_router(playback.router)
 router.include_router(supervision_routes.router)
+router.include_router(playlist_routes.router)
+router.include_router(share_routes.router)
 
 __all__ = ["router"]

@@ -108,3 +108,87 @@ class SecondCodingOut(BaseModel):
     created_at: datetime
     waiting_for: str | None
     agreement: dict[str, object] | None
+
+
+# -- playlists ------------------------------------------------------------------------
+
+class PlaylistIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+
+
+class ItemIn(BaseModel):
+    """A moment for the playlist: an annotation (its time is used unless
+    start_ms/end_ms are given) or a clip with a time range."""
+
+    clip_id: str | None = None
+    annotation_id: str | None = None
+    start_ms: int | None = Field(default=None, ge=0)
+    end_ms: int | None = Field(default=None, ge=0)
+    pre_roll_ms: int = Field(default=0, ge=0, le=10_000)
+    post_roll_ms: int = Field(default=0, ge=0, le=10_000)
+    caption: str = Field(default="", max_length=300,
+                         description="A question or remark shown on screen for the parent.")
+    speed: float = Field(default=1.0, description="1, or 0.5 / 0.25 for slow motion.")
+    freeze_at_ms: int | None = Field(default=None, ge=0,
+                                     description="Hold the picture here (a STILL moment "
+                                                 "freezes by itself).")
+    freeze_s: float | None = Field(default=None, ge=0, le=30)
+    mute: bool = False
+
+
+class ItemPatch(BaseModel):
+    start_ms: int | None = Field(default=None, ge=0)
+    end_ms: int | None = Field(default=None, ge=0)
+    pre_roll_ms: int | None = Field(default=None, ge=0, le=10_000)
+    post_roll_ms: int | None = Field(default=None, ge=0, le=10_000)
+    caption: str | None = Field(default=None, max_length=300)
+    speed: float | None = None
+    freeze_at_ms: int | None = Field(default=None, ge=0)
+    freeze_s: float | None = Field(default=None, ge=0, le=30)
+    mute: bool | None = None
+
+
+class OrderIn(BaseModel):
+    item_ids: list[str]
+
+
+class ItemOut(BaseModel):
+    id: str
+    position: int
+    clip_id: str
+    annotation_id: str | None
+    code: str | None
+    start_ms: int
+    end_ms: int
+    pre_roll_ms: int
+    post_roll_ms: int
+    caption: str
+    speed: float
+    freeze_at_ms: int | None
+    freeze_s: float
+    mute: bool
+    #: Where the item plays in the rendered presentation (once rendered).
+    starts_at_s: float | None = None
+    duration_s: float | None = None
+
+
+class PlaylistOut(BaseModel):
+    id: str
+    case_id: str
+    title: str
+    owner_id: str
+    status: str
+    progress: float
+    error: str | None
+    error_code: str | None
+    revision: int
+    rendered_revision: int | None
+    #: The presentation shows the playlist as it is now (no edits since the render).
+    up_to_date: bool
+    duration_s: float | None
+    hls_url: str | None
+    captions_url: str | None
+    chapters_url: str | None
+    items: list[ItemOut]
+    created_at: datetime
+    updated_at: datetime

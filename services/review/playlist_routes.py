@@ -1,0 +1,228 @@
+"""Playlist API: build a visit playlist from a case's moments, render it, and
+play it with the same access rules and audit logging as a clip."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy import select
+
+from core import audit, signing
+from core.access import case_for
+from core.db.models import Annotation, Playlist, PlaylistItem, PlaylistStatus, User
+from core.queue import enqueue_render, job_alive
+from core.runtime import Runtime
+from core.web import ApiError, CurrentUser, Db, Rt, client_ip, optional_user
+from services.review import playback, playlists
+from services.review.schemas import (
+    ItemIn,
+    ItemOut,
+    ItemPatch,
+    OrderIn,
+    PlaylistIn,
+    PlaylistOut,
+)
+
+router = APIRouter(prefix="/api", tags=["playlists"])
+
+#: Opening these files is a view of the playlist (segments belong to that view).
+AUDITED = {"master.m3u8": "view_playlist"}
+
+
+def playlist_token(runtime: Runtime, row: Playlist, user: User) -> str:
+    ttl = playback.segment_token_ttl(runtime, row.duration_s)
+    return signing.sign(runtime.secret_key, {"k": "playlist", "id": row.id, "u": user.id}, ttl)
+
+
+def _out(db: Db, runtime: Runtime, row: Playlist, user: User, base_url: str) -> PlaylistOut:
+    placed = {entry["item_id"]: entry for entry in row.timeline or []} \
+        if row.rendered_revision == row.revision else {}
+    codes = dict(db.execute(select(Annotation.id, Annotation.code).where(
+        Annotation.id.in_([i.annotation_id for i in row.items if i.annotation_id]))).all())
+    urls: dict[str, str | None] = {"hls_url": None, "captions_url": None, "chapters_url": None}
+    if row.media_prefix and row.status is not PlaylistStatus.purged:
+        media = f"{base_url.rstrip('/')}/api/playlists/{row.id}/media"
+        token = quote(playlist_token(runtime, row, user))
+        urls = {"hls_url": f"{media}/master.m3u8?t={token}",
+                "captions_url": f"{media}/captions/captions.vtt?t={token}",
+                "chapters_url": f"{media}/chapters.vtt?t={token}"}
+    return PlaylistOut(
+        id=row.id, case_id=row.case_id, title=row.title, owner_id=row.owner_id,
+        status=row.status.value, progress=row.progress, error=row.error,
+        error_code=row.error_code, revision=row.revision,
+        rendered_revision=row.rendered_revision,
+        up_to_date=row.rendered_revision == row.revision, duration_s=row.duration_s,
+        items=[_item_out(i, codes, placed.get(i.id)) for i in row.items],
+        created_at=row.created_at, updated_at=row.updated_at, **urls)
+
+
+def _item_out(item: PlaylistItem, codes: dict[str, str],
+              placed: dict[str, float] | None) -> ItemOut:
+    return ItemOut(id=item.id, position=item.position, clip_id=item.clip_id,
+                   annotation_id=item.annotation_id,
+                   code=codes.get(item.annotation_id) if item.annotation_id else None,
+                   start_ms=item.start_ms, end_ms=item.end_ms, pre_roll_ms=item.pre_roll_ms,
+                   post_roll_ms=item.post_roll_ms, caption=item.caption, speed=item.speed,
+                   freeze_at_ms=item.freeze_at_ms, freeze_s=item.freeze_s, mute=item.mute,
+                   starts_at_s=placed["start_s"] if placed else None,
+                   duration_s=placed["duration_s"] if placed else None)
+
+
+def _shown(db: Db, runtime: Rt, row: Playlist, user: User, request: Request) -> PlaylistOut:
+    return _out(db, runtime, row, user, str(request.base_url))
+
+
+def _editable(db: Db, user: User, playlist_id: str) -> Playlist:
+    row = playlists.playlist_for(db, user, playlist_id)
+    playlists.require_editor(db, user, row)
+    return row
+
+
+# -- building ------------------------------------------------------------------------
+
+@router.post("/cases/{case_id}/playlists", response_model=PlaylistOut,
+             status_code=status.HTTP_201_CREATED)
+def create_playlist(case_id: str, body: PlaylistIn, request: Request, user: CurrentUser,
+                    db: Db, runtime: Rt) -> PlaylistOut:
+    row = playlists.create(db, user, case_for(db, user, case_id), body.title)
+    return _shown(db, runtime, row, user, request)
+
+
+@router.get("/cases/{case_id}/playlists", response_model=list[PlaylistOut])
+def list_playlists(case_id: str, request: Request, user: CurrentUser, db: Db,
+                   runtime: Rt) -> list[PlaylistOut]:
+    case = case_for(db, user, case_id)
+    rows = db.scalars(select(Playlist).where(Playlist.case_id == case.id)
+                      .order_by(Playlist.created_at))
+    return [_shown(db, runtime, row, user, request) for row in rows]
+
+
+@router.get("/playlists/{playlist_id}", response_model=PlaylistOut)
+def get_playlist(playlist_id: str, request: Request, user: CurrentUser, db: Db,
+                 runtime: Rt) -> PlaylistOut:
+    """The playlist with its items, render status and (once rendered) media URLs."""
+    return _shown(db, runtime, playlists.playlist_for(db, user, playlist_id), user, request)
+
+
+@router.patch("/playlists/{playlist_id}", response_model=PlaylistOut)
+def rename_playlist(playlist_id: str, body: PlaylistIn, request: Request, user: CurrentUser,
+                    db: Db, runtime: Rt) -> PlaylistOut:
+    row = _editable(db, user, playlist_id)
+    row.title = body.title.strip()
+    return _shown(db, runtime, row, user, request)
+
+
+@router.delete("/playlists/{playlist_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_playlist(playlist_id: str, user: CurrentUser, db: Db, runtime: Rt) -> Response:
+    """Remove the playlist, its rendered media and its share links."""
+    row = _editable(db, user, playlist_id)
+    if row.status is PlaylistStatus.rendering and job_alive(runtime.redis, row.job_id):
+        raise ApiError(409, "The playlist is being rendered; delete it when that is done.",
+                       "playlist_rendering")
+    prefix = playlists.playlist_prefix(row.case_id, row.id)
+    db.delete(row)
+    db.flush()
+    runtime.store.delete_prefix(runtime.settings.s3_bucket_media, prefix)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/playlists/{playlist_id}/items", response_model=PlaylistOut,
+             status_code=status.HTTP_201_CREATED)
+def add_item(playlist_id: str, body: ItemIn, request: Request, user: CurrentUser, db: Db,
+             runtime: Rt) -> PlaylistOut:
+    row = _editable(db, user, playlist_id)
+    spec = playlists.ItemSpec(**body.model_dump(), given=frozenset(body.model_fields_set))
+    playlists.add_item(db, user, row, spec)
+    return _shown(db, runtime, row, user, request)
+
+
+@router.patch("/playlists/{playlist_id}/items/{item_id}", response_model=PlaylistOut)
+def change_item(playlist_id: str, item_id: str, body: ItemPatch, request: Request,
+                user: CurrentUser, db: Db, runtime: Rt) -> PlaylistOut:
+    """Change some fields of an item (send ``freeze_at_ms: null`` to stop freezing)."""
+    row = _editable(db, user, playlist_id)
+    item = playlists.item_for(row, item_id)
+    changes = body.model_dump(include=body.model_fields_set)
+    for name in ("start_ms", "end_ms", "pre_roll_ms", "post_roll_ms", "caption", "speed",
+                 "mute"):
+        if name in changes and changes[name] is None:
+            raise ApiError(422, f"{name}: may not be empty", "invalid_item",
+                           errors=[{"field": name, "message": "may not be empty"}])
+    current = playlists.spec_of(item)
+    spec = playlists.ItemSpec(**{**current.__dict__, **changes,
+                                 "given": current.given | body.model_fields_set})
+    playlists.change_item(db, user, row, item, spec)
+    return _shown(db, runtime, row, user, request)
+
+
+@router.delete("/playlists/{playlist_id}/items/{item_id}", response_model=PlaylistOut)
+def remove_item(playlist_id: str, item_id: str, request: Request, user: CurrentUser, db: Db,
+                runtime: Rt) -> PlaylistOut:
+    row = _editable(db, user, playlist_id)
+    playlists.remove_item(db, row, playlists.item_for(row, item_id))
+    return _shown(db, runtime, row, user, request)
+
+
+@router.put("/playlists/{playlist_id}/order", response_model=PlaylistOut)
+def reorder(playlist_id: str, body: OrderIn, request: Request, user: CurrentUser, db: Db,
+            runtime: Rt) -> PlaylistOut:
+    row = _editable(db, user, playlist_id)
+    playlists.reorder(db, row, body.item_ids)
+    return _shown(db, runtime, row, user, request)
+
+
+# -- rendering and playing -----------------------------------------------------------
+
+@router.post("/playlists/{playlist_id}/render", response_model=PlaylistOut,
+             status_code=status.HTTP_202_ACCEPTED)
+def render(playlist_id: str, request: Request, user: CurrentUser, db: Db,
+           runtime: Rt) -> PlaylistOut:
+    """Render the playlist as it is now; moments rendered before are reused."""
+    row = _editable(db, user, playlist_id)
+    if row.status is PlaylistStatus.rendering and job_alive(runtime.redis, row.job_id):
+        raise ApiError(409, "This playlist is already being rendered; it will be ready "
+                       "shortly.", "playlist_rendering")
+    playlists.renderable(db, row)
+    row.status, row.progress, row.error, row.error_code = \
+        PlaylistStatus.rendering, 0.0, None, None
+    media_s = sum((i.end_ms - i.start_ms) / 1000 / i.speed + i.freeze_s for i in row.items)
+    db.commit()  # the worker must find the row as it is now
+    row.job_id = enqueue_render(runtime.settings, runtime.redis, row.id, row.revision, media_s)
+    return _shown(db, runtime, row, user, request)
+
+
+@router.get("/playlists/{playlist_id}/media/{path:path}")
+def playlist_media(
+    playlist_id: str,
+    path: str,
+    request: Request,
+    db: Db,
+    runtime: Rt,
+    user: Annotated[User | None, Depends(optional_user)],
+    t: Annotated[str | None, Query(description="Signed media token from the playlist")] = None,
+) -> Response:
+    """A file of the rendered presentation (master.m3u8 first); opening it is audit-logged."""
+    watcher, token = playback.viewer(db, runtime, "playlist", playlist_id, t, user)
+    action = AUDITED.get(path)
+    row = playback.audited_find(db, watcher, action, "playlist", playlist_id, request,
+                                lambda: playlists.playlist_for(db, watcher, playlist_id))
+    prefix = servable_prefix(row)
+    if action:
+        audit.record(db, audit.Actor.of(watcher), action=action, object_type="playlist",
+                     object_id=row.id, case_id=row.case_id, ip=client_ip(request))
+    return playback.serve_file(runtime, prefix, path, token, request,
+                               lambda: playlist_token(runtime, row, watcher))
+
+
+def servable_prefix(row: Playlist) -> str:
+    """Where the last complete render lives; nothing half-rendered is ever served."""
+    if row.status is PlaylistStatus.purged:
+        raise ApiError(410, "This playlist was removed when its case's retention period "
+                       "ended.", "playlist_purged")
+    if not row.media_prefix:
+        raise ApiError(409, "This playlist has not been rendered yet"
+                       + (f": {row.error}" if row.error else "; render it first."),
+                       "playlist_not_rendered")
+    return row.media_prefix
