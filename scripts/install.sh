@@ -14,6 +14,8 @@ if [ "${1:-}" = "--dev" ]; then
   # node runs tus-js-client in tests/test_tus_clients.py
   command -v node >/dev/null || need_apt+=(nodejs)
   command -v npm >/dev/null || need_apt+=(npm)
+  # Debian's Chromium plays rendered playlists with hls.js in the browser tests
+  command -v chromium >/dev/null || need_apt+=(chromium)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing from Debian: ${need_apt[*]}"
@@ -34,7 +36,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 if [ "${1:-}" = "--dev" ]; then
-  # tus-js-client, exactly as pinned in tests/js/package-lock.json
+  # tus-js-client and hls.js, exactly as pinned in tests/js/package-lock.json
   if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
     npm ci --prefix tests/js --no-audit --no-fund
     touch tests/js/node_modules

@@ -5,6 +5,7 @@ ever served."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -442,3 +443,99 @@ def test_revoked_expired_and_forged_links_get_a_friendly_page(
     forged = client.get("/s/" + "x" * 43)
     assert forged.status_code == 404 and "klopt niet" in forged.text
     assert "Traceback" not in forged.text
+
+
+# -- in a real browser -----------------------------------------------------------------------
+
+HLS_JS = Path(__file__).parent / "js" / "node_modules" / "hls.js" / "dist" / "hls.min.js"
+CHROMIUM = "/usr/bin/chromium"
+PLAYER = """<!doctype html><video id="v" muted playsinline></video><script src="/hls.js"></script>
+<script>
+const video = document.getElementById("v");
+window.report = {errors: [], stalls: 0, cues: [], ended: false};
+const hls = new Hls({renderTextTracksNatively: true});
+hls.on(Hls.Events.ERROR, (_, data) => window.report.errors.push(
+  data.details + (data.fatal ? " (fatal)" : "")));
+video.addEventListener("waiting", () => { if (video.currentTime > 0) window.report.stalls++; });
+video.addEventListener("ended", () => {
+  window.report.ended = true;
+  for (const track of video.textTracks)
+    for (const cue of track.cues || []) window.report.cues.push([cue.startTime, cue.text]);
+});
+hls.on(Hls.Events.MANIFEST_PARSED, () => { video.playbackRate = 2; video.play(); });
+hls.loadSource(HLS_URL);
+hls.attachMedia(video);
+</script>"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    if not (Path(CHROMIUM).exists() and HLS_JS.exists()):
+        pytest.fail("run scripts/install.sh --dev: it installs Chromium and hls.js")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--autoplay-policy=no-user-gesture-required"])
+        yield chromium
+        chromium.close()
+
+
+def test_the_presentation_plays_through_in_hls_js_without_a_stall(
+        browser: Any, live_url: str, rendered: dict[str, Any]) -> None:
+    hls_url = live_url + "/" + rendered["hls_url"].split("://", 1)[1].split("/", 1)[1]
+    page = browser.new_page()
+    page.route(f"{live_url}/player", lambda route: route.fulfill(
+        content_type="text/html", body=PLAYER.replace("HLS_URL", repr(hls_url))))
+    page.route(f"{live_url}/hls.js", lambda route: route.fulfill(
+        content_type="text/javascript", body=HLS_JS.read_text()))
+    page.goto(f"{live_url}/player")
+    page.wait_for_function("window.report.ended", timeout=60_000)
+    report = page.evaluate("window.report")
+    duration = page.evaluate("document.getElementById('v').duration")
+    page.close()
+    assert report["errors"] == [] and report["stalls"] == 0, report
+    assert duration == pytest.approx(rendered["duration_s"], abs=0.1)
+    assert any(text == "Wat doet je baby hier?" and start < 0.1
+               for start, text in report["cues"]), report["cues"]
+
+
+def test_the_family_page_plays_in_the_browser(
+        client: Any, browser: Any, live_url: str, people: dict[str, Any],
+        rendered: dict[str, Any], consented: None) -> None:
+    share = _share(client, people["pro"], rendered["id"]).json()
+    page = browser.new_page()
+    page.goto(live_url + _link_path(share))
+    page.evaluate("document.querySelector('video').muted = true")
+    page.evaluate("document.querySelector('video').play()")
+    deadline = time.monotonic() + 30
+    # polled from outside: the page's own policy forbids evaluating strings in it
+    while page.evaluate("document.querySelector('video').currentTime") <= 1:
+        assert time.monotonic() < deadline, "the family page's video did not play"
+        assert page.evaluate("document.querySelector('video').error") is None
+        page.wait_for_timeout(200)
+    page.close()
+
+
+def test_a_lost_render_is_failed_with_a_reason_and_can_be_started_again(
+        client: Any, runtime: Any, people: dict[str, Any], clips: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    from core.db.models import Playlist, PlaylistStatus, utcnow
+    from worker.sweeper import sweep
+
+    pro = people["pro"]
+    playlist = _playlist(client, pro, clips["bath"]["case_id"], "Verloren")
+    _add(client, pro, playlist["id"], clip_id=clips["bath"]["id"], start_ms=0, end_ms=1_000)
+    long_ago = utcnow() - timedelta(hours=1)
+    with runtime.db() as db:
+        row = db.get(Playlist, playlist["id"])
+        row.status, row.job_id = PlaylistStatus.rendering, "render-that-nobody-runs"
+        row.heartbeat_at = long_ago
+    with runtime.db() as db:  # a separate write, so onupdate does not refresh it
+        db.get(Playlist, playlist["id"]).updated_at = long_ago
+    assert playlist["id"] in sweep(runtime)
+    lost = client.get(f"/api/playlists/{playlist['id']}", headers=pro["headers"]).json()
+    assert (lost["status"], lost["error_code"]) == ("failed", "render_lost")
+    assert "Render again" in lost["error"]
+    assert _render(client, runtime, pro, playlist["id"])["status"] == "ready"

@@ -1,5 +1,6 @@
 """Finds work the database says is due and nobody is doing: clips whose
-transcode job was lost, and closed cases whose recordings must be purged.
+transcode job was lost, playlist renders that were lost, and closed cases
+whose recordings must be purged.
 
 Jobs live in Redis, clips and cases in the database. A worker killed mid-job
 or a Redis that lost its data leaves a clip "queued" or "processing" with
@@ -18,7 +19,7 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
-from core.db.models import Case, Clip, ClipStatus, utcnow
+from core.db.models import Case, Clip, ClipStatus, Playlist, PlaylistStatus, utcnow
 from core.queue import enqueue_purge, enqueue_transcode, job_alive, purge_job_id
 from core.runtime import Runtime
 
@@ -41,8 +42,29 @@ def _exclusively(runtime: Runtime, work: Callable[[Runtime], list[str]]) -> list
 
 
 def sweep(runtime: Runtime) -> list[str]:
-    """Re-queue lost clips once; returns the ids that were re-queued or failed."""
-    return _exclusively(runtime, _sweep)
+    """Re-queue lost clips once and give up on lost renders; returns the ids
+    that were re-queued or failed."""
+    return _exclusively(runtime, lambda rt: _sweep(rt) + _sweep_renders(rt))
+
+
+def _sweep_renders(runtime: Runtime) -> list[str]:
+    """A playlist render whose job is gone and whose heartbeat stopped is failed
+    with a reason: rendering is quick and started by a person, who can simply
+    render again (the moments already rendered are reused)."""
+    cutoff = utcnow() - timedelta(seconds=runtime.settings.stale_after_s)
+    touched: list[str] = []
+    with runtime.db() as db:
+        for row in db.scalars(select(Playlist).where(
+                Playlist.status == PlaylistStatus.rendering, Playlist.updated_at < cutoff,
+                or_(Playlist.heartbeat_at.is_(None), Playlist.heartbeat_at < cutoff))):
+            if job_alive(runtime.redis, row.job_id):
+                continue
+            touched.append(row.id)
+            row.status, row.error_code = PlaylistStatus.failed, "render_lost"
+            row.error = ("Rendering stopped unexpectedly (the worker was interrupted). "
+                         "Render again; moments already rendered are reused.")
+            log.warning("render of playlist %s was lost", row.id)
+    return touched
 
 
 def sweep_retention(runtime: Runtime) -> list[str]:
