@@ -1,12 +1,14 @@
-"""The FastAPI application: every service router behind one API."""
+"""The FastAPI application: every service router behind one API, and the web app."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
@@ -59,6 +61,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         runtime.redis.ping()
         return {"status": "ok"}
 
+    _mount_web(app, runtime.settings.web_dir)  # last: it answers every other GET path
     return app
 
 
@@ -76,6 +79,26 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
 }
+
+
+def _mount_web(app: FastAPI, web_dir: Path) -> None:
+    """The web app: hashed assets cached for a year, and ``index.html`` for every
+    page path (the app routes in the browser). API paths never fall through to
+    it, so a mistyped API URL is a JSON 404, not a page."""
+    index = web_dir / "index.html"
+    if (web_dir / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=web_dir / "assets"), name="web-assets")
+
+    @app.get("/{page:path}", include_in_schema=False)
+    def web_page(page: str) -> Response:
+        if page.startswith(("api/", "s/", "assets/")) or page == "api":
+            return JSONResponse({"detail": "No such endpoint.", "code": "not_found"},
+                                status_code=404)
+        if not index.is_file():
+            return HTMLResponse("<!doctype html><title>Attune</title><p>The web app is not "
+                                "built yet: run <code>scripts/install.sh</code>.</p>",
+                                status_code=503)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
 
 def _mount_docs(app: FastAPI) -> None:

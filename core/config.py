@@ -66,6 +66,10 @@ class Settings(BaseSettings):
         default=180, description="A processing clip without heartbeat this long is re-queued."
     )
     x264_preset: str = Field(default="veryfast", description="Speed/quality trade-off of x264.")
+    web_dir: Path = Field(
+        default=Path(__file__).resolve().parents[1] / "web" / "dist",
+        description="The built web app (npm run build in web/) served at /.",
+    )
 
     retention_grace_days: float = Field(
         default=30, ge=0,

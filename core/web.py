@@ -3,6 +3,8 @@ and how errors read."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated
 
@@ -15,7 +17,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.access import NotFound
-from core.auth import user_for_token
+from core.auth import token_digest, user_for_token
 from core.db.models import Role, User
 from core.runtime import Runtime
 
@@ -51,11 +53,49 @@ def db_dep(runtime: Annotated[Runtime, Depends(runtime_dep)]) -> Iterator[Sessio
         session.close()
 
 
+#: The web app's login lives in an HttpOnly cookie, out of reach of scripts.
+SESSION_COOKIE = "attune_session"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def csrf_token(secret_key: bytes, session_token: str) -> str:
+    """The token a page must echo in ``X-CSRF-Token`` for a cookie session.
+
+    Derived from the session, so nothing more is stored; another site can make
+    a browser send the cookie, but cannot read this value to send with it.
+    """
+    return hmac.new(secret_key, f"csrf:{token_digest(session_token)}".encode(),
+                    hashlib.sha256).hexdigest()[:40]
+
+
+def session_token(request: Request, bearer: str | None) -> tuple[str | None, bool]:
+    """The caller's login token and whether it came from the session cookie."""
+    if bearer:
+        return bearer, False
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return (cookie, True) if cookie else (None, False)
+
+
 def optional_user(
+    request: Request,
     db: Annotated[Session, Depends(db_dep)],
-    token: Annotated[str | None, Depends(oauth2)],
+    runtime: Annotated[Runtime, Depends(runtime_dep)],
+    bearer: Annotated[str | None, Depends(oauth2)],
 ) -> User | None:
-    return user_for_token(db, token) if token else None
+    """The logged-in user, by bearer token (API clients) or session cookie (the
+    web app); a cookie session must prove each change with its CSRF token."""
+    token, from_cookie = session_token(request, bearer)
+    if not token:
+        return None
+    user = user_for_token(db, token)
+    if user is not None and from_cookie and request.method not in _SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent, csrf_token(runtime.secret_key, token)):
+            raise ApiError(status.HTTP_403_FORBIDDEN, "This request did not come from an "
+                           "Attune page (missing or wrong CSRF token); reload the page and "
+                           "try again.", "csrf_failed")
+    return user
 
 
 def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:

@@ -1,17 +1,29 @@
-"""Login (OAuth2 password flow) and the caller's own profile."""
+"""Logging in, as an API client (OAuth2 password flow, a bearer token) or in
+the web app (an HttpOnly session cookie plus a CSRF token), and the caller's
+own profile."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from core import audit
 from core.auth import authenticate, issue_token, revoke_token
-from core.db.models import Team
-from core.web import ApiError, CurrentUser, Db, Rt, client_ip, oauth2
+from core.db.models import Team, User
+from core.web import (
+    SESSION_COOKIE,
+    ApiError,
+    CurrentUser,
+    Db,
+    Rt,
+    client_ip,
+    csrf_token,
+    oauth2,
+    session_token,
+)
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -27,23 +39,42 @@ class MeOut(BaseModel):
     email: str
     role: str
     team: str | None
+    #: For a cookie session: send it as ``X-CSRF-Token`` with every change.
+    csrf_token: str | None = None
+
+
+class SessionIn(BaseModel):
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+def _logged_in(db: Db, runtime: Rt, request: Request, email: str, password: str) -> tuple[
+        User, str]:
+    """Check the password and issue a token; every attempt is audit-logged."""
+    user = authenticate(db, email, password)
+    if user is None:
+        audit.record(db, audit.Actor(None, email[:320], None), action="login",
+                     object_type="session", object_id=None, case_id=None, outcome="denied",
+                     ip=client_ip(request))
+        raise ApiError(401, "Wrong e-mail or password.", "bad_credentials")
+    token = issue_token(db, user, runtime.settings.token_ttl_s)
+    audit.record(db, audit.Actor.of(user), action="login", object_type="session",
+                 object_id=None, case_id=None, ip=client_ip(request))
+    return user, token
+
+
+def _me(db: Db, user: User, csrf: str | None) -> MeOut:
+    team = db.get(Team, user.team_id) if user.team_id else None
+    return MeOut(id=user.id, email=user.email, role=user.role.value,
+                 team=team.name if team else None, csrf_token=csrf)
 
 
 @router.post("/auth/token", response_model=TokenOut)
 def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, db: Db,
           runtime: Rt) -> TokenOut:
     """Exchange e-mail (as ``username``) and password for a bearer token."""
-    user = authenticate(db, form.username, form.password)
-    if user is None:
-        audit.record(db, audit.Actor(None, form.username[:320], None), action="login",
-                     object_type="session", object_id=None, case_id=None, outcome="denied",
-                     ip=client_ip(request))
-        raise ApiError(401, "Wrong e-mail or password.", "bad_credentials")
-    ttl = runtime.settings.token_ttl_s
-    token = issue_token(db, user, ttl)
-    audit.record(db, audit.Actor.of(user), action="login", object_type="session",
-                 object_id=None, case_id=None, ip=client_ip(request))
-    return TokenOut(access_token=token, expires_in=ttl)
+    _, token = _logged_in(db, runtime, request, form.username, form.password)
+    return TokenOut(access_token=token, expires_in=runtime.settings.token_ttl_s)
 
 
 @router.post("/auth/logout", status_code=204)
@@ -53,8 +84,31 @@ def logout(user: CurrentUser, db: Db,
         revoke_token(db, token)
 
 
+@router.post("/auth/session", response_model=MeOut)
+def start_session(body: SessionIn, request: Request, response: Response, db: Db,
+                  runtime: Rt) -> MeOut:
+    """Log in the web app: an HttpOnly, SameSite session cookie (Secure over
+    https) and the CSRF token the page sends with every change."""
+    user, token = _logged_in(db, runtime, request, body.email, body.password)
+    response.set_cookie(SESSION_COOKIE, token, max_age=runtime.settings.token_ttl_s,
+                        path="/", httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https")
+    return _me(db, user, csrf_token(runtime.secret_key, token))
+
+
+@router.delete("/auth/session", status_code=204)
+def end_session(request: Request, user: CurrentUser, db: Db) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        revoke_token(db, token)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
 @router.get("/me", response_model=MeOut)
-def me(user: CurrentUser, db: Db) -> MeOut:
-    team = db.get(Team, user.team_id) if user.team_id else None
-    return MeOut(id=user.id, email=user.email, role=user.role.value,
-                 team=team.name if team else None)
+def me(request: Request, user: CurrentUser, db: Db, runtime: Rt,
+       bearer: Annotated[str | None, Depends(oauth2)]) -> MeOut:
+    token, from_cookie = session_token(request, bearer)
+    csrf = csrf_token(runtime.secret_key, token) if token and from_cookie else None
+    return _me(db, user, csrf)
