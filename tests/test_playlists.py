@@ -97,6 +97,21 @@ def test_moments_from_annotations_get_sensible_ranges(
     assert [i["position"] for i in items] == [0, 1, 2]
 
 
+def test_the_builder_lists_the_case_moments_to_pick_from(
+        client: Any, people: dict[str, Any], clips: dict[str, Any],
+        coded: dict[str, str]) -> None:
+    case_id, headers = clips["bath"]["case_id"], people["pro"]["headers"]
+    moments = client.get(f"/api/cases/{case_id}/moments", headers=headers).json()
+    assert [m["code"] for m in moments] == ["SHARED_JOY", "MISMATCH", "REPAIR", "STILL"]
+    assert moments[2]["repairs"] == coded["mismatch"]
+    assert moments[0]["label_nl"] == "Gedeeld plezier" and moments[0]["colour"].startswith("#")
+    positive = client.get(f"/api/cases/{case_id}/moments", params={"category": "positive"},
+                          headers=headers).json()
+    assert [m["annotation_id"] for m in positive] == [coded["joy"]]
+    assert client.get(f"/api/cases/{case_id}/moments",
+                      headers=people["stranger"]["headers"]).status_code == 404
+
+
 def test_items_are_edited_reordered_and_removed_and_each_edit_counts(
         client: Any, people: dict[str, Any], clips: dict[str, Any],
         coded: dict[str, str]) -> None:

@@ -11,15 +11,18 @@ from sqlalchemy import select
 
 from core import audit, signing
 from core.access import case_for
-from core.db.models import Annotation, Playlist, PlaylistItem, PlaylistStatus, User
+from core.db.models import Annotation, Clip, Playlist, PlaylistItem, PlaylistStatus, User
 from core.queue import enqueue_render, job_alive
 from core.runtime import Runtime
 from core.web import ApiError, CurrentUser, Db, Rt, client_ip, optional_user
+from services.annotate import sets
+from services.annotate.schemes import to_domain
 from services.review import playback, playlists
 from services.review.schemas import (
     ItemIn,
     ItemOut,
     ItemPatch,
+    MomentOut,
     OrderIn,
     PlaylistIn,
     PlaylistOut,
@@ -97,6 +100,38 @@ def list_playlists(case_id: str, request: Request, user: CurrentUser, db: Db,
     rows = db.scalars(select(Playlist).where(Playlist.case_id == case.id)
                       .order_by(Playlist.created_at))
     return [_shown(db, runtime, row, user, request) for row in rows]
+
+
+@router.get("/cases/{case_id}/moments", response_model=list[MomentOut])
+def case_moments(case_id: str, user: CurrentUser, db: Db,
+                 category: Annotated[str | None, Query(
+                     description="Only this category, e.g. positive.")] = None,
+                 purpose: Annotated[str | None, Query(
+                     description="Only sets of this purpose, e.g. working.")] = "working",
+                 ) -> list[MomentOut]:
+    """Every coded moment of the case's clips, in clip and time order: what a
+    playlist is built from (the sets the user may read)."""
+    case = case_for(db, user, case_id)
+    found = []
+    for clip in db.scalars(select(Clip).where(Clip.case_id == case.id)
+                           .order_by(Clip.created_at)):
+        for coded in sets.sets_of(db, user, clip):
+            if purpose and coded.purpose != purpose:
+                continue
+            scheme = to_domain(coded.scheme)
+            for note in coded.annotations:
+                code = scheme.code(note.code)
+                if category and (code is None or code.category != category):
+                    continue
+                found.append(MomentOut(
+                    annotation_id=note.id, clip_id=clip.id, clip=clip.filename,
+                    set_id=coded.id, coder=coded.coder.email, code=note.code,
+                    label_en=code.label_en if code else None,
+                    label_nl=code.label_nl if code else None,
+                    category=code.category if code else None,
+                    colour=code.colour if code else None, start_ms=note.start_ms,
+                    end_ms=note.end_ms, note=note.note, repairs=note.repairs_id))
+    return found
 
 
 @router.get("/playlists/{playlist_id}", response_model=PlaylistOut)

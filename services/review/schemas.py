@@ -192,3 +192,22 @@ class PlaylistOut(BaseModel):
     items: list[ItemOut]
     created_at: datetime
     updated_at: datetime
+
+
+class MomentOut(BaseModel):
+    """An annotation of one of the case's clips, as the playlist builder lists it."""
+
+    annotation_id: str
+    clip_id: str
+    clip: str
+    set_id: str
+    coder: str
+    code: str
+    label_en: str | None
+    label_nl: str | None
+    category: str | None
+    colour: str | None
+    start_ms: int
+    end_ms: int | None
+    note: str
+    repairs: str | None
