@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Attune needs on Debian, only what is missing:
-#   ffmpeg and redis-server from Debian, a virtualenv (.venv) with the package.
+#   ffmpeg, redis-server and Node.js from Debian, a virtualenv (.venv) with the
+#   package, and the web app built into web/dist (served by `attune serve`).
 # Usage: scripts/install.sh [--dev]    (--dev adds the test and lint tools)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,11 +10,11 @@ need_apt=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+# node and npm build the web app (and run tus-js-client in tests/test_tus_clients.py)
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v npm >/dev/null || need_apt+=(npm)
 if [ "${1:-}" = "--dev" ]; then
   command -v psql >/dev/null || need_apt+=(postgresql)
-  # node runs tus-js-client in tests/test_tus_clients.py
-  command -v node >/dev/null || need_apt+=(nodejs)
-  command -v npm >/dev/null || need_apt+=(npm)
   # Debian's Chromium plays rendered playlists with hls.js in the browser tests
   command -v chromium >/dev/null || need_apt+=(chromium)
 fi
@@ -33,6 +34,19 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".$extras"
   touch "$stamp"
+fi
+
+# The web app (web/: Preact, TypeScript, Vite), exactly as pinned in
+# web/package-lock.json; rebuilt when web/dist is missing or older than its sources.
+web_stale() {
+  [ -f web/dist/index.html ] || return 0
+  [ -n "$(find web/src web/index.html web/package.json web/package-lock.json \
+            web/vite.config.ts web/tsconfig.json -newer web/dist/index.html -print -quit)" ]
+}
+if web_stale; then
+  echo "building the web app into web/dist"
+  npm ci --prefix web --no-audit --no-fund
+  npm run --prefix web build
 fi
 
 if [ "${1:-}" = "--dev" ]; then

@@ -160,7 +160,7 @@ def test_owner_and_supervisor_record_consent(client: Any, runtime: Any,
     pro, sup = people["pro"], people["sup"]
     case_id = _case(client, pro)
     fresh = client.get(f"/api/cases/{case_id}", headers=pro["headers"]).json()
-    assert fresh["status"] == "open"
+    assert fresh["status"] == "open" and fresh["may_manage"] is True
     assert fresh["consent"] == {"feedback": False, "supervision": False, "training": False,
                                 "updated_at": None}
 
@@ -192,6 +192,8 @@ def test_consent_is_refused_to_others(client: Any, runtime: Any,
         db.add(CaseAccess(case_id=case_id, user_id=people["colleague"]["id"]))
     flags = {"feedback": True, "supervision": False, "training": False}
     url = f"/api/cases/{case_id}/consent"
+    seen = client.get(f"/api/cases/{case_id}", headers=people["colleague"]["headers"]).json()
+    assert seen["may_manage"] is False
 
     for refused in (client.put(url, json=flags, headers=people["colleague"]["headers"]),
                     client.post(f"/api/cases/{case_id}/close",

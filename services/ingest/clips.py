@@ -66,7 +66,8 @@ def clip_view(runtime: Runtime, clip: Clip, user: User, base_url: str) -> ClipOu
             "storyboard_url": f"{media}/storyboard.vtt?t={token}",
         }
     return ClipOut(
-        id=clip.id, case_id=clip.case_id, filename=clip.filename, status=clip.status,
+        id=clip.id, case_id=clip.case_id, filename=clip.filename, activity=clip.activity,
+        status=clip.status,
         progress=round(clip.progress, 4), error=clip.error, error_code=clip.error_code,
         size_bytes=clip.size_bytes, duration_s=clip.duration_s, width=clip.width,
         height=clip.height, fps=clip.fps, created_at=clip.created_at,

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.access import case_for, clip_for, visible_cases
-from core.db.models import Case, CaseAccess, Clip, Role, Team
+from core.db.models import Case, CaseAccess, Clip, Role, Team, User
 from core.web import ApiError, CurrentUser, Db, Rt, client_ip
 from services.ingest import cases
 from services.ingest.clips import clip_view, new_clip, queue_clip
@@ -30,7 +30,7 @@ router = APIRouter(prefix="/api", tags=["ingest"])
 MULTIPART_OVERHEAD = 64 * 1024
 
 
-def _case_out(db: Db, case: Case) -> CaseOut:
+def _case_out(db: Db, case: Case, user: User) -> CaseOut:
     team = db.get(Team, case.team_id) if case.team_id else None
     count = db.scalar(select(func.count()).select_from(Clip).where(Clip.case_id == case.id))
     return CaseOut(id=case.id, label=case.label, team=team.name if team else None,
@@ -39,7 +39,7 @@ def _case_out(db: Db, case: Case) -> CaseOut:
                    consent=ConsentOut(**cases.consent_flags(case),
                                       updated_at=case.consent_updated_at),
                    closed_at=case.closed_at, purge_after=case.purge_after,
-                   purged_at=case.purged_at)
+                   purged_at=case.purged_at, may_manage=cases.may_manage(user, case))
 
 
 @router.post("/cases", status_code=status.HTTP_201_CREATED, response_model=CaseOut)
@@ -56,19 +56,19 @@ def create_case(body: CaseIn, user: CurrentUser, db: Db) -> CaseOut:
         raise ApiError(409, f"Your team already has a case labelled '{body.label}'.",
                        "case_label_taken") from None
     db.add(CaseAccess(case_id=case.id, user_id=user.id))
-    return _case_out(db, case)
+    return _case_out(db, case, user)
 
 
 @router.get("/cases", response_model=list[CaseOut])
 def list_cases(user: CurrentUser, db: Db) -> list[CaseOut]:
     """The cases this user may see, newest first."""
     cases = db.scalars(visible_cases(user).order_by(Case.created_at.desc())).all()
-    return [_case_out(db, c) for c in cases]
+    return [_case_out(db, c, user) for c in cases]
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
 def get_case(case_id: str, user: CurrentUser, db: Db) -> CaseOut:
-    return _case_out(db, case_for(db, user, case_id))
+    return _case_out(db, case_for(db, user, case_id), user)
 
 
 @router.put("/cases/{case_id}/consent", response_model=CaseOut)
@@ -84,7 +84,7 @@ def update_consent(case_id: str, body: ConsentIn, request: Request, user: Curren
     audit.record(db, audit.Actor.of(user), action="update_consent", object_type="case",
                  object_id=case.id, case_id=case.id, ip=client_ip(request),
                  detail=json.dumps(flags))
-    return _case_out(db, case)
+    return _case_out(db, case, user)
 
 
 @router.post("/cases/{case_id}/close", response_model=CaseOut)
@@ -100,7 +100,7 @@ def close_case(case_id: str, request: Request, user: CurrentUser, db: Db,
                  object_id=case.id, case_id=case.id, ip=client_ip(request),
                  detail=json.dumps({"purge_after": case.purge_after,
                                     "shares_revoked": revoked}, default=str))
-    return _case_out(db, case)
+    return _case_out(db, case, user)
 
 
 @router.post("/cases/{case_id}/reopen", response_model=CaseOut)
@@ -112,7 +112,7 @@ def reopen_case(case_id: str, request: Request, user: CurrentUser, db: Db) -> Ca
     cases.reopen(case)
     audit.record(db, audit.Actor.of(user), action="reopen_case", object_type="case",
                  object_id=case.id, case_id=case.id, ip=client_ip(request))
-    return _case_out(db, case)
+    return _case_out(db, case, user)
 
 
 @router.get("/cases/{case_id}/clips", response_model=list[ClipOut])

@@ -62,12 +62,15 @@ class CaseOut(BaseModel):
     purge_after: datetime | None = Field(
         default=None, description="When the recordings of a closed case are removed.")
     purged_at: datetime | None = None
+    #: The caller may record consent, close and reopen this case.
+    may_manage: bool = False
 
 
 class ClipOut(BaseModel):
     id: str
     case_id: str
     filename: str
+    activity: str | None = None
     status: ClipStatus
     progress: float = Field(ge=0, le=1)
     error: str | None = None

@@ -1,0 +1,69 @@
+// One way to call the API: JSON in and out, the session cookie sent along
+// (same origin), the CSRF token on every change, and errors as ApiError.
+
+import type { ErrorBody } from "./types";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly fieldErrors: ErrorBody["errors"] = [],
+  ) {
+    super(detail);
+    this.name = "ApiError";
+  }
+}
+
+/** Turns any error answer into an ApiError, also one that is not JSON (a proxy's page). */
+export function apiErrorFrom(status: number, bodyText: string): ApiError {
+  try {
+    const body = JSON.parse(bodyText) as Partial<ErrorBody>;
+    if (typeof body.detail === "string" && typeof body.code === "string") {
+      return new ApiError(status, body.code, body.detail, body.errors ?? []);
+    }
+  } catch {
+    // not JSON: described by its status below
+  }
+  return new ApiError(status, `http_${status}`, `The server answered ${status}.`);
+}
+
+let csrfToken: string | null = null;
+let onUnauthenticated: (() => void) | null = null;
+
+/** The session's CSRF token, learnt from logging in or from /api/me. */
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+export function getCsrfToken(): string | null {
+  return csrfToken;
+}
+
+/** Called when the session ended on the server (expired, logged out elsewhere). */
+export function whenUnauthenticated(handler: () => void): void {
+  onUnauthenticated = handler;
+}
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+    cache: "no-store",
+  });
+  if (!response.ok) {
+    const error = apiErrorFrom(response.status, await response.text());
+    // A failed login is a 401 too, but it is an answer for the login form.
+    if (error.code === "not_authenticated" && onUnauthenticated) onUnauthenticated();
+    throw error;
+  }
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}

@@ -1,0 +1,46 @@
+import type { Me } from "../api/types";
+import { getLang, setLang, t } from "../i18n";
+import { Link, paths } from "../router";
+
+interface Props {
+  me: Me | null;
+  onLogOut: () => void;
+}
+
+export function Header({ me, onLogOut }: Props) {
+  const other = getLang() === "nl" ? "en" : "nl";
+  return (
+    <header class="app-header">
+      <a class="skip-link" href="#main">
+        {t("app.skipToContent")}
+      </a>
+      <div class="app-header-inner">
+        <Link class="app-name" href={paths.cases()}>
+          {t("app.name")}
+        </Link>
+        <div class="app-header-tools">
+          {me && (
+            <span class="user-email">
+              <span class="visually-hidden">{t("header.loggedInAs")} </span>
+              {me.email}
+            </span>
+          )}
+          <button
+            type="button"
+            class="link-button"
+            lang={other}
+            aria-label={t("header.switchLanguageLabel")}
+            onClick={() => setLang(other)}
+          >
+            {t("header.switchLanguage")}
+          </button>
+          {me && (
+            <button type="button" class="link-button" onClick={onLogOut}>
+              {t("header.logOut")}
+            </button>
+          )}
+        </div>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,107 @@
+// A small history router: a path is matched to a page; links change the URL
+// without reloading. The server answers index.html for every page path.
+
+import type { ComponentChildren, JSX } from "preact";
+import { useEffect, useState } from "preact/hooks";
+
+export type Route =
+  | { page: "login"; next: string | null }
+  | { page: "cases" }
+  | { page: "case"; caseId: string }
+  | { page: "upload"; caseId: string }
+  | { page: "clip"; clipId: string }
+  | { page: "notFound" };
+
+export function match(pathname: string, search: string): Route {
+  if (pathname === "/login") {
+    return { page: "login", next: safeNext(new URLSearchParams(search).get("next")) };
+  }
+  if (pathname === "/") return { page: "cases" };
+  const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "cases" && parts[1] && parts.length === 2) {
+    return { page: "case", caseId: parts[1] };
+  }
+  if (parts[0] === "cases" && parts[1] && parts[2] === "upload" && parts.length === 3) {
+    return { page: "upload", caseId: parts[1] };
+  }
+  if (parts[0] === "clips" && parts[1] && parts.length === 2) {
+    return { page: "clip", clipId: parts[1] };
+  }
+  return { page: "notFound" };
+}
+
+/** Only a path of this app, never another site, is a place to return to. */
+function safeNext(next: string | null): string | null {
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : null;
+}
+
+export const paths = {
+  login: (next?: string) =>
+    next && next !== "/" ? `/login?next=${encodeURIComponent(next)}` : "/login",
+  cases: () => "/",
+  case: (id: string) => `/cases/${encodeURIComponent(id)}`,
+  upload: (caseId: string) => `/cases/${encodeURIComponent(caseId)}/upload`,
+  clip: (id: string) => `/clips/${encodeURIComponent(id)}`,
+};
+
+const listeners = new Set<() => void>();
+let focusRequested = false;
+
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (options.replace) history.replaceState(null, "", to);
+  else history.pushState(null, "", to);
+  focusRequested = true;
+  listeners.forEach((listener) => listener());
+}
+
+/** True once after each navigation: the next page's title then takes the focus. */
+export function takeFocusRequest(): boolean {
+  const requested = focusRequested;
+  focusRequested = false;
+  return requested;
+}
+
+export function currentPath(): string {
+  return location.pathname + location.search;
+}
+
+/** The current route; re-renders on links, navigate() and the back button. */
+export function useRoute(): Route {
+  const read = () => match(location.pathname, location.search);
+  const [route, setRoute] = useState(read);
+  useEffect(() => {
+    const update = () => setRoute(read());
+    const back = () => {
+      focusRequested = true;
+      update();
+    };
+    listeners.add(update);
+    addEventListener("popstate", back);
+    return () => {
+      listeners.delete(update);
+      removeEventListener("popstate", back);
+    };
+  }, []);
+  return route;
+}
+
+type LinkProps = Omit<JSX.HTMLAttributes<HTMLAnchorElement>, "href"> & {
+  href: string;
+  children: ComponentChildren;
+};
+
+/** A real link (open in a new tab works) that navigates in place on a plain click. */
+export function Link({ href, children, ...rest }: LinkProps) {
+  const onClick = (event: JSX.TargetedMouseEvent<HTMLAnchorElement>) => {
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+      return;
+    }
+    event.preventDefault();
+    navigate(href);
+  };
+  return (
+    <a {...rest} href={href} onClick={onClick}>
+      {children}
+    </a>
+  );
+}
