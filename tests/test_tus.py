@@ -99,6 +99,8 @@ def test_upload_in_pieces_then_transcode_once(client: Any, runtime: Any, pro: di
         assert int(head(client, pro, url).headers["upload-offset"]) == offset
         if offset == len(video):
             break
+        seen = client.get(f"/api/clips/{clip_id}", headers=pro["headers"]).json()
+        assert seen["upload_progress"] == pytest.approx(offset / len(video), abs=1e-4)
 
     info = head(client, pro, url)
     assert info.status_code == 200 and info.headers["cache-control"] == "no-store"
@@ -113,7 +115,8 @@ def test_upload_in_pieces_then_transcode_once(client: Any, runtime: Any, pro: di
     again = patch(client, pro, url, len(video), b"")  # a retried final PATCH
     assert again.status_code == 409
     clip = client.get(f"/api/clips/{clip_id}", headers=pro["headers"]).json()
-    assert clip["status"] == "queued"
+    assert clip["status"] == "queued" and clip["upload_progress"] is None
+    assert clip["activity"] == "bath"
     jobs = runtime.redis.lrange(f"rq:queue:{runtime.settings.queue_namespace}:transcode", 0, -1)
     assert len([j for j in jobs if clip_id.encode() in j]) == 1, "queued exactly once"
     run_jobs(runtime)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session
 
 from core import signing
-from core.db.models import Case, Clip, ClipStatus, User
+from core.db.models import Case, Clip, ClipStatus, Upload, UploadState, User
 from core.queue import enqueue_transcode
 from core.runtime import Runtime
 from services.ingest.schemas import ClipOut
@@ -54,6 +55,20 @@ def media_token(runtime: Runtime, clip: Clip, user: User, ttl_s: int | None = No
     return signing.sign(runtime.secret_key, {"k": "clip", "id": clip.id, "u": user.id}, ttl)
 
 
+def upload_progress(clip: Clip) -> float | None:
+    """How far a resumable upload of the clip has come (0..1), for anyone
+    watching the case from another device; None when no upload is running."""
+    db = object_session(clip)
+    if clip.status is not ClipStatus.uploading or db is None:
+        return None
+    upload = db.scalar(select(Upload).where(Upload.clip_id == clip.id,
+                                            Upload.state == UploadState.receiving)
+                       .order_by(Upload.created_at.desc()))
+    if upload is None or not upload.length:
+        return None
+    return round(upload.offset / upload.length, 4)
+
+
 def clip_view(runtime: Runtime, clip: Clip, user: User, base_url: str) -> ClipOut:
     """The clip as its viewer sees it, with fresh signed media URLs when ready."""
     urls: dict[str, str | None] = {"hls_url": None, "poster_url": None, "storyboard_url": None}
@@ -67,7 +82,7 @@ def clip_view(runtime: Runtime, clip: Clip, user: User, base_url: str) -> ClipOu
         }
     return ClipOut(
         id=clip.id, case_id=clip.case_id, filename=clip.filename, activity=clip.activity,
-        status=clip.status,
+        status=clip.status, upload_progress=upload_progress(clip),
         progress=round(clip.progress, 4), error=clip.error, error_code=clip.error_code,
         size_bytes=clip.size_bytes, duration_s=clip.duration_s, width=clip.width,
         height=clip.height, fps=clip.fps, created_at=clip.created_at,

@@ -72,7 +72,10 @@ class ClipOut(BaseModel):
     filename: str
     activity: str | None = None
     status: ClipStatus
+    #: Processing progress (queued/processing); see ``upload_progress`` while uploading.
     progress: float = Field(ge=0, le=1)
+    upload_progress: float | None = Field(
+        default=None, ge=0, le=1, description="Share of a resumable upload received so far.")
     error: str | None = None
     error_code: str | None = None
     size_bytes: int | None = None
