@@ -347,6 +347,12 @@ def _link_path(share: dict[str, Any]) -> str:
     return "/s/" + str(share["url"]).rsplit("/s/", 1)[1]
 
 
+@pytest.fixture()
+def plain_pages(runtime: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """The family's page as served without a built web app (a plain <video>)."""
+    monkeypatch.setattr(runtime.settings, "web_dir", tmp_path)
+
+
 @pytest.fixture(scope="module")
 def consented(app: Any, people: dict[str, Any], rendered: dict[str, Any]) -> None:
     from fastapi.testclient import TestClient
@@ -375,7 +381,7 @@ def test_sharing_needs_consent_a_render_and_access(
 
 def test_a_parent_opens_the_link_and_watches_and_every_view_is_logged(
         client: Any, runtime: Any, people: dict[str, Any], rendered: dict[str, Any],
-        consented: None) -> None:
+        consented: None, plain_pages: None) -> None:
     from sqlalchemy import select
 
     from core.db.models import AuditEvent
@@ -407,7 +413,7 @@ def test_a_parent_opens_the_link_and_watches_and_every_view_is_logged(
 
 def test_a_link_with_an_access_code_asks_for_it_and_locks_after_wrong_guesses(
         client: Any, people: dict[str, Any], rendered: dict[str, Any],
-        consented: None) -> None:
+        consented: None, plain_pages: None) -> None:
     pro = people["pro"]
     share = _share(client, pro, rendered["id"], access_code=True, days=3).json()
     code = share["access_code"]
@@ -435,7 +441,7 @@ def test_a_link_with_an_access_code_asks_for_it_and_locks_after_wrong_guesses(
 
 def test_revoked_expired_and_forged_links_get_a_friendly_page(
         client: Any, runtime: Any, people: dict[str, Any], rendered: dict[str, Any],
-        consented: None) -> None:
+        consented: None, plain_pages: None) -> None:
     from core.db.models import Share, utcnow
 
     pro = people["pro"]
@@ -520,7 +526,7 @@ def test_the_presentation_plays_through_in_hls_js_without_a_stall(
 
 def test_the_family_page_plays_in_the_browser(
         client: Any, browser: Any, live_url: str, people: dict[str, Any],
-        rendered: dict[str, Any], consented: None) -> None:
+        rendered: dict[str, Any], consented: None, plain_pages: None) -> None:
     share = _share(client, people["pro"], rendered["id"]).json()
     page = browser.new_page()
     page.goto(live_url + _link_path(share))
@@ -557,3 +563,18 @@ def test_a_lost_render_is_failed_with_a_reason_and_can_be_started_again(
     assert (lost["status"], lost["error_code"]) == ("failed", "render_lost")
     assert "Render again" in lost["error"]
     assert _render(client, runtime, pro, playlist["id"])["status"] == "ready"
+
+
+def test_a_working_link_opens_the_web_app_player(
+        client: Any, runtime: Any, people: dict[str, Any], rendered: dict[str, Any],
+        consented: None) -> None:
+    app_page = runtime.settings.web_dir / "index.html"
+    if not app_page.is_file():
+        pytest.fail("run scripts/install.sh: it builds the web app")
+    share = _share(client, people["pro"], rendered["id"], access_code=True).json()
+    client.cookies.clear()
+    opened = client.get(_link_path(share))
+    assert opened.status_code == 200 and opened.text == app_page.read_text()
+    assert opened.headers["cache-control"] == "no-store"
+    client.delete(f"/api/shares/{share['id']}", headers=people["pro"]["headers"])
+    assert client.get(_link_path(share)).status_code == 410

@@ -9,7 +9,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Header, Query, Request, Response, status
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from core import audit, signing
@@ -136,9 +136,16 @@ def _player(runtime: Runtime, request: Request, row: Share) -> HTMLResponse:
 
 
 @router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
-def open_link(token: str, request: Request, db: Db, runtime: Rt) -> HTMLResponse:
+def open_link(token: str, request: Request, db: Db, runtime: Rt) -> Response:
+    """The family's page. A link that no longer works gets its friendly page
+    (with the right status) at once; a working one opens the web app's player,
+    which plays in every browser (hls.js) and asks for the code itself. Without
+    a built web app, a plain page with a ``<video>`` does (browsers with HLS)."""
+    app_page = runtime.settings.web_dir / "index.html"
     try:
         row = shares.by_token(db, token)
+        if app_page.is_file():
+            return FileResponse(app_page, media_type="text/html", headers=_PRIVATE)
         if row.code_hash is not None and not _granted(runtime, request, row):
             raise shares.CODE_NEEDED
     except shares.Refusal as refusal:
