@@ -105,6 +105,17 @@ def fits_the_screen(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
+def work_until_ready(runtime: Any, page: Any, status: Any, what: str, seconds: float) -> None:
+    """Runs the queued jobs until the element's ``data-status`` the page polls says
+    ready; a failure shows the page's reason."""
+    deadline = time.monotonic() + seconds
+    while status.get_attribute("data-status") != "ready":
+        assert status.get_attribute("data-status") != "failed", status.inner_text()
+        assert time.monotonic() < deadline, what
+        run_jobs(runtime)
+        page.wait_for_timeout(300)
+
+
 def open_case(page: Any, label: str) -> None:
     page.get_by_label("Label (pseudoniem)").fill(label)
     page.get_by_role("button", name="Casus openen").click()
@@ -163,12 +174,7 @@ def test_a_professional_uploads_a_recording_on_a_phone_and_plays_it(
     assert fits_the_screen(page)
 
     processing = page.locator(".processing")
-    deadline = time.monotonic() + 120
-    while processing.get_attribute("data-status") != "ready":
-        assert processing.get_attribute("data-status") != "failed", processing.inner_text()
-        assert time.monotonic() < deadline, "the clip did not become ready"
-        run_jobs(runtime)
-        page.wait_for_timeout(500)
+    work_until_ready(runtime, page, processing, "the clip did not become ready", seconds=120)
     expect(processing).to_contain_text("De opname is klaar.")
 
     page.get_by_role("link", name="Opname bekijken").click()
@@ -216,12 +222,12 @@ def test_picking_the_same_file_after_a_reload_continues_the_same_upload(
     page.get_by_role("button", name="Uploaden").click()
     page.locator(".upload-status[data-phase=retrying]").wait_for()
     expect(page.get_by_role("status")).to_contain_text("Verbinding verbroken")
-    page.unroute("**/api/uploads/**")
     warnings: list[str] = []
     page.on("dialog", lambda dialog: (warnings.append(dialog.type), dialog.accept()))
     page.goto(case_url)
     assert warnings == ["beforeunload"]  # leaving mid-upload is asked about first
     expect(page.locator("li[data-clip-id]")).to_have_attribute("data-status", "uploading")
+    page.unroute("**/api/uploads/**")  # only now: a retry must not finish it before the reload
 
     page.get_by_role("link", name="Opname uploaden").click()
     page.get_by_label("Video kiezen of opnemen").set_input_files(recording)

@@ -6,8 +6,14 @@ import { t, useLang } from "./i18n";
 import { CaseListPage } from "./pages/CaseListPage";
 import { CasePage } from "./pages/CasePage";
 import { ClipPage } from "./pages/ClipPage";
+import { CodingPage } from "./pages/CodingPage";
+import { InboxPage } from "./pages/InboxPage";
+import { ReviewPage } from "./pages/ReviewPage";
+import { ReviewQueuePage } from "./pages/ReviewQueuePage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { PlaylistPage } from "./pages/PlaylistPage";
+import { VisitPage } from "./pages/VisitPage";
 import { UploadPage } from "./pages/UploadPage";
 import { currentPath, navigate, paths, type Route, useRoute } from "./router";
 import { useSession } from "./session";
@@ -59,6 +65,20 @@ function Page({ route, me }: { route: Route; me: Me }) {
       return <UploadPage key={route.caseId} caseId={route.caseId} />;
     case "clip":
       return <ClipPage key={route.clipId} clipId={route.clipId} />;
+    case "coding":
+      return <CodingPage key={route.clipId} clipId={route.clipId} me={me} />;
+    case "reviewQueue":
+      return <ReviewQueuePage />;
+    case "reviewSet":
+      return <ReviewPage key={route.setId} setId={route.setId} />;
+    case "inbox":
+      return <InboxPage me={me} />;
+    case "playlist":
+      return <PlaylistPage key={route.playlistId} playlistId={route.playlistId} />;
+    case "visit":
+      return <VisitPage key={route.playlistId} playlistId={route.playlistId} />;
+    case "watch":
+      return null; // the family's page runs without a session: see main.tsx
     case "notFound":
       return <NotFoundPage />;
     case "login":

@@ -12,11 +12,18 @@ export function reasonFor(code: string | null, detail: string | null): string {
   return detail ?? t("error.unknown");
 }
 
+/** "einde: must be after start_ms": the field in the user's words where we know it. */
+function fieldReason({ field, message }: { field: string; message: string }): string {
+  const key = knownKey(`field.${field}`);
+  return key ? `${t(key)}: ${message}` : message;
+}
+
 export function describeError(error: unknown): string {
-  if (error instanceof ApiError && error.code === "invalid_request" && error.fieldErrors?.length) {
+  if (error instanceof ApiError && error.fieldErrors?.length) {
     // which field and why, as the API words it: better than a bare "check the form"
-    const reasons = error.fieldErrors.map((e) => e.message).join("; ");
-    return `${t("error.invalid_request")} (${reasons})`;
+    const reasons = error.fieldErrors.map(fieldReason).join("; ");
+    const known = knownKey(`error.${error.code}`);
+    return `${known ? t(known) : t("error.invalid_request")} (${reasons})`;
   }
   if (error instanceof ApiError) return reasonFor(error.code, error.detail);
   // fetch() rejects with a TypeError when the network is gone

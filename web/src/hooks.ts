@@ -84,3 +84,33 @@ export function usePolling(active: boolean, intervalMs: number, tick: () => Prom
     };
   }, [active, intervalMs]);
 }
+
+export interface Action {
+  busy: boolean;
+  /** The last failure, for <ErrorMessage>; cleared when the action runs again. */
+  error: unknown;
+  /**
+   * Runs `work` once at a time. After success the action stays busy when
+   * `thenIdle` is false: the page is moving on and a second click must not
+   * send the request again.
+   */
+  run: (work: () => Promise<void>, thenIdle?: boolean) => Promise<void>;
+}
+
+/** A button's or a form's request: busy while it runs, its failure kept to show. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = async (work: () => Promise<void>, thenIdle = true) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await work();
+      if (thenIdle) setBusy(false);
+    } catch (caught) {
+      setError(caught);
+      setBusy(false);
+    }
+  };
+  return { busy, error, run };
+}

@@ -10,6 +10,13 @@ export type Route =
   | { page: "case"; caseId: string }
   | { page: "upload"; caseId: string }
   | { page: "clip"; clipId: string }
+  | { page: "playlist"; playlistId: string }
+  | { page: "visit"; playlistId: string }
+  | { page: "watch"; token: string }
+  | { page: "coding"; clipId: string }
+  | { page: "reviewQueue" }
+  | { page: "reviewSet"; setId: string }
+  | { page: "inbox" }
   | { page: "notFound" };
 
 export function match(pathname: string, search: string): Route {
@@ -27,6 +34,25 @@ export function match(pathname: string, search: string): Route {
   if (parts[0] === "clips" && parts[1] && parts.length === 2) {
     return { page: "clip", clipId: parts[1] };
   }
+  // -- coding workspace and supervision --
+  if (parts[0] === "clips" && parts[1] && parts[2] === "code" && parts.length === 3) {
+    return { page: "coding", clipId: parts[1] };
+  }
+  if (pathname === "/review") return { page: "reviewQueue" };
+  if (parts[0] === "review" && parts[1] === "sets" && parts[2] && parts.length === 3) {
+    return { page: "reviewSet", setId: parts[2] };
+  }
+  if (pathname === "/inbox") return { page: "inbox" };
+  if (parts[0] === "playlists" && parts[1] && parts.length === 2) {
+    return { page: "playlist", playlistId: parts[1] };
+  }
+  if (parts[0] === "playlists" && parts[1] && parts[2] === "visit" && parts.length === 3) {
+    return { page: "visit", playlistId: parts[1] };
+  }
+  // /s/{token} is the link families get; the server may hand it to this page too
+  if ((parts[0] === "watch" || parts[0] === "s") && parts[1] && parts.length === 2) {
+    return { page: "watch", token: parts[1] };
+  }
   return { page: "notFound" };
 }
 
@@ -42,6 +68,12 @@ export const paths = {
   case: (id: string) => `/cases/${encodeURIComponent(id)}`,
   upload: (caseId: string) => `/cases/${encodeURIComponent(caseId)}/upload`,
   clip: (id: string) => `/clips/${encodeURIComponent(id)}`,
+  playlist: (id: string) => `/playlists/${encodeURIComponent(id)}`,
+  visit: (id: string) => `/playlists/${encodeURIComponent(id)}/visit`,
+  coding: (clipId: string) => `/clips/${encodeURIComponent(clipId)}/code`,
+  reviewQueue: () => "/review",
+  reviewSet: (setId: string) => `/review/sets/${encodeURIComponent(setId)}`,
+  inbox: () => "/inbox",
 };
 
 const listeners = new Set<() => void>();

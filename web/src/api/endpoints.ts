@@ -1,7 +1,34 @@
 // The API calls the web app makes, one function each.
 
 import { request } from "./client";
-import type { Case, Clip, Consent, Me, Playlist } from "./types";
+import type {
+  Case,
+  Clip,
+  Consent,
+  ItemChanges,
+  Me,
+  Moment,
+  Playlist,
+  PlaylistDetail,
+  Share,
+  ShareCreated,
+} from "./types";
+// coding workspace and supervision (own import, so both blocks can grow apart)
+import type {
+  Annotation,
+  AnnotationFields,
+  AnnotationSet,
+  InboxItem,
+  NewThread,
+  QueueItem,
+  Rating,
+  Review,
+  ReviewAction,
+  Scheme,
+  SetDetail,
+  SetSummary,
+  Thread,
+} from "./types";
 
 export const auth = {
   me: () => request<Me>("GET", "/api/me"),
@@ -25,4 +52,88 @@ export const cases = {
 
 export const clips = {
   get: (id: string) => request<Clip>("GET", `/api/clips/${encodeURIComponent(id)}`),
+};
+
+// -- playlists --
+
+const playlistPath = (id: string) => `/api/playlists/${encodeURIComponent(id)}`;
+
+export const playlists = {
+  create: (caseId: string, title: string) =>
+    request<PlaylistDetail>("POST", `/api/cases/${encodeURIComponent(caseId)}/playlists`, {
+      title,
+    }),
+  get: (id: string) => request<PlaylistDetail>("GET", playlistPath(id)),
+  /** Every coded moment of the case (the builder filters by category itself). */
+  moments: (caseId: string) =>
+    request<Moment[]>("GET", `/api/cases/${encodeURIComponent(caseId)}/moments`),
+  addMoment: (id: string, annotationId: string) =>
+    request<PlaylistDetail>("POST", `${playlistPath(id)}/items`, { annotation_id: annotationId }),
+  changeItem: (id: string, itemId: string, changes: ItemChanges) =>
+    request<PlaylistDetail>(
+      "PATCH",
+      `${playlistPath(id)}/items/${encodeURIComponent(itemId)}`,
+      changes,
+    ),
+  removeItem: (id: string, itemId: string) =>
+    request<PlaylistDetail>("DELETE", `${playlistPath(id)}/items/${encodeURIComponent(itemId)}`),
+  order: (id: string, itemIds: string[]) =>
+    request<PlaylistDetail>("PUT", `${playlistPath(id)}/order`, { item_ids: itemIds }),
+  render: (id: string) => request<PlaylistDetail>("POST", `${playlistPath(id)}/render`),
+  shares: (id: string) => request<Share[]>("GET", `${playlistPath(id)}/shares`),
+  share: (id: string, days: number, accessCode: boolean) =>
+    request<ShareCreated>("POST", `${playlistPath(id)}/shares`, {
+      days,
+      access_code: accessCode,
+    }),
+  revokeShare: (shareId: string) =>
+    request<void>("DELETE", `/api/shares/${encodeURIComponent(shareId)}`),
+};
+
+// -- coding workspace and supervision --
+
+const enc = encodeURIComponent;
+
+/** The ETag of an annotation as the API makes it: every change is based on one version. */
+export const etagOf = (a: Pick<Annotation, "id" | "version">) => `"${a.id}.${a.version}"`;
+
+export const coding = {
+  scheme: (id: string) => request<Scheme>("GET", `/api/schemes/${enc(id)}`),
+  setsOf: (clipId: string) => request<AnnotationSet[]>("GET", `/api/clips/${enc(clipId)}/sets`),
+  startSet: (clipId: string) => request<SetDetail>("POST", `/api/clips/${enc(clipId)}/sets`, {}),
+  set: (id: string) => request<SetDetail>("GET", `/api/sets/${enc(id)}`),
+  summary: (id: string) => request<SetSummary>("GET", `/api/sets/${enc(id)}/summary`),
+  add: (setId: string, fields: AnnotationFields) =>
+    request<Annotation>("POST", `/api/sets/${enc(setId)}/annotations`, fields),
+  change: (a: Annotation, changes: Partial<AnnotationFields>) =>
+    request<Annotation>("PATCH", `/api/annotations/${enc(a.id)}`, changes, {
+      "If-Match": etagOf(a),
+    }),
+  remove: (a: Annotation) =>
+    request<void>("DELETE", `/api/annotations/${enc(a.id)}`, undefined, {
+      "If-Match": etagOf(a),
+    }),
+  rate: (setId: string, scale: string, value: number) =>
+    request<Rating>("PUT", `/api/sets/${enc(setId)}/ratings/${enc(scale)}`, { value, note: "" }),
+};
+
+export const supervision = {
+  review: (setId: string) => request<Review>("GET", `/api/sets/${enc(setId)}/review`),
+  move: (setId: string, action: ReviewAction, comment: string) =>
+    request<Review>("POST", `/api/sets/${enc(setId)}/review`, { action, comment }),
+  queue: (filter: { coderId?: string; caseId?: string } = {}) => {
+    const query = new URLSearchParams();
+    if (filter.coderId) query.set("coder_id", filter.coderId);
+    if (filter.caseId) query.set("case_id", filter.caseId);
+    const qs = query.toString();
+    return request<QueueItem[]>("GET", `/api/review/queue${qs ? `?${qs}` : ""}`);
+  },
+  threads: (clipId: string) => request<Thread[]>("GET", `/api/clips/${enc(clipId)}/comments`),
+  startThread: (clipId: string, thread: NewThread) =>
+    request<Thread>("POST", `/api/clips/${enc(clipId)}/comments`, thread),
+  reply: (threadId: string, body: string) =>
+    request<Thread>("POST", `/api/comments/${enc(threadId)}/replies`, { body }),
+  resolve: (threadId: string, resolved: boolean) =>
+    request<Thread>("POST", `/api/comments/${enc(threadId)}/${resolved ? "resolve" : "unresolve"}`),
+  inbox: () => request<InboxItem[]>("GET", "/api/inbox"),
 };

@@ -58,6 +58,10 @@ export interface Clip {
   height: number | null;
   hls_url: string | null;
   poster_url: string | null;
+  /** Frames per second (constant after processing): one frame step in the coding workspace. */
+  fps?: number | null;
+  /** WebVTT index of thumbnail sprites (`#xywh=`), for scrubbing previews. */
+  storyboard_url?: string | null;
   created_at: string;
 }
 
@@ -84,4 +88,260 @@ export interface ErrorBody {
   detail: string;
   code: string;
   errors?: { field: string; message: string }[];
+}
+
+// -- playlists --
+
+/** One moment of a playlist as the API answers it (times in ms of its clip). */
+export interface PlaylistItem {
+  id: string;
+  position: number;
+  clip_id: string;
+  annotation_id: string | null;
+  code: string | null;
+  start_ms: number;
+  end_ms: number;
+  pre_roll_ms: number;
+  post_roll_ms: number;
+  caption: string;
+  speed: number;
+  freeze_at_ms: number | null;
+  freeze_s: number;
+  mute: boolean;
+  /** Where the moment starts in the rendered presentation; null until rendered as it is. */
+  starts_at_s: number | null;
+  duration_s: number | null;
+}
+
+/** A playlist with its moments and, once rendered, its signed media URLs. */
+export interface PlaylistDetail extends Playlist {
+  owner_id: string;
+  revision: number;
+  rendered_revision: number | null;
+  hls_url: string | null;
+  captions_url: string | null;
+  chapters_url: string | null;
+  items: PlaylistItem[];
+}
+
+/** The fields of a moment that the builder changes (PATCH …/items/{item}). */
+export type ItemChanges = Partial<
+  Pick<
+    PlaylistItem,
+    "caption" | "speed" | "freeze_at_ms" | "freeze_s" | "mute" | "pre_roll_ms" | "post_roll_ms"
+  >
+>;
+
+/** A coded moment of one of the case's clips, to pick for a playlist. */
+export interface Moment {
+  annotation_id: string;
+  clip_id: string;
+  clip: string;
+  code: string;
+  label_en: string | null;
+  label_nl: string | null;
+  category: string | null;
+  colour: string | null;
+  start_ms: number;
+  end_ms: number | null;
+}
+
+export type ShareState = "active" | "expired" | "revoked" | "locked";
+
+export interface Share {
+  id: string;
+  playlist_id: string;
+  state: ShareState;
+  has_access_code: boolean;
+  expires_at: string;
+  revoked_at: string | null;
+  views: number;
+  last_viewed_at: string | null;
+  created_at: string;
+}
+
+/** A new link: the only time the link and its code are shown. */
+export interface ShareCreated extends Share {
+  url: string;
+  access_code: string | null;
+}
+
+/** What the family's player gets for a link (GET /api/shared/{token}). */
+export interface SharedPlaylist {
+  title: string;
+  expires_at: string;
+  duration_s: number | null;
+  hls_url: string;
+  captions_url: string;
+  chapters_url: string;
+}
+
+// -- coding workspace and supervision --
+
+export type CodeCategory = "positive" | "mismatch" | "repair" | "context" | "other";
+export type CodeKind = "point" | "segment" | "either";
+export type Subject = "parent" | "child" | "both";
+
+export interface SchemeCode {
+  key: string;
+  label_en: string;
+  label_nl: string;
+  category: CodeCategory;
+  kind: CodeKind;
+  subject: Subject;
+  description: string;
+  /** One character; pressing it in the workspace codes the current time. */
+  hotkey: string | null;
+  colour: string;
+}
+
+export interface SchemeScale {
+  key: string;
+  label_en: string;
+  label_nl: string;
+  minimum: number;
+  maximum: number;
+  description: string;
+}
+
+export interface Scheme {
+  id: string;
+  key: string;
+  version: number;
+  name: string;
+  codes: SchemeCode[];
+  scales: SchemeScale[];
+}
+
+export type ReviewState = "draft" | "submitted" | "approved" | "changes_requested";
+
+export interface AnnotationSet {
+  id: string;
+  clip_id: string;
+  scheme: { id: string; key: string; version: number; name: string };
+  coder_id: string;
+  coder: string;
+  name: string;
+  purpose: "working" | "second_coder" | "imported";
+  review_state: ReviewState;
+  annotation_count: number;
+}
+
+export interface Annotation {
+  id: string;
+  set_id: string;
+  code: string;
+  start_ms: number;
+  /** null: a moment. */
+  end_ms: number | null;
+  subject: Subject;
+  note: string;
+  /** A repair: the id of the mismatch it repairs. */
+  repairs: string | null;
+  repair_latency_ms: number | null;
+  /** Behind the ETag `"{id}.{version}"` that every change sends as If-Match. */
+  version: number;
+}
+
+/** What a new annotation, or a change to one, sends. */
+export interface AnnotationFields {
+  code: string;
+  start_ms: number;
+  end_ms: number | null;
+  subject?: Subject;
+  note: string;
+  repairs: string | null;
+}
+
+export interface Rating {
+  scale: string;
+  value: number;
+  note: string;
+}
+
+export interface SetDetail extends AnnotationSet {
+  annotations: Annotation[];
+  ratings: Rating[];
+}
+
+export interface SetSummary {
+  duration_ms: number;
+  events: number;
+  positive_moments: number;
+  mismatches: number;
+  mismatch_total_ms: number;
+  mismatch_share: number;
+  repaired_mismatches: number;
+  unrepaired_mismatches: number;
+  mean_repair_latency_ms: number | null;
+}
+
+export interface ReviewTransition {
+  from_state: ReviewState;
+  to_state: ReviewState;
+  actor_id: string;
+  actor: string;
+  at: string;
+  comment: string;
+}
+
+export interface Review {
+  set_id: string;
+  state: ReviewState;
+  state_at: string;
+  transitions: ReviewTransition[];
+}
+
+export type ReviewAction = "submit" | "withdraw" | "approve" | "request_changes";
+
+export interface QueueItem {
+  set_id: string;
+  set_name: string;
+  clip_id: string;
+  clip: string;
+  case_id: string;
+  case_label: string;
+  coder_id: string;
+  coder: string;
+  submitted_at: string;
+  annotation_count: number;
+  resubmitted: boolean;
+  open_threads: number;
+}
+
+export interface CommentEntry {
+  id: string;
+  author_id: string;
+  author: string;
+  body: string;
+  created_at: string;
+}
+
+export interface Thread extends CommentEntry {
+  clip_id: string;
+  set_id: string | null;
+  annotation_id: string | null;
+  start_ms: number | null;
+  end_ms: number | null;
+  resolved: boolean;
+  replies: CommentEntry[];
+}
+
+export interface NewThread {
+  body: string;
+  start_ms: number;
+  end_ms?: number;
+  set_id?: string;
+}
+
+export type InboxKind = "changes_requested" | "approved" | "second_coding" | "comment";
+
+export interface InboxItem {
+  kind: InboxKind;
+  at: string;
+  /** The server's words (English). */
+  message: string;
+  clip_id: string;
+  set_id: string | null;
+  comment_id: string | null;
 }

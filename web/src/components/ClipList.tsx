@@ -24,6 +24,14 @@ export function ClipList({ clips }: { clips: Clip[] }) {
             <ClipStatusBadge status={clip.status} />
             {clip.duration_s != null && <span>{formatDuration(clip.duration_s)}</span>}
             <span>{formatDateTime(clip.created_at)}</span>
+            {clip.status === "ready" && (
+              <Link
+                href={paths.coding(clip.id)}
+                aria-label={t("coding.openFor", { name: clip.filename })}
+              >
+                {t("coding.open")}
+              </Link>
+            )}
           </span>
           {/* the server reports no progress while the bytes are still arriving */}
           {(clip.status === "processing" || clip.status === "queued") && (

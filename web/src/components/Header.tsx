@@ -1,6 +1,7 @@
 import type { Me } from "../api/types";
 import { getLang, setLang, t } from "../i18n";
-import { Link, paths } from "../router";
+import { currentPath, Link, paths } from "../router";
+import { InboxLink } from "./InboxLink";
 
 interface Props {
   me: Me | null;
@@ -19,6 +20,12 @@ export function Header({ me, onLogOut }: Props) {
           {t("app.name")}
         </Link>
         <div class="app-header-tools">
+          {me?.role === "supervisor" && (
+            <Link href={paths.reviewQueue()} class="header-link">
+              {t("header.review")}
+            </Link>
+          )}
+          {me && <InboxLink userId={me.id} path={currentPath()} />}
           {me && (
             <span class="user-email">
               <span class="visually-hidden">{t("header.loggedInAs")} </span>

@@ -1,7 +1,7 @@
-import { useState } from "preact/hooks";
 import { cases } from "../api/endpoints";
 import type { Me } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { NameForm } from "../components/NameForm";
 import { PageTitle } from "../components/PageTitle";
 import { CaseStatusBadge } from "../components/StatusBadge";
 import { useLoad } from "../hooks";
@@ -38,45 +38,17 @@ export function CaseListPage({ me }: { me: Me }) {
 }
 
 function NewCaseForm() {
-  const [label, setLabel] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const opened = await cases.open(label.trim());
-      navigate(paths.case(opened.id));
-    } catch (caught) {
-      setError(caught);
-      setBusy(false);
-    }
-  };
-
   return (
-    <form class="panel stack" onSubmit={submit} aria-labelledby="new-case-title">
-      <h2 id="new-case-title">{t("cases.newTitle")}</h2>
-      <div class="field">
-        <label for="case-label">{t("cases.label")}</label>
-        <input
-          id="case-label"
-          required
-          maxLength={80}
-          autocomplete="off"
-          aria-describedby="case-label-hint"
-          value={label}
-          onInput={(e) => setLabel(e.currentTarget.value)}
-        />
-        <p class="hint" id="case-label-hint">
-          {t("cases.labelHint")}
-        </p>
-      </div>
-      <ErrorMessage error={error} />
-      <button type="submit" class="primary" disabled={busy}>
-        {busy ? t("cases.opening") : t("cases.open")}
-      </button>
-    </form>
+    <NameForm
+      id="case-label"
+      class="panel stack"
+      heading={t("cases.newTitle")}
+      label={t("cases.label")}
+      hint={t("cases.labelHint")}
+      maxLength={80}
+      submit={t("cases.open")}
+      busy={t("cases.opening")}
+      onName={async (label) => navigate(paths.case((await cases.open(label)).id))}
+    />
   );
 }

@@ -6,6 +6,7 @@ import { ConsentForm } from "../components/ConsentForm";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { PageTitle } from "../components/PageTitle";
 import { PlaylistList } from "../components/PlaylistList";
+import { NewPlaylistForm } from "../components/playlist/NewPlaylistForm";
 import { CaseStatusBadge } from "../components/StatusBadge";
 import { useLoad, usePolling } from "../hooks";
 import { t } from "../i18n";
@@ -52,6 +53,7 @@ export function CasePage({ caseId, me }: { caseId: string; me: Me }) {
         <h2 id="playlists-title">{t("case.playlists")}</h2>
         <ErrorMessage error={playlists.error} />
         {playlists.data && <PlaylistList playlists={playlists.data} />}
+        {current.status === "open" && <NewPlaylistForm caseId={current.id} />}
       </section>
 
       <ConsentForm theCase={current} onSaved={theCase.set} />

@@ -4,7 +4,7 @@ import { ErrorMessage } from "../components/ErrorMessage";
 import { PageTitle } from "../components/PageTitle";
 import { ProgressBar } from "../components/ProgressBar";
 import { ClipStatusBadge } from "../components/StatusBadge";
-import { VideoPlayer } from "../components/VideoPlayer";
+import { onThisOrigin, VideoPlayer } from "../components/VideoPlayer";
 import { reasonFor } from "../errors";
 import { formatBytes, formatDuration } from "../format";
 import { useLoad, usePolling } from "../hooks";
@@ -12,16 +12,6 @@ import { t } from "../i18n";
 import { Link, paths } from "../router";
 
 const POLL_MS = 2000;
-
-/**
- * The API answers absolute media URLs built from the address it was asked on;
- * behind a proxy that may differ in scheme or host from the page. The path is
- * what matters, and the CSP allows only this origin anyway.
- */
-function onThisOrigin(url: string): string {
-  const parsed = new URL(url, location.href);
-  return parsed.pathname + parsed.search;
-}
 
 export function ClipPage({ clipId }: { clipId: string }) {
   const clip = useLoad(() => clips.get(clipId), clipId);
@@ -41,6 +31,13 @@ export function ClipPage({ clipId }: { clipId: string }) {
         <PageTitle>{c.filename}</PageTitle>
         <ClipStatusBadge status={c.status} />
       </div>
+      {c.status === "ready" && (
+        <p>
+          <Link href={paths.coding(c.id)} class="button primary">
+            {t("coding.open")}
+          </Link>
+        </p>
+      )}
       {c.status === "ready" && c.hls_url ? (
         <VideoPlayer
           src={onThisOrigin(c.hls_url)}

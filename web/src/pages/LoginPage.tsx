@@ -4,32 +4,27 @@ import { auth } from "../api/endpoints";
 import type { Me } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { PageTitle } from "../components/PageTitle";
+import { useAction } from "../hooks";
 import { t } from "../i18n";
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn: (me: Me) => void }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const action = useAction();
 
-  const submit = async (event: Event) => {
+  const submit = (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void action.run(async () => {
       const me = await auth.logIn(email.trim(), password);
       setCsrfToken(me.csrf_token);
       onLoggedIn(me);
-    } catch (caught) {
-      setError(caught);
-      setBusy(false);
-    }
+    }, false);
   };
 
   return (
     <section class="narrow stack-lg">
       <PageTitle>{t("login.title")}</PageTitle>
-      <form class="stack" onSubmit={submit} aria-describedby={error ? "login-error" : undefined}>
+      <form class="stack" onSubmit={submit} aria-describedby={action.error ? "login-error" : undefined}>
         <div class="field">
           <label for="login-email">{t("login.email")}</label>
           <input
@@ -52,9 +47,9 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: (me: Me) => void }) {
             onInput={(e) => setPassword(e.currentTarget.value)}
           />
         </div>
-        <ErrorMessage error={error} id="login-error" />
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? t("login.busy") : t("login.submit")}
+        <ErrorMessage error={action.error} id="login-error" />
+        <button type="submit" class="primary" disabled={action.busy}>
+          {action.busy ? t("login.busy") : t("login.submit")}
         </button>
       </form>
     </section>

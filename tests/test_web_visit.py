@@ -1,0 +1,245 @@
+"""The visit playlist in the web app, in Debian's Chromium against the real app:
+a professional builds a playlist from the case's coded moments, sets a question
+and slow motion, renders and previews it, makes it ready for the home visit,
+and shares it; the parent watches through the link without logging in, with an
+access code when the link has one, and a revoked link says so kindly.
+
+The app must have been built (scripts/install.sh does it).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import media
+import pytest
+from playwright.sync_api import expect
+from support import make_people, ready_clip, run_jobs, team_name
+from test_web import (  # noqa: F401
+    Watch,
+    browser,
+    built_web_app,
+    fits_the_screen,
+    log_in,
+    work_until_ready,
+)
+
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+TABLET = {"width": 1024, "height": 768}
+QUESTION = "Wat doet je baby hier?"
+#: Every cue text the page's video shows (the captions track, mode "showing").
+CUES = """Array.from(document.querySelector('video').textTracks)
+  .filter((track) => track.mode === 'showing')
+  .flatMap((track) => Array.from(track.cues || []).map((cue) => cue.text))"""
+
+
+@pytest.fixture(scope="module")
+def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
+    return make_people(runtime, app, team_name(), pro="professional")
+
+
+@pytest.fixture(scope="module")
+def coded_case(runtime: Any, app: Any, media_dir: Path,
+               people: dict[str, Any]) -> dict[str, str]:
+    """A ready clip of 7 s in a new case, with two positive moments coded."""
+    from fastapi.testclient import TestClient
+
+    source = media.make_plain_h264(media_dir, width=320, height=240, seconds=7,
+                                   name="visit_badje.mp4")
+    headers = people["pro"]["headers"]
+    with TestClient(app) as client:
+        clip = ready_clip(runtime, client, headers, source, "Gezin 2026-401")
+        made = client.post(f"/api/clips/{clip['id']}/sets", json={}, headers=headers)
+        set_id = made.json()["id"]
+        for code, start_ms in (("SHARED_JOY", 1_000), ("NAMING", 4_000)):
+            resp = client.post(f"/api/sets/{set_id}/annotations",
+                               json={"code": code, "start_ms": start_ms}, headers=headers)
+            assert resp.status_code == 201, resp.text
+    return {"case_id": clip["case_id"], "clip_id": clip["id"]}
+
+
+@pytest.fixture()
+def context(browser: Any, live_url: str) -> Iterator[Any]:  # noqa: F811
+    made = browser.new_context(viewport=LAPTOP, base_url=live_url)
+    made.set_default_timeout(15_000)
+    yield made
+    made.close()
+
+
+def _poll(page: Any, script: str, until: Any, what: str, seconds: float = 30) -> Any:
+    """Evaluates `script` until `until(value)`: polled from outside, because the
+    app's policy forbids evaluating strings inside the page."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = page.evaluate(script)
+        if until(value):
+            return value
+        assert time.monotonic() < deadline, f"{what} (last: {value!r})"
+        page.wait_for_timeout(150)
+
+
+def _plays(page: Any) -> None:
+    """The page's video starts (muted, as autoplay allows) and its time advances."""
+    _poll(page, "document.querySelector('video').readyState", lambda v: v >= 1,
+          "the video did not load")
+    page.evaluate("(v => { v.muted = true; return v.play(); })(document.querySelector('video'))")
+    _poll(page, "document.querySelector('video').currentTime", lambda v: v > 1,
+          "the video did not play")
+    assert page.evaluate("document.querySelector('video').error") is None
+
+
+def _watch_path(url: str) -> str:
+    return "/watch/" + url.rsplit("/s/", 1)[1]
+
+
+def test_a_professional_builds_renders_shows_and_shares_a_visit_playlist(
+        context: Any, browser: Any, live_url: str, client: Any,  # noqa: F811
+        runtime: Any, people: dict[str, Any], coded_case: dict[str, str]) -> None:
+    watch = Watch(live_url)
+    page = context.new_page()
+    watch.attach(page)
+    log_in(page, people["pro"])
+    page.wait_for_url("**/")
+    page.goto(f"/cases/{coded_case['case_id']}")
+    page.get_by_label("Nieuwe afspeellijst voor een bezoek").fill("Bezoek 3 december")
+    page.get_by_role("button", name="Afspeellijst maken").click()
+    page.wait_for_url("**/playlists/*")
+    expect(page.locator("h1")).to_have_text("Bezoek 3 december")
+
+    # pick both moments (positive ones are listed by default)
+    page.get_by_role("button", name="Gedeeld plezier op 0:01 toevoegen").click()
+    items = page.locator("li[data-item-id]")
+    expect(items).to_have_count(1)
+    page.get_by_role("button", name="Benoemen op 0:04 toevoegen").click()
+    expect(items).to_have_count(2)
+
+    # reorder from the keyboard: the focus follows the moment that moved
+    page.get_by_role("button", name="Moment 1 later zetten").focus()
+    page.keyboard.press("Enter")
+    expect(items.first).to_contain_text("Benoemen")
+    expect(page.get_by_role("button", name="Moment 2 eerder zetten")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(items.first).to_contain_text("Gedeeld plezier")
+    # and by dragging
+    items.nth(1).locator(".drag-handle").drag_to(items.first)
+    expect(items.first).to_contain_text("Benoemen")
+    page.get_by_role("button", name="Moment 1 later zetten").click()
+    expect(items.first).to_contain_text("Gedeeld plezier")
+
+    first = items.first
+    first.get_by_label("Vraag voor de ouder (ondertitel)").fill(QUESTION)
+    first.get_by_label("Snelheid").select_option("0.5")
+    with page.expect_response(lambda r: "/items/" in r.url and r.request.method == "PATCH"):
+        first.get_by_role("button", name="Moment opslaan").click()
+
+    second = items.nth(1)
+    second.get_by_label("Beeld stilzetten").check()
+    second.get_by_label("Stilstaan (seconden)").fill("1")
+    with page.expect_response(lambda r: "/items/" in r.url and r.request.method == "PATCH"):
+        second.get_by_role("button", name="Moment opslaan").click()
+
+    # render, following the progress the page polls for
+    page.get_by_role("button", name="Video maken").click()
+    panel = page.locator("section[data-status]")
+    work_until_ready(runtime, page, panel, "the playlist was not rendered", seconds=60)
+    expect(panel).to_contain_text("Bijgewerkt")
+    playlist_id = page.url.rsplit("/", 1)[1]
+    made = client.get(f"/api/playlists/{playlist_id}", headers=people["pro"]["headers"]).json()
+    assert [(i["speed"], i["caption"]) for i in made["items"]] == [(0.5, QUESTION), (1.0, "")]
+    # the freeze sits at the coded moment unless another time is chosen
+    assert (made["items"][1]["freeze_at_ms"], made["items"][1]["freeze_s"]) == (4_000, 1.0)
+
+    # the preview plays with the question as a caption (full hls.js: subtitles)
+    _plays(page)
+    _poll(page, CUES, lambda cues: QUESTION in cues, "the caption cue was not loaded")
+    page.set_viewport_size(PHONE)
+    assert fits_the_screen(page)
+    page.set_viewport_size(TABLET)
+
+    # visit mode: everything buffered, then moment to moment
+    page.get_by_role("link", name="Bezoekmodus").click()
+    page.wait_for_url("**/visit")
+    player = page.locator(".visit-player")
+    expect(player).to_have_attribute("data-ready", "true", timeout=30_000)
+    expect(player).to_contain_text("Klaar voor het bezoek")
+    expect(player).to_contain_text("Moment 1 van 2")
+    page.get_by_role("button", name="Volgend moment").click()
+    expect(player).to_have_attribute("data-moment", "1")
+    # the first moment is 4 s at half speed: the second starts at 8 s
+    assert page.evaluate("document.querySelector('video').currentTime") == pytest.approx(8, abs=0.1)
+    expect(player).to_contain_text("Moment 2 van 2")
+    page.keyboard.press("ArrowLeft")
+    expect(player).to_have_attribute("data-moment", "0")
+    assert page.evaluate("document.querySelector('video').currentTime") < 0.1
+    assert fits_the_screen(page)
+
+    # sharing needs the family's consent, and says where to record it
+    page.get_by_role("link", name="Terug naar de afspeellijst").click()
+    page.get_by_label("Ook een toegangscode van 6 cijfers vragen (aangeraden)").uncheck()
+    page.get_by_role("button", name="Link maken").click()
+    expect(page.get_by_role("alert")).to_contain_text("Toestemming van het gezin")
+    consent = client.put(f"/api/cases/{coded_case['case_id']}/consent",
+                         json={"feedback": True, "supervision": False, "training": False},
+                         headers=people["pro"]["headers"])
+    assert consent.status_code == 200, consent.text
+    page.get_by_role("button", name="Link maken").click()
+    expect(page.get_by_role("region", name="Nieuwe link")).to_contain_text("alleen nu")
+    url = page.get_by_label("Link", exact=True).input_value()
+
+    # the parent, in a browser of their own, without logging in, on a phone
+    family = browser.new_context(viewport=PHONE, base_url=live_url)
+    family.set_default_timeout(15_000)
+    parent = family.new_page()
+    watch.attach(parent)
+    parent.goto(_watch_path(url))
+    expect(parent.locator("h1")).to_have_text("Bezoek 3 december")
+    _plays(parent)
+    _poll(parent, CUES, lambda cues: QUESTION in cues, "the parent's page shows no question")
+    assert fits_the_screen(parent)
+
+    # the professional sees the view and switches the link off
+    page.reload()
+    share = page.locator("li[data-share-id]")
+    expect(share).to_contain_text("1\N{MULTIPLICATION SIGN} bekeken")
+    share.get_by_role("button", name="Intrekken").click()
+    expect(share).to_have_attribute("data-state", "revoked")
+    parent.reload()
+    expect(parent.get_by_role("alert")).to_contain_text("heeft deze link stopgezet")
+    family.close()
+    watch.assert_clean()
+
+
+def test_a_link_with_an_access_code_asks_for_it_first(
+        context: Any, client: Any, runtime: Any, people: dict[str, Any],
+        coded_case: dict[str, str]) -> None:
+    headers = people["pro"]["headers"]
+    playlist = client.post(f"/api/cases/{coded_case['case_id']}/playlists",
+                           json={"title": "Met code"}, headers=headers).json()
+    moments = client.get(f"/api/cases/{coded_case['case_id']}/moments",
+                         headers=headers).json()
+    client.post(f"/api/playlists/{playlist['id']}/items",
+                json={"annotation_id": moments[0]["annotation_id"]}, headers=headers)
+    assert client.post(f"/api/playlists/{playlist['id']}/render",
+                       headers=headers).status_code == 202
+    run_jobs(runtime)
+    client.put(f"/api/cases/{coded_case['case_id']}/consent",
+               json={"feedback": True, "supervision": False, "training": False},
+               headers=headers)
+    share = client.post(f"/api/playlists/{playlist['id']}/shares",
+                        json={"days": 3, "access_code": True}, headers=headers)
+    assert share.status_code == 201, share.text
+
+    page = context.new_page()
+    page.goto(_watch_path(share.json()["url"]))
+    page.get_by_label("Toegangscode").fill("000000" if share.json()["access_code"] != "000000"
+                                           else "111111")
+    page.get_by_role("button", name="Bekijken").click()
+    expect(page.get_by_role("alert")).to_contain_text("Deze code klopt niet")
+    page.get_by_label("Toegangscode").fill(share.json()["access_code"])
+    page.get_by_role("button", name="Bekijken").click()
+    expect(page.locator("h1")).to_have_text("Met code")
+    _plays(page)

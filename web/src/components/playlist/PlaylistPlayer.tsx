@@ -1,0 +1,46 @@
+import { useRef } from "preact/hooks";
+import { t } from "../../i18n";
+import { onThisOrigin, usePlaylistHls } from "./hls";
+
+interface Props {
+  /** The signed master playlist of the rendered presentation. */
+  src: string;
+  label: string;
+}
+
+/**
+ * The rendered presentation with the browser's controls and its captions on:
+ * the builder's preview and the family's page. View only: no download, no
+ * picture-in-picture (a family's video stays in this page).
+ */
+export function PlaylistPlayer({ src, label }: Props) {
+  const video = useRef<HTMLVideoElement>(null);
+  const trouble = usePlaylistHls(video, onThisOrigin(src));
+  return (
+    <div class="player playlist-player">
+      <video
+        ref={video}
+        controls
+        playsInline
+        preload="metadata"
+        aria-label={label}
+        controlsList="nodownload noremoteplayback"
+        disablePictureInPicture
+        onContextMenu={(event) => event.preventDefault()}
+      />
+      <PlayerTrouble trouble={trouble} />
+    </div>
+  );
+}
+
+export function PlayerTrouble({ trouble }: { trouble: "unsupported" | "error" | null }) {
+  if (trouble === "unsupported") return <p class="error">{t("clip.cannotPlay")}</p>;
+  if (trouble === "error") {
+    return (
+      <p class="error" role="alert">
+        {t("clip.playbackError")}
+      </p>
+    );
+  }
+  return null;
+}
