@@ -10,6 +10,7 @@ playlist. No storage and no database here: the caller uploads
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shutil
 import struct
@@ -19,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from core.media import (
+    AnalysisTap,
     EncodeJob,
     HlsRendition,
     SourceInfo,
@@ -53,6 +55,13 @@ SEGMENT_S = 4.0
 MAX_THUMBS = 100
 THUMB_LONG_SIDE = 160
 NICE_INTERVALS_S = (1, 2, 3, 5, 10, 15, 20, 30, 60, 120, 300, 600)
+
+# The suggestion analysis' view of the clip (see worker/analysis): small and slow
+# is enough for motion energy, and 16 kHz holds a baby's cry and its harmonics.
+ANALYSIS_FPS = 10
+ANALYSIS_LONG_SIDE = 160
+ANALYSIS_SAMPLE_RATE = 16_000
+ANALYSIS_DIR = ".analysis"
 
 MASTER = Path("master.m3u8")
 POSTER = Path("poster.jpg")
@@ -136,6 +145,7 @@ class TranscodeOutput:
     storyboard_vtt: Path
     storyboard_images: list[Path]
     files: list[Path]  # upload order: media first, variant playlists, master last
+    analysis: AnalysisTap | None = None  # kept in the work dir, never uploaded
 
 
 # --------------------------------------------------------------------------- planning
@@ -164,6 +174,19 @@ def plan_transcode(info: SourceInfo) -> TranscodePlan:
         video_stream=info.video_stream,
         audio_stream=info.audio_stream if info.has_audio else None,
         hdr_input=_tonemap_input(info) if info.hdr else None,
+    )
+
+
+def analysis_tap(width: int, height: int, has_audio: bool) -> AnalysisTap:
+    """The analysis outputs for an upright picture of ``width`` x ``height``."""
+    scale = ANALYSIS_LONG_SIDE / max(width, height, 1)
+    return AnalysisTap(
+        frames=f"{ANALYSIS_DIR}/frames.gray",
+        width=max(2, _round_even(width * scale)),
+        height=max(2, _round_even(height * scale)),
+        fps=ANALYSIS_FPS,
+        audio=f"{ANALYSIS_DIR}/audio.pcm" if has_audio else None,
+        sample_rate=ANALYSIS_SAMPLE_RATE,
     )
 
 
@@ -244,10 +267,13 @@ def _tonemap_input(info: SourceInfo) -> ToneMap:
 
 
 def build_command(
-    source: str, out_dir: Path, plan: TranscodePlan, *, preset: str = "veryfast"
+    source: str, out_dir: Path, plan: TranscodePlan, *, preset: str = "veryfast",
+    analysis: bool = True,
 ) -> list[str]:
-    """The full ffmpeg argv for ``plan`` (starts with ``ffmpeg``); also used by benchmarks."""
-    return build_hls_command(_encode_job(source, out_dir, plan, preset))
+    """The full ffmpeg argv for ``plan`` (starts with ``ffmpeg``); also used by
+    benchmarks, which leave out the ``analysis`` outputs to measure what they cost."""
+    job = _encode_job(source, out_dir, plan, preset)
+    return build_hls_command(job if analysis else dataclasses.replace(job, analysis=None))
 
 
 def hls_rendition(spec: RenditionSpec) -> HlsRendition:
@@ -280,6 +306,7 @@ def _encode_job(source: str, out_dir: Path, plan: TranscodePlan, preset: str) ->
         preset=preset,
         playlist_name=PLAYLIST,
         init_name=INIT,
+        analysis=analysis_tap(plan.base_width, plan.base_height, plan.has_audio),
     )
 
 
@@ -336,13 +363,14 @@ def transcode(
         storyboard_vtt=board.vtt,
         storyboard_images=board.images,
         files=files,
+        analysis=analysis_tap(plan.base_width, plan.base_height, plan.has_audio),
     )
 
 
 def prepare_output_dir(out_dir: Path, plan: TranscodePlan) -> None:
     """Fresh directories, so files from an earlier, failed attempt cannot be uploaded."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in [THUMBS_DIR, *(r.name for r in plan.renditions)]:
+    for name in [THUMBS_DIR, ANALYSIS_DIR, *(r.name for r in plan.renditions)]:
         shutil.rmtree(out_dir / name, ignore_errors=True)
         (out_dir / name).mkdir()
 

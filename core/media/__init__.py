@@ -11,12 +11,14 @@ unmaintained ffmpeg-python package.
 from core.media.diagnostics import redact_urls
 from core.media.errors import MediaError
 from core.media.ffmpeg import (
+    AnalysisTap,
     Canvas,
     EncodeJob,
     HlsRendition,
     ItemCut,
     ItemFrames,
     ToneMap,
+    build_analysis_command,
     build_hls_command,
     build_item_command,
     build_package_command,
@@ -28,6 +30,7 @@ from core.media.runner import run_ffmpeg
 from core.media.validation import validate
 
 __all__ = [
+    "AnalysisTap",
     "Canvas",
     "EncodeJob",
     "HlsRendition",
@@ -36,6 +39,7 @@ __all__ = [
     "MediaError",
     "SourceInfo",
     "ToneMap",
+    "build_analysis_command",
     "build_hls_command",
     "build_item_command",
     "build_package_command",

@@ -45,6 +45,23 @@ class HlsRendition:
 
 
 @dataclass(frozen=True)
+class AnalysisTap:
+    """What the suggestion analysis reads, as extra outputs of the transcode's one decode.
+
+    A tiny grayscale picture at a low frame rate and mono PCM cost almost nothing
+    next to the H.264 encodes; decoding the source a second time would cost as
+    much as the whole transcode again. Paths are relative to the job's ``out_dir``.
+    """
+
+    frames: str  # raw 8-bit gray frames, width x height, back to back
+    width: int
+    height: int
+    fps: int
+    audio: str | None  # raw signed 16-bit mono PCM; None when the source has no sound
+    sample_rate: int
+
+
+@dataclass(frozen=True)
 class EncodeJob:
     """Everything one ffmpeg run produces from one decode of the source.
 
@@ -76,6 +93,7 @@ class EncodeJob:
     init_name: str = "init.mp4"
     segment_pattern: str = "seg_%05d.m4s"
     extra_global_args: tuple[str, ...] = ()
+    analysis: AnalysisTap | None = None
 
 
 @dataclass(frozen=True)
@@ -214,6 +232,10 @@ def build_hls_command(job: EncodeJob) -> list[str]:
     count = len(job.renditions)
     outputs.append(_poster_output(branches[count], job))
     outputs.append(_thumbs_output(branches[count + 1], job))
+    if job.analysis is not None:
+        outputs.append(_analysis_frames_output(branches[count + 2], job.out_dir, job.analysis))
+        if audio is not None and job.analysis.audio is not None:
+            outputs.append(_analysis_audio_output(audio[count], job.out_dir, job.analysis))
     argv: list[str] = ffmpeg.merge_outputs(*outputs).compile(
         cmd=[FFMPEG, *_GLOBAL_ARGS, *job.extra_global_args]
     )
@@ -379,6 +401,40 @@ def _thumbs_output(stream: Any, job: EncodeJob) -> Any:
         f="image2",
         start_number=0,
         **{"c:v": "mjpeg", "q:v": 5},
+    )
+
+
+def build_analysis_command(source: str, out_dir: Path, tap: AnalysisTap) -> list[str]:
+    """Only the analysis outputs, from a stored rendition: for analysing a clip
+    again (other regions, a newer method) without touching its original."""
+    stream = ffmpeg.input(source, **input_options(source))
+    outputs = [_analysis_frames_output(stream["v:0"], out_dir, tap)]
+    if tap.audio is not None:
+        outputs.append(_analysis_audio_output(stream["a:0"], out_dir, tap))
+    argv: list[str] = ffmpeg.merge_outputs(*outputs).compile(cmd=[FFMPEG, *_GLOBAL_ARGS])
+    return argv
+
+
+def _analysis_frames_output(stream: Any, out_dir: Path, tap: AnalysisTap) -> Any:
+    """Gray frames at ``tap.fps``, taken after tone mapping (what a person sees)."""
+    gray = (
+        stream.filter("fps", fps=tap.fps)
+        .filter("scale", tap.width, tap.height, flags="area")
+        .filter("format", "gray")
+    )
+    return ffmpeg.output(
+        gray, str(out_dir / tap.frames), **_STRIP_METADATA, f="rawvideo", pix_fmt="gray"
+    )
+
+
+def _analysis_audio_output(stream: Any, out_dir: Path, tap: AnalysisTap) -> Any:
+    """Mono PCM at ``tap.sample_rate``: enough for pitch up to a baby's cry."""
+    assert tap.audio is not None
+    mono = stream.filter("aresample", tap.sample_rate).filter(
+        "aformat", sample_fmts="s16", channel_layouts="mono"
+    )
+    return ffmpeg.output(
+        mono, str(out_dir / tap.audio), **_STRIP_METADATA, f="s16le", acodec="pcm_s16le"
     )
 
 
