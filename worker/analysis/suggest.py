@@ -1,0 +1,533 @@
+"""Suggestions for the coder: possible mismatches, repairs and attuned moments.
+
+Signals are combined with explicit rules so every suggestion can say why it
+was made (``evidence``, ``explanation``). They are prompts for a professional
+to look at a moment, never findings about a family.
+
+- MISMATCH (segment): movement synchrony below its chance level for at least
+  2 s, together with infant distress (crying) or one-sided activity (one
+  person moving, the other still although present). A cry anchors the onset
+  and end: synchrony comes from 4 s windows and is smeared by about 2 s,
+  while the cry's edges are sharp to 0.1 s.
+- REPAIR (moment): after a mismatch, synchrony returns above chance and the
+  distress has ended; linked to its mismatch through ``repairs``.
+- ATTENTIVE (segment): synchrony above chance for at least 3 s with no crying.
+- TURN_TAKING (segment): parent and infant vocalisations alternate.
+
+Frames where the camera moved are unreliable and left out of all of them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from worker.analysis.audio import STEP_MS, AudioResult, analyse_audio, close_gaps, runs
+from worker.analysis.motion import MotionResult, Regions, default_regions, motion_energy
+from worker.analysis.series import Series, make_series
+from worker.analysis.synchrony import SynchronyResult, smooth, windowed_synchrony
+
+RATE_HZ = 1000.0 / STEP_MS
+DARK_LUMA = 15.0
+MIN_CLIP_S = 3.0
+STILL_MOTION = 0.004
+"""A region whose 90th-percentile motion stays below this never really moved."""
+STILL_SHARE = 0.1
+"""A person counts as still in a window when their mean motion is below this share
+of their own 90th-percentile motion in the clip."""
+ONE_SIDED_ACTIVE = 0.4
+ONE_SIDED_STILL = 0.08
+MIN_LOW_S = 2.0
+MIN_ONE_SIDED_S = 3.0
+MIN_ATTENTIVE_S = 3.0
+CRY_ANCHOR_S = 2.5
+CRY_MERGE_S = 1.0
+REPAIR_SEARCH_S = 8.0
+REPAIR_ANCHOR_S = 4.0
+LOW_SHARE = 0.4
+MIN_DEFICIT = 0.04
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    code: str
+    start_ms: int
+    end_ms: int | None
+    confidence: float
+    evidence: dict[str, float | str]
+    explanation: str
+    repairs: int | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    duration_ms: int
+    series: dict[str, Series]
+    suggestions: list[Suggestion]
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class _Timeline:
+    """Everything on the common 10 Hz clock (index i = i * 100 ms)."""
+
+    parent: npt.NDArray[np.float32]
+    child: npt.NDArray[np.float32]
+    unreliable: npt.NDArray[np.bool_]
+    sync: npt.NDArray[np.float32]
+    chance: npt.NDArray[np.float32]
+    lag_s: npt.NDArray[np.float32]
+    both_still: npt.NDArray[np.bool_]
+    cry: npt.NDArray[np.bool_]
+    has_audio: bool
+
+
+def _as_gray(frames: npt.ArrayLike) -> npt.NDArray[np.uint8]:
+    array = np.asarray(frames)
+    if array.size == 0:
+        return np.zeros((0, 2, 2), dtype=np.uint8)
+    if array.ndim == 4:
+        array = array.mean(axis=3)
+    if array.ndim == 2:
+        array = array[None]
+    if array.dtype != np.uint8:
+        array = np.clip(array, 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(array)
+
+
+def _resample(values: npt.NDArray[np.float32], fps: float, steps: int) -> npt.NDArray[np.float32]:
+    """Nearest sample at each 100 ms step (the input is normally already at 10 fps)."""
+    if len(values) == 0:
+        return np.full(steps, np.nan, dtype=np.float32)
+    index = np.clip(np.round(np.arange(steps) * fps / RATE_HZ).astype(int), 0, len(values) - 1)
+    return values[index]
+
+
+def _on_steps(per_window: npt.NDArray[np.float32], window_step: int, steps: int) -> npt.NDArray[
+    np.float32
+]:
+    index = np.clip(np.round(np.arange(steps) / window_step).astype(int), 0, len(per_window) - 1)
+    if len(per_window) == 0:
+        return np.full(steps, np.nan, dtype=np.float32)
+    return per_window[index]
+
+
+def _mean(values: npt.NDArray[np.float32]) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if len(finite) else math.nan
+
+
+def _seconds(samples: int) -> float:
+    return samples / RATE_HZ
+
+
+def _ms(index: int) -> int:
+    return int(index * STEP_MS)
+
+
+def _low_sync(t: _Timeline) -> npt.NDArray[np.bool_]:
+    valid = np.isfinite(t.sync) & np.isfinite(t.chance)
+    return valid & (t.sync < t.chance)
+
+
+def _one_sided(
+    t: _Timeline, parent_level: float, child_level: float
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """(parent moves while child is still, child moves while parent is still), 1 s smoothed."""
+    parent = smooth(t.parent, int(RATE_HZ))
+    child = smooth(t.child, int(RATE_HZ))
+    with np.errstate(invalid="ignore"):
+        parent_active = parent > ONE_SIDED_ACTIVE * parent_level
+        child_active = child > ONE_SIDED_ACTIVE * child_level
+        parent_still = parent < ONE_SIDED_STILL * parent_level
+        child_still = child < ONE_SIDED_STILL * child_level
+    return parent_active & child_still, child_active & parent_still
+
+
+def _mismatch(
+    t: _Timeline, start: int, stop: int, reason: str, driver_s: float, extra: dict[str, float | str]
+) -> Suggestion | None:
+    low = _low_sync(t)[start:stop]
+    valid = np.isfinite(t.sync[start:stop]) & np.isfinite(t.chance[start:stop])
+    if valid.sum() < MIN_LOW_S * RATE_HZ or t.unreliable[start:stop].mean() > 0.5:
+        return None
+    low_share = float(low[valid].mean())
+    sync = _mean(t.sync[start:stop][valid])
+    chance = _mean(t.chance[start:stop][valid])
+    deficit = chance - sync
+    longest_low = max((b - a for a, b in runs(close_gaps(low, 5))), default=0)
+    if low_share < LOW_SHARE or deficit < MIN_DEFICIT or longest_low < MIN_LOW_S * RATE_HZ:
+        return None
+    seconds = _seconds(stop - start)
+    confidence = float(
+        np.clip(
+            0.25
+            + 0.35 * min(1.0, deficit / 0.4)
+            + 0.2 * min(1.0, driver_s / seconds)
+            + 0.2 * min(1.0, seconds / 5.0),
+            0.05,
+            0.95,
+        )
+    )
+    evidence: dict[str, float | str] = {
+        "synchrony": round(sync, 3),
+        "chance": round(chance, 3),
+        "below_chance_share": round(low_share, 3),
+        "reason": reason,
+        **extra,
+    }
+    if reason == "cry":
+        explanation = (
+            f"Signals suggest parent and child movements were out of step for {seconds:.1f} s "
+            f"(synchrony {sync:.2f} against a chance level of {chance:.2f}) "
+            "while the baby may have been crying."
+        )
+    else:
+        mover = str(extra.get("moving", "one person"))
+        still = str(extra.get("still", "the other"))
+        explanation = (
+            f"The {mover} moved while the {still} stayed still for {seconds:.1f} s and their "
+            f"movements were less in step than chance ({sync:.2f} against {chance:.2f}); "
+            "this may be a mismatch."
+        )
+    return Suggestion("MISMATCH", _ms(start), _ms(stop), confidence, evidence, explanation)
+
+
+def _cry_mismatches(t: _Timeline) -> list[Suggestion]:
+    suggestions: list[Suggestion] = []
+    low_runs = [
+        (a, b)
+        for a, b in runs(close_gaps(_low_sync(t), int(RATE_HZ)))
+        if b - a >= MIN_LOW_S * RATE_HZ
+    ]
+    anchor = int(CRY_ANCHOR_S * RATE_HZ)
+    for cry_start, cry_stop in runs(close_gaps(t.cry, int(CRY_MERGE_S * RATE_HZ))):
+        overlapping = [
+            (a, b) for a, b in low_runs if a < cry_stop + anchor and b > cry_start - anchor
+        ]
+        if not overlapping:
+            continue
+        low_start = min(a for a, _ in overlapping)
+        low_stop = max(b for _, b in overlapping)
+        start = cry_start if cry_start >= low_start - anchor else low_start
+        stop = cry_stop if cry_stop <= low_stop + anchor else low_stop
+        start = max(start, low_start - anchor)
+        if stop - start < MIN_LOW_S * RATE_HZ:
+            continue
+        cry_s = _seconds(int(t.cry[start:stop].sum()))
+        found = _mismatch(t, start, stop, "cry", cry_s, {"cry_s": round(cry_s, 2)})
+        if found is not None:
+            suggestions.append(found)
+    return suggestions
+
+
+def _one_sided_mismatches(
+    t: _Timeline, parent_level: float, child_level: float, taken: list[Suggestion]
+) -> list[Suggestion]:
+    suggestions: list[Suggestion] = []
+    parent_only, child_only = _one_sided(t, parent_level, child_level)
+    for mask, mover, still in ((parent_only, "parent", "child"), (child_only, "child", "parent")):
+        for start, stop in runs(close_gaps(mask, int(RATE_HZ // 2))):
+            if stop - start < MIN_ONE_SIDED_S * RATE_HZ:
+                continue
+            if any(
+                s.end_ms is not None and s.start_ms < _ms(stop) and s.end_ms > _ms(start)
+                for s in taken + suggestions
+            ):
+                continue
+            seconds = _seconds(stop - start)
+            found = _mismatch(
+                t, start, stop, "one-sided activity", seconds,
+                {"one_sided_s": round(seconds, 2), "moving": mover, "still": still},
+            )  # fmt: skip
+            if found is not None:
+                suggestions.append(found)
+    return suggestions
+
+
+def _repair(t: _Timeline, mismatch: Suggestion, index: int) -> Suggestion | None:
+    """The first return above chance (or to both settling) after the mismatch, distress over.
+
+    When that return comes within ``REPAIR_ANCHOR_S`` of the end of the
+    mismatch, the repair is placed at that end (usually the end of the cry):
+    a 4 s window with 2 s of lag only rises above chance up to 4 s later.
+    """
+    assert mismatch.end_ms is not None
+    end = mismatch.end_ms // STEP_MS
+    steps = len(t.sync)
+    anchor = int(REPAIR_ANCHOR_S * RATE_HZ)
+    first = max(mismatch.start_ms // STEP_MS + 1, end - int(1.5 * RATE_HZ))
+    last = min(steps, end + int(REPAIR_SEARCH_S * RATE_HZ))
+    valid = np.isfinite(t.sync) & np.isfinite(t.chance)
+    above = valid & (t.sync >= t.chance)
+    settled = t.both_still & ~t.unreliable
+    calm = int(2 * RATE_HZ)
+    for i in range(first, last):
+        if not (above[i] or settled[i]) or t.cry[i : i + calm].any():
+            continue
+        onset = end if i - end <= anchor else i
+        after = slice(onset, min(steps, onset + anchor))
+        sync = _mean(t.sync[after])
+        chance = _mean(t.chance[after])
+        cried = bool(t.cry[max(0, end - int(RATE_HZ)) : end].any())
+        in_step = bool(above[after].any())
+        margin = max(0.0, sync - chance) if math.isfinite(sync - chance) else 0.0
+        confidence = float(
+            np.clip(0.35 + 0.3 * min(1.0, margin / 0.2) + 0.15 * in_step + 0.15 * cried, 0.05, 0.95)
+        )
+        seconds = (onset * STEP_MS - mismatch.start_ms) / 1000.0
+        how = "come back in step" if in_step else "settled"
+        stopped = " and the crying stopped" if cried else ""
+        evidence: dict[str, float | str] = {
+            "after_mismatch_s": round(seconds, 2),
+            "movement": "in step" if in_step else "both still",
+            "distress_ended": "yes" if cried else "n/a",
+        }
+        if math.isfinite(sync) and math.isfinite(chance):
+            evidence |= {"synchrony": round(sync, 3), "chance": round(chance, 3)}
+        return Suggestion(
+            "REPAIR", _ms(onset), None, confidence, evidence,
+            f"Movements may have {how} here{stopped}, "
+            f"{seconds:.1f} s after a possible mismatch began.",
+            repairs=index,
+        )  # fmt: skip
+    return None
+
+
+def _attentive(t: _Timeline, taken: list[Suggestion]) -> list[Suggestion]:
+    valid = np.isfinite(t.sync) & np.isfinite(t.chance)
+    above = valid & (t.sync >= t.chance) & ~t.cry
+    out: list[Suggestion] = []
+    for start, stop in runs(close_gaps(above, int(RATE_HZ // 2))):
+        if stop - start < MIN_ATTENTIVE_S * RATE_HZ:
+            continue
+        if any(
+            s.code == "MISMATCH" and s.end_ms is not None
+            and s.start_ms < _ms(stop) and s.end_ms > _ms(start)
+            for s in taken
+        ):  # fmt: skip
+            continue
+        sync = _mean(t.sync[start:stop])
+        chance = _mean(t.chance[start:stop])
+        seconds = _seconds(stop - start)
+        calm = "with calm sound" if t.has_audio else "(no sound to check)"
+        confidence = float(
+            np.clip(
+                0.2 + 0.4 * min(1.0, (sync - chance) / 0.2) + 0.3 * min(1.0, seconds / 8.0)
+                + (0.1 if t.has_audio else 0.0),
+                0.05,
+                0.95,
+            )
+        )
+        lag = float(np.nanmedian(t.lag_s[start:stop])) if np.isfinite(t.lag_s[start:stop]).any() \
+            else math.nan
+        evidence: dict[str, float | str] = {
+            "synchrony": round(sync, 3),
+            "chance": round(chance, 3),
+            "audio": "calm" if t.has_audio else "none",
+        }
+        if math.isfinite(lag):
+            evidence["lag_s"] = round(lag, 2)
+        out.append(
+            Suggestion(
+                "ATTENTIVE", _ms(start), _ms(stop), confidence, evidence,
+                f"Parent and child movements were in step for {seconds:.1f} s "
+                f"(synchrony {sync:.2f} above a chance level of {chance:.2f}) {calm}; "
+                "this may be an attuned moment.",
+            )
+        )  # fmt: skip
+    return out
+
+
+def _turn_taking(sound: AudioResult) -> list[Suggestion]:
+    out: list[Suggestion] = []
+    for episode in sound.turn_taking:
+        seconds = (episode.end_ms - episode.start_ms) / 1000.0
+        out.append(
+            Suggestion(
+                "TURN_TAKING",
+                episode.start_ms,
+                episode.end_ms,
+                float(np.clip(0.3 + 0.12 * episode.turns, 0.05, 0.9)),
+                {"turns": float(episode.turns), "duration_s": round(seconds, 2)},
+                f"Parent and baby voices seem to take turns here ({episode.turns} changes of "
+                f"speaker in {seconds:.1f} s).",
+            )
+        )
+    return out
+
+
+def _ordered(mismatches: list[Suggestion], others: list[Suggestion],
+             repairs: list[Suggestion]) -> list[Suggestion]:
+    """All suggestions by start time, with each REPAIR pointing at its MISMATCH's new index."""
+    items = [(s, None) for s in mismatches + others] + [(r, r.repairs) for r in repairs]
+    items.sort(key=lambda pair: (pair[0].start_ms, pair[0].code))
+    position = {id(s): i for i, (s, _) in enumerate(items)}
+    out: list[Suggestion] = []
+    for s, target in items:
+        if target is None:
+            out.append(s)
+        else:
+            out.append(
+                Suggestion(s.code, s.start_ms, s.end_ms, s.confidence, s.evidence,
+                           s.explanation, repairs=position[id(mismatches[target])])
+            )  # fmt: skip
+    return out
+
+
+def _series(
+    steps: int, motion: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]],
+    unreliable: npt.NDArray[np.bool_], sync: SynchronyResult, sound: AudioResult | None,
+) -> dict[str, Series]:
+    nan = np.full(steps, np.nan, dtype=np.float32)
+    series = [
+        make_series("motion_parent", STEP_MS, motion[0]),
+        make_series("motion_child", STEP_MS, motion[1]),
+        make_series("unreliable", STEP_MS, unreliable.astype(np.float32)),
+        make_series("synchrony", sync.step_ms, sync.values),
+        make_series("synchrony_chance", sync.step_ms, sync.chance),
+        make_series("audio_level", STEP_MS, sound.level_db if sound else nan),
+        make_series("cry", STEP_MS, sound.cry if sound else nan),
+        make_series("voice", STEP_MS, sound.voice if sound else nan),
+        make_series("voice_adult", STEP_MS, sound.adult_voice if sound else nan),
+        make_series("voice_infant", STEP_MS, sound.infant_voice if sound else nan),
+    ]
+    return {s.name: s for s in series}
+
+
+def analyse(
+    frames: npt.ArrayLike,
+    fps: float,
+    audio: npt.ArrayLike | None,
+    sample_rate: int,
+    regions: Regions | None = None,
+) -> Analysis:
+    """Series, suggestions and notes for one clip; never raises on poor input.
+
+    ``frames``: (T, H, W) uint8 grayscale at ``fps`` (normally 10, long side 160 px);
+    ``audio``: mono float32 in [-1, 1] at ``sample_rate`` or None; ``regions``:
+    where parent and child are, by default the two halves of the frame (parent
+    left or top).
+    """
+    notes: list[str] = []
+    video = _as_gray(frames)
+    fps = float(fps) if fps and math.isfinite(fps) and fps > 0 else RATE_HZ
+    sound_in = None if audio is None else np.asarray(audio, dtype=np.float32).reshape(-1)
+    sample_rate = int(sample_rate) if sample_rate and sample_rate > 0 else 16000
+    video_s = len(video) / fps
+    audio_s = 0.0 if sound_in is None else len(sound_in) / sample_rate
+    duration_s = max(video_s, audio_s)
+    steps = math.ceil(round(duration_s * RATE_HZ, 6))
+    regions = regions or default_regions(video.shape[1], video.shape[2])
+
+    motion: MotionResult = motion_energy(video, regions)
+    parent = _resample(motion.parent, fps, steps)
+    child = _resample(motion.child, fps, steps)
+    unreliable = _resample(motion.unreliable.astype(np.float32), fps, steps) > 0.5
+    if len(video) == 0:
+        unreliable[:] = False
+
+    sound: AudioResult | None = None
+    if sound_in is None:
+        notes.append("The clip has no sound: crying and turn-taking were not analysed.")
+    elif len(sound_in) == 0:
+        notes.append("The sound track is empty: crying and turn-taking were not analysed.")
+    else:
+        sound = analyse_audio(np.nan_to_num(sound_in), sample_rate, steps)
+        if sound.silent:
+            notes.append("The sound is silent: crying and turn-taking could not be detected.")
+
+    motion_ok = True
+    if len(video) == 0:
+        notes.append("The clip has no video frames: movement was not analysed.")
+        motion_ok = False
+    elif duration_s < MIN_CLIP_S:
+        notes.append(
+            f"The clip is only {duration_s:.1f} s long: at least {MIN_CLIP_S:.0f} s are needed "
+            "to judge whether movements are in step."
+        )
+        motion_ok = False
+    elif motion.mean_luma < DARK_LUMA:
+        notes.append("The video is too dark to measure movement reliably: no movement "
+                     "suggestions were made.")
+        motion_ok = False
+
+    parent_level = float(np.nanpercentile(parent, 90)) if np.isfinite(parent).any() else 0.0
+    child_level = float(np.nanpercentile(child, 90)) if np.isfinite(child).any() else 0.0
+    if motion_ok and parent_level < STILL_MOTION and child_level < STILL_MOTION:
+        notes.append("Nobody seemed to move in the clip, so there was no movement to compare.")
+        motion_ok = False
+    elif motion_ok and min(parent_level, child_level) < STILL_MOTION:
+        moving = "parent" if parent_level >= child_level else "child"
+        notes.append(
+            f"Only the {moving}'s side of the frame showed movement: the other person may be out "
+            "of frame or outside their region, so movements could not be compared."
+        )
+        motion_ok = False
+    share = float(unreliable.mean()) if steps else 0.0
+    if motion_ok and share > 0:
+        notes.append(
+            f"The camera moved during {share * steps / RATE_HZ:.1f} s of the clip; those moments "
+            "were left out."
+        )
+
+    masked_parent = np.where(unreliable, np.nan, parent).astype(np.float32)
+    masked_child = np.where(unreliable, np.nan, child).astype(np.float32)
+    if motion_ok:
+        still = (
+            max(STILL_MOTION / 2, STILL_SHARE * parent_level),
+            max(STILL_MOTION / 2, STILL_SHARE * child_level),
+        )
+        sync = windowed_synchrony(masked_parent, masked_child, RATE_HZ, still=still)
+        if not sync.has_chance:
+            notes.append(
+                "The clip is too short to estimate chance-level synchrony (about 17 s are "
+                "needed): no movement suggestions were made."
+            )
+    else:
+        empty = np.full(math.ceil(steps / 5), np.nan, dtype=np.float32)
+        sync = SynchronyResult(500, empty, empty.copy(), empty.copy(), np.zeros(len(empty), bool))
+
+    window_step = max(1, sync.step_ms // STEP_MS)
+    cry_mask = np.zeros(steps, dtype=bool)
+    if sound is not None:
+        for a, b in sound.cry_events:
+            cry_mask[a // STEP_MS : b // STEP_MS] = True
+    timeline = _Timeline(
+        parent=masked_parent,
+        child=masked_child,
+        unreliable=unreliable,
+        sync=_on_steps(sync.values, window_step, steps),
+        chance=_on_steps(sync.chance, window_step, steps),
+        lag_s=_on_steps(sync.lag_s, window_step, steps),
+        both_still=_on_steps(sync.both_still.astype(np.float32), window_step, steps) > 0.5,
+        cry=cry_mask,
+        has_audio=sound is not None and not sound.silent,
+    )
+
+    mismatches: list[Suggestion] = []
+    repairs: list[Suggestion] = []
+    others: list[Suggestion] = []
+    if motion_ok and sync.has_chance:
+        mismatches = _cry_mismatches(timeline)
+        mismatches += _one_sided_mismatches(timeline, parent_level, child_level, mismatches)
+        mismatches.sort(key=lambda s: s.start_ms)
+        for index, mismatch in enumerate(mismatches):
+            repair = _repair(timeline, mismatch, index)
+            if repair is not None:
+                repairs.append(repair)
+        others += _attentive(timeline, mismatches)
+    if sound is not None and not sound.silent:
+        others += _turn_taking(sound)
+    if motion_ok and sync.has_chance and not mismatches and not others:
+        notes.append("No stretch stood out: movements were neither clearly in nor out of step.")
+
+    return Analysis(
+        duration_ms=round(duration_s * 1000),
+        series=_series(steps, (parent, child), unreliable, sync, sound),
+        suggestions=_ordered(mismatches, others, repairs),
+        notes=notes,
+    )
