@@ -16,6 +16,7 @@ from core.runtime import Runtime, set_runtime
 from core.web import ResponseHeaders, install_error_handlers
 from services.accounts.router import router as accounts_router
 from services.annotate.router import router as annotate_router
+from services.annotate.suggestion_routes import router as suggestions_router
 from services.ingest.router import router as ingest_router
 from services.ingest.tus import EXPOSED_HEADERS, TUS_VERSION
 from services.ingest.tus import router as tus_router
@@ -50,7 +51,8 @@ def create_app(runtime: Runtime) -> FastAPI:
                            "Upload-Defer-Length", "X-Requested-With"],
             expose_headers=EXPOSED_HEADERS, max_age=600)
     _mount_docs(app)
-    for router in (accounts_router, ingest_router, tus_router, annotate_router, review_router):
+    for router in (accounts_router, ingest_router, tus_router, annotate_router,
+                   suggestions_router, review_router):
         app.include_router(router)
 
     @app.get("/api/health", tags=["ops"])

@@ -16,6 +16,9 @@ from core.config import Settings
 TRANSCODE = "transcode"
 PURGE = "purge"
 RENDER = "render"
+ANALYSE = "analyse"
+#: Every queue a worker serves, most urgent first.
+KINDS = (TRANSCODE, RENDER, ANALYSE, PURGE)
 LIVE_STATES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 #: Seconds between retries of a job that hit a storage or queue hiccup.
 RETRY_INTERVALS = [5, 30, 120]
@@ -81,6 +84,14 @@ def enqueue_render(settings: Settings, redis: Redis, playlist_id: str, revision:
     job_id = f"render-{playlist_id}-{revision}-{secrets.token_hex(3)}"
     return _enqueue(settings, redis, RENDER, "worker.playlist_job.render_playlist",
                     playlist_id, job_id, timeout_s=transcode_timeout(settings, media_s) + 600)
+
+
+def enqueue_analysis(settings: Settings, redis: Redis, clip_id: str,
+                     duration_s: float | None) -> str:
+    """Queue analysing a ready clip again (new regions); returns the job id."""
+    job_id = f"analyse-{clip_id}-{secrets.token_hex(3)}"
+    return _enqueue(settings, redis, ANALYSE, "worker.suggest_job.analyse_clip", clip_id,
+                    job_id, timeout_s=transcode_timeout(settings, duration_s))
 
 
 def job_alive(redis: Redis, job_id: str | None) -> bool:

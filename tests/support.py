@@ -47,10 +47,10 @@ def run_jobs(runtime: Any) -> None:
     """Work every queued job in this process (a real RQ worker, no fork)."""
     from rq import SimpleWorker
 
-    from core.queue import PURGE, RENDER, TRANSCODE, queue
+    from core.queue import KINDS, queue
 
     SimpleWorker([queue(runtime.settings, runtime.redis, kind)
-                  for kind in (TRANSCODE, RENDER, PURGE)],
+                  for kind in KINDS],
                  connection=runtime.redis).work(burst=True)
 
 

@@ -404,5 +404,6 @@ def test_purge_waits_retries_and_can_drop_annotations(client: Any, runtime: Any,
                          .where(Comment.clip_id == clip["id"])) == 0
     [event] = _audit(runtime, case_id, "purge_case")
     detail = json.loads(event.detail or "")
-    assert (detail["annotations"], detail["annotation_sets_deleted"]) == ("deleted", 1)
+    # the professional's set and the analysis' suggestions
+    assert (detail["annotations"], detail["annotation_sets_deleted"]) == ("deleted", 2)
     assert client.get(f"/api/sets/{set_id}", headers=pro["headers"]).status_code == 404

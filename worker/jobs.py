@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +29,9 @@ from core.queue import transcode_timeout
 from core.runtime import Runtime, get_runtime
 from core.storage import TRANSIENT_ERRORS
 from services.ingest.clips import clip_prefix
+from worker.suggest_job import after_transcode
 from worker.transcode import TranscodeOutput, transcode
+from worker.workdir import Workdir
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,8 @@ def _run(runtime: Runtime, clip_id: str) -> str:
                 preset=runtime.settings.x264_preset,
             )
             store_files(runtime, work, output.files, attempt_prefix)
-        _publish(runtime, clip_id, attempt_prefix, output)
+            _publish(runtime, clip_id, attempt_prefix, output)
+            after_transcode(runtime, clip_id, work, output.analysis)
         return "ready"
     except MediaError as exc:
         discard(runtime, attempt_prefix)
@@ -166,21 +167,6 @@ def throttled(write: Callable[[float], None], every_s: float = 1.0) -> Callable[
         write(fraction)
 
     return report
-
-
-class Workdir:
-    """A private scratch directory that is always removed, whatever happens."""
-
-    def __init__(self, runtime: Runtime, kind: str = "transcode") -> None:
-        root = runtime.settings.data_dir / "tmp"
-        root.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=root))
-
-    def __enter__(self) -> Path:
-        return self.path
-
-    def __exit__(self, *exc: object) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
 
 
 def store_files(runtime: Runtime, work: Path, files: list[Path], prefix: str) -> None:

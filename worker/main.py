@@ -8,7 +8,7 @@ import threading
 
 from rq import Worker
 
-from core.queue import PURGE, RENDER, TRANSCODE, queue
+from core.queue import KINDS, queue
 from core.runtime import Runtime
 from services.ingest.resumable import expire_stale
 from worker.sweeper import sweep, sweep_retention
@@ -38,7 +38,7 @@ def run_worker(runtime: Runtime, *, burst: bool = False, sweeper: bool = True) -
                          name="sweeper").start()
     try:
         worker = Worker([queue(runtime.settings, runtime.redis, kind)
-                         for kind in (TRANSCODE, RENDER, PURGE)], connection=runtime.redis)
+                         for kind in KINDS], connection=runtime.redis)
         worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     finally:
         stop.set()

@@ -43,10 +43,11 @@ from core.runtime import Runtime, get_runtime
 from core.storage import ObjectNotFound
 from services.annotate.schemes import to_domain
 from services.review.playlists import playlist_prefix
-from worker.jobs import CONTENT_TYPES, RETRYABLE, Workdir, discard, store_files, throttled
+from worker.jobs import CONTENT_TYPES, RETRYABLE, discard, store_files, throttled
 from worker.render import RenderedItem, output_frames, package, render_item
 from worker.sources import fetch_range
 from worker.transcode import hls_rendition, ladder, snap_frame_rate
+from worker.workdir import Workdir
 
 log = logging.getLogger(__name__)
 

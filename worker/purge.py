@@ -25,6 +25,7 @@ from core.db.models import (
     AnnotationSet,
     Case,
     Clip,
+    ClipAnalysis,
     ClipStatus,
     Comment,
     Playlist,
@@ -169,7 +170,10 @@ def _mark_purged(runtime: Runtime, case_id: str, removed: Removed) -> bool:
 
 
 def _purge_clips(db: Session, case_id: str) -> int:
+    """The clips stay as purged records; what was measured in their pictures and
+    sound (the analysis' series) goes with the media."""
     clips = db.scalars(select(Clip).where(Clip.case_id == case_id)).all()
+    db.execute(delete(ClipAnalysis).where(ClipAnalysis.clip_id.in_([c.id for c in clips])))
     for clip in clips:
         clip.status = ClipStatus.purged
         clip.media_prefix = None

@@ -540,3 +540,61 @@ class Share(Base):
     last_viewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     playlist: Mapped[Playlist] = relationship()
+
+
+class ClipAnalysis(Base):
+    """What the worker measured in a clip to suggest moments: the state of the
+    analysis, why it found little (``notes``), and the time series the timeline
+    draws (packed by :mod:`worker.analysis.series`). One row per clip; analysing
+    again (other regions, a newer method) replaces it."""
+
+    __tablename__ = "clip_analyses"
+
+    clip_id: Mapped[str] = mapped_column(
+        ForeignKey("clips.id", ondelete="CASCADE"), primary_key=True)
+    #: ``queued``, ``running``, ``ready`` or ``failed``.
+    status: Mapped[str] = mapped_column(String(12))
+    method: Mapped[str] = mapped_column(String(40), default="")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    notes: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    series: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    #: Parent and child boxes set by a person, as fractions of the frame.
+    regions: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    set_id: Mapped[str | None] = mapped_column(
+        ForeignKey("annotation_sets.id", ondelete="SET NULL"), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Suggestion(Base):
+    """Why the analysis proposed one annotation of a suggestions set: how sure
+    it is and the signals behind it, so a person can judge it."""
+
+    __tablename__ = "suggestions"
+
+    annotation_id: Mapped[str] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), primary_key=True)
+    confidence: Mapped[float] = mapped_column(Float)
+    evidence: Mapped[dict] = mapped_column(JSON)
+    explanation: Mapped[str] = mapped_column(Text)
+
+
+class SuggestionDecision(Base):
+    """A person kept or turned down a suggestion. Kept for later evaluation of
+    the analysis, also when the copy is edited or deleted afterwards."""
+
+    __tablename__ = "suggestion_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    suggestion_id: Mapped[str] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    set_id: Mapped[str] = mapped_column(
+        ForeignKey("annotation_sets.id", ondelete="CASCADE"), index=True)
+    #: ``accepted`` or ``rejected``.
+    decision: Mapped[str] = mapped_column(String(10))
+    copy_id: Mapped[str | None] = mapped_column(
+        ForeignKey("annotations.id", ondelete="SET NULL"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("suggestion_id", "set_id", name="uq_suggestion_decision_set"),)

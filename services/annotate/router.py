@@ -66,7 +66,7 @@ def _set_out(row: AnnotationSet) -> SetOut:
                   created_at=row.created_at, updated_at=row.updated_at)
 
 
-def _annotation_out(row: Annotation, scheme: Scheme,
+def annotation_out(row: Annotation, scheme: Scheme,
                     by_id: dict[str, Annotation] | None = None) -> AnnotationOut:
     """``by_id``: the set's annotations, when the caller has them at hand."""
     code = scheme.code(row.code)
@@ -97,7 +97,7 @@ def _set_detail(row: AnnotationSet) -> SetDetail:
     scheme = schemes.to_domain(row.scheme)
     by_id = {a.id: a for a in row.annotations}
     return SetDetail(**_set_out(row).model_dump(),
-                     annotations=[_annotation_out(a, scheme, by_id) for a in row.annotations],
+                     annotations=[annotation_out(a, scheme, by_id) for a in row.annotations],
                      ratings=[_rating_out(r, scheme) for r in row.ratings])
 
 
@@ -187,7 +187,7 @@ def add_annotation(set_id: str, body: AnnotationIn, response: Response, user: Cu
     event = sets.with_default_subject(event, scheme, body.subject is not None)
     annotation = sets.add(db, user, row, event)
     _with_etag(response, annotation)
-    return _annotation_out(annotation, scheme)
+    return annotation_out(annotation, scheme)
 
 
 @router.get("/annotations/{annotation_id}", response_model=AnnotationOut)
@@ -195,7 +195,7 @@ def get_annotation(annotation_id: str, response: Response, user: CurrentUser,
                    db: Db) -> AnnotationOut:
     row = sets.annotation_for(db, user, annotation_id)
     _with_etag(response, row)
-    return _annotation_out(row, schemes.to_domain(row.set.scheme))
+    return annotation_out(row, schemes.to_domain(row.set.scheme))
 
 
 @router.patch("/annotations/{annotation_id}", response_model=AnnotationOut)
@@ -208,7 +208,7 @@ def change_annotation(annotation_id: str, body: AnnotationPatch, response: Respo
     sets.check_precondition(row, if_match)
     row = sets.change(db, user, row, body.changes())
     _with_etag(response, row)
-    return _annotation_out(row, schemes.to_domain(row.set.scheme))
+    return annotation_out(row, schemes.to_domain(row.set.scheme))
 
 
 @router.delete("/annotations/{annotation_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -15,7 +15,7 @@ from core.db.models import Annotation, Clip, Playlist, PlaylistItem, PlaylistSta
 from core.queue import enqueue_render, job_alive
 from core.runtime import Runtime
 from core.web import ApiError, CurrentUser, Db, Rt, client_ip, optional_user
-from services.annotate import sets
+from services.annotate import sets, suggestions
 from services.annotate.schemes import to_domain
 from services.review import playback, playlists
 from services.review.schemas import (
@@ -116,7 +116,7 @@ def case_moments(case_id: str, user: CurrentUser, db: Db,
     for clip in db.scalars(select(Clip).where(Clip.case_id == case.id)
                            .order_by(Clip.created_at)):
         for coded in sets.sets_of(db, user, clip):
-            if purpose and coded.purpose != purpose:
+            if (purpose and coded.purpose != purpose) or suggestions.is_suggestions(coded):
                 continue
             scheme = to_domain(coded.scheme)
             for note in coded.annotations:

@@ -26,7 +26,7 @@ from core.db.models import (
     User,
 )
 from core.web import ApiError
-from services.annotate import sets
+from services.annotate import sets, suggestions
 from services.ingest.cases import require_open
 
 SPEEDS = (1.0, 0.5, 0.25)
@@ -109,6 +109,9 @@ def _source(db: Session, user: User, row: Playlist,
     annotation = None
     if spec.annotation_id:
         annotation = sets.annotation_for(db, user, spec.annotation_id)
+        if suggestions.is_suggestions(annotation.set):
+            raise _invalid("annotation_id", "a suggestion is shown to a family only once a "
+                           "person has accepted it into their coding", "unconfirmed_suggestion")
         clip = sets.row_clip(db, annotation.set)
         if spec.clip_id and spec.clip_id != clip.id:
             raise _invalid("clip_id", "the annotation is on another clip")
