@@ -18,15 +18,18 @@ import type {
   Annotation,
   AnnotationFields,
   AnnotationSet,
+  ClipAnalysis,
   InboxItem,
   NewThread,
   QueueItem,
   Rating,
+  Regions,
   Review,
   ReviewAction,
   Scheme,
   SetDetail,
   SetSummary,
+  SuggestionDecision,
   Thread,
 } from "./types";
 
@@ -115,6 +118,16 @@ export const coding = {
     }),
   rate: (setId: string, scale: string, value: number) =>
     request<Rating>("PUT", `/api/sets/${enc(setId)}/ratings/${enc(scale)}`, { value, note: "" }),
+  analysis: (clipId: string, setId: string) =>
+    request<ClipAnalysis>("GET", `/api/clips/${enc(clipId)}/analysis?set_id=${enc(setId)}`),
+  analyseAgain: (clipId: string) =>
+    request<ClipAnalysis>("POST", `/api/clips/${enc(clipId)}/analysis`),
+  setRegions: (clipId: string, regions: Regions) =>
+    request<ClipAnalysis>("PUT", `/api/clips/${enc(clipId)}/analysis/regions`, regions),
+  decide: (suggestionId: string, decision: "accept" | "reject", setId: string) =>
+    request<SuggestionDecision>("POST", `/api/suggestions/${enc(suggestionId)}/${decision}`, {
+      set_id: setId,
+    }),
 };
 
 export const supervision = {

@@ -345,3 +345,62 @@ export interface InboxItem {
   set_id: string | null;
   comment_id: string | null;
 }
+
+/** A moment the analysis proposes; a person accepts it into their set or rejects it. */
+export interface Suggestion extends Annotation {
+  /** 0..1: how clearly the signals showed it. */
+  confidence: number;
+  explanation: string;
+  evidence: Record<string, number | string>;
+  /** The caller's decision in their set, if any. */
+  decision: "accepted" | "rejected" | null;
+}
+
+/** One time series the timeline draws, packed as 8-bit levels (base64). */
+export interface PackedSeries {
+  start_ms: number;
+  step_ms: number;
+  min: number;
+  max: number;
+  data: string;
+}
+
+/** `key` words it in the user's language (with `values`); `text` is the English. */
+export interface AnalysisNote {
+  key: string;
+  text: string;
+  values: Record<string, number | string>;
+}
+
+/** A box as fractions of the picture, from its top-left corner. */
+export interface RegionBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface Regions {
+  parent: RegionBox;
+  child: RegionBox;
+}
+
+export interface ClipAnalysis {
+  clip_id: string;
+  /** none: processed before suggestions existed; pending: the clip is not ready yet. */
+  status: "none" | "pending" | "queued" | "running" | "ready" | "failed";
+  error: string | null;
+  /** Why there are few or no suggestions (no sound, too short, too dark, ...). */
+  notes: AnalysisNote[];
+  series: { version: number; series: Record<string, PackedSeries> } | null;
+  /** Where parent and child are, when a person said so (else the picture's halves). */
+  regions: Regions | null;
+  suggestions: Suggestion[];
+}
+
+export interface SuggestionDecision {
+  suggestion_id: string;
+  set_id: string;
+  decision: "accepted" | "rejected";
+  annotation: Annotation | null;
+}

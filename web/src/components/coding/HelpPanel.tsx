@@ -39,6 +39,10 @@ export function HelpPanel({ codes, readOnly }: { codes: SchemeCode[]; readOnly: 
               <kbd>Alt</kbd>+<kbd>Shift</kbd>+<kbd>←</kbd> <kbd>→</kbd>
             </dt>
             <dd>{t("help.moveEnd")}</dd>
+            <dt>
+              <kbd>Y</kbd> <kbd>N</kbd>
+            </dt>
+            <dd>{t("help.suggestion")}</dd>
           </>
         )}
       </dl>

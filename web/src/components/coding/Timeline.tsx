@@ -1,6 +1,6 @@
 import { useRef, useState } from "preact/hooks";
 import type { JSX } from "preact";
-import type { Annotation, SchemeCode } from "../../api/types";
+import type { Annotation, SchemeCode, Suggestion } from "../../api/types";
 import { t } from "../../i18n";
 import { clamp, formatClock, formatSpan } from "./clock";
 import { CATEGORY_ORDER, codesByKey, labelOf } from "./schemeText";
@@ -27,6 +27,10 @@ interface Props {
   onAdjust?: (a: Annotation, edges: Edges) => void;
   /** The storyboard's thumbnails, shown for the time under the mouse (empty: none). */
   thumbnails?: Thumbnail[];
+  /** Suggestions still to decide about, drawn dashed in their code's lane. */
+  suggestions?: Suggestion[];
+  selectedSuggestionId?: string | null;
+  onSelectSuggestion?: (s: Suggestion) => void;
 }
 
 /** How far one Alt+arrow press moves an edge. */
@@ -174,6 +178,34 @@ export function Timeline(props: Props) {
                       </>
                     )}
                   </button>
+                );
+              })}
+            {(props.suggestions ?? [])
+              .filter((s) => byKey.get(s.code)?.category === category)
+              .map((s) => {
+                const code = byKey.get(s.code);
+                const name = `${t("suggestions.one")}: ${code ? labelOf(code) : s.code} ${formatSpan(s.start_ms, s.end_ms)}`;
+                return (
+                  <button
+                    type="button"
+                    key={s.id}
+                    class={`tl-item tl-suggestion ${s.end_ms === null ? "tl-moment" : "tl-segment"}`}
+                    data-suggestion-id={s.id}
+                    data-code={s.code}
+                    aria-pressed={s.id === props.selectedSuggestionId}
+                    aria-label={name}
+                    title={name}
+                    style={{
+                      left: pct(s.start_ms),
+                      width: s.end_ms === null ? undefined : `calc(${pct(s.end_ms)} - ${pct(s.start_ms)})`,
+                      borderColor: code?.colour,
+                    }}
+                    onClick={(event) => {
+                      event.stopPropagation();
+                      props.onSelectSuggestion?.(s);
+                      onSeek(s.start_ms);
+                    }}
+                  />
                 );
               })}
             {open

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useRef, useState } from "preact/hooks";
 import { coding as api } from "../../api/endpoints";
-import type { Annotation, AnnotationFields, Clip, Scheme, SchemeCode } from "../../api/types";
+import type { Annotation, AnnotationFields, Clip, Scheme, SchemeCode, Suggestion } from "../../api/types";
 import { useLoad } from "../../hooks";
 import { t, type MessageKey, type Vars } from "../../i18n";
 import { ErrorMessage } from "../ErrorMessage";
@@ -15,11 +15,14 @@ import { RatingsPanel } from "./RatingsPanel";
 import { ReviewPanel } from "./ReviewPanel";
 import { labelOf, labelOfKey } from "./schemeText";
 import { useStoryboard } from "./storyboard";
+import { Signals } from "./Signals";
+import { SuggestionPanel } from "./SuggestionPanel";
 import { SummaryPanel } from "./SummaryPanel";
 import { type Edges, type OpenSegment, Timeline } from "./Timeline";
 import { type CodingSet, useCodingSet } from "./useCodingSet";
 import { useCodingKeys } from "./useCodingKeys";
 import { usePlayback } from "./usePlayback";
+import { nextSuggestion, useSuggestions } from "./useSuggestions";
 
 interface Props {
   clip: Clip;
@@ -66,6 +69,11 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
   };
   const [said, setSaid] = useState<Said>(null);
   const [actionError, setActionError] = useState<unknown>(null);
+  // A coder decides about suggestions; the supervisor's read-only view has none.
+  const suggestions = useSuggestions(clip.id, set.id, !readOnly);
+  const [suggestionId, setSuggestionId] = useState<string | null>(null);
+  const [deciding, setDeciding] = useState(false);
+  const chosen = suggestions.open.find((s) => s.id === suggestionId);
 
   /** Runs a change made from the keyboard or the toolbar; its error shows under the timeline. */
   const attempt = async (change: () => Promise<unknown>, success: Said) => {
@@ -115,6 +123,37 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
   };
 
   const undo = () => attempt(() => codingSet.undo(), { key: "coding.undone" });
+
+  /** Moves on to the next suggestion after this one, so a coder can go through them in a row. */
+  const showNext = (after: number, skip?: string) => {
+    const next = nextSuggestion(suggestions.open, after, skip);
+    setSuggestionId(next?.id ?? null);
+    if (next) {
+      setSelectedId(null);
+      playback.seek(next.start_ms);
+    }
+  };
+  const decide = async (s: Suggestion, verdict: "accepted" | "rejected") => {
+    setDeciding(true);
+    await attempt(
+      async () => {
+        if (verdict === "accepted") await codingSet.accept(s.id);
+        else await suggestions.reject(s);
+        suggestions.decided(s, verdict);
+        showNext(s.start_ms, s.id);
+      },
+      {
+        key: verdict === "accepted" ? "suggestions.accepted" : "suggestions.rejected",
+        vars: { code: labelOfKey(scheme.codes, s.code), time: formatClock(s.start_ms) },
+      },
+    );
+    setDeciding(false);
+  };
+  const decideChosen = (verdict: "accepted" | "rejected") => {
+    if (!chosen || deciding) return false;
+    void decide(chosen, verdict);
+    return true;
+  };
   useCodingKeys(
     playback,
     scheme.codes,
@@ -127,6 +166,8 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
             setOpen([]);
             setSaid({ key: "coding.cancelled" });
           },
+          accept: () => decideChosen("accepted"),
+          reject: () => decideChosen("rejected"),
         },
   );
 
@@ -172,11 +213,28 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
           timeMs={playback.timeMs}
           open={open}
           selectedId={selectedId}
-          onSelect={(a) => setSelectedId(a.id)}
+          onSelect={(a) => {
+            setSelectedId(a.id);
+            setSuggestionId(null);
+          }}
           onSeek={playback.seek}
           onAdjust={readOnly ? undefined : adjust}
           thumbnails={thumbnails}
+          suggestions={suggestions.open}
+          selectedSuggestionId={suggestionId}
+          onSelectSuggestion={(s) => {
+            setSuggestionId(s.id);
+            setSelectedId(null);
+          }}
         />
+        {suggestions.analysis && (
+          <Signals
+            analysis={suggestions.analysis}
+            durationMs={durationMs}
+            timeMs={playback.timeMs}
+            onSeek={playback.seek}
+          />
+        )}
         <p role="status" class="coding-status">
           {said ? t(said.key, said.vars) : ""}
         </p>
@@ -195,6 +253,21 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
       <div class="workspace-side stack">
         {children}
         {!readOnly && <ReviewPanel setId={set.id} as="coder" revision={codingSet.revision} />}
+        {!readOnly && (
+          <SuggestionPanel
+            analysis={suggestions.analysis}
+            error={suggestions.error}
+            open={suggestions.open}
+            selected={chosen}
+            codes={scheme.codes}
+            busy={deciding}
+            onNext={() => showNext(playback.now(), suggestionId ?? undefined)}
+            onAccept={(s) => void decide(s, "accepted")}
+            onReject={(s) => void decide(s, "rejected")}
+            onAnalyseAgain={() => void attempt(suggestions.again, { key: "suggestions.queued" })}
+            onPlace={(regions) => void attempt(() => suggestions.place(regions), { key: "suggestions.queued" })}
+          />
+        )}
         <CommentsPanel clipId={clip.id} setId={set.id} timeMs={playback.timeMs} onSeek={playback.seek} />
         <SummaryPanel setId={set.id} revision={codingSet.revision} />
         <RatingsPanel

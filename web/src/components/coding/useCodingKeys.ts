@@ -12,7 +12,14 @@ export interface CodingKeyActions {
   code?: (code: SchemeCode, asSegment: boolean) => void;
   undo?: () => void;
   cancel?: () => void;
+  /** Y (yes/ja) and N (no/nee): keep or turn down the chosen suggestion. */
+  accept?: () => boolean;
+  reject?: () => boolean;
 }
+
+/** Not hotkeys of the built-in scheme: a team scheme that takes them wins. */
+const ACCEPT_KEY = "y";
+const REJECT_KEY = "n";
 
 export function useCodingKeys(playback: Playback, codes: SchemeCode[], actions: CodingKeyActions) {
   // The listener is added once; it reads the latest values through this ref.
@@ -45,6 +52,10 @@ export function useCodingKeys(playback: Playback, codes: SchemeCode[], actions: 
         if (code) {
           event.preventDefault();
           act.code(code, event.shiftKey);
+        } else if (key === ACCEPT_KEY && act.accept?.()) {
+          event.preventDefault();
+        } else if (key === REJECT_KEY && act.reject?.()) {
+          event.preventDefault();
         }
       }
     };

@@ -21,6 +21,8 @@ export interface CodingSet {
   add: (fields: AnnotationFields) => Promise<Annotation>;
   change: (a: Annotation, changes: Partial<AnnotationFields>) => Promise<Annotation>;
   remove: (a: Annotation) => Promise<void>;
+  /** Accepts a suggestion into the set (undo deletes the copy; the decision stays). */
+  accept: (suggestionId: string) => Promise<Annotation | null>;
   undo: () => Promise<void>;
   /** Read the set again (after a rating, which is not an annotation change). */
   reload: () => Promise<void>;
@@ -72,6 +74,12 @@ export function useCodingSet(setId: string): CodingSet {
   const remove = (a: Annotation) =>
     run(() => coding.remove(a), () => ({ kind: "create", fields: fieldsOf(a) }));
 
+  const accept = (suggestionId: string) =>
+    run(
+      async () => (await coding.decide(suggestionId, "accept", setId)).annotation,
+      (made) => (made ? { kind: "delete", id: made.id } : null),
+    );
+
   const undo = async () => {
     if (!inverse) return;
     // Undo is one step: once applied, there is nothing left to undo.
@@ -94,6 +102,6 @@ export function useCodingSet(setId: string): CodingSet {
     : undefined;
   return {
     set, error: loaded.error, revision, canUndo: inverse !== null,
-    add, change, remove, undo, reload: loaded.reload,
+    add, change, remove, accept, undo, reload: loaded.reload,
   };
 }
