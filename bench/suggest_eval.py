@@ -110,7 +110,8 @@ def report(results: list[Result], verbose: bool) -> bool:
         null_min += r.media_s / 60
         other = sorted({s.code for s in r.analysis.suggestions if s.code not in CODES})
         also = f"  (also {', '.join(other)})" if other else ""
-        notes = f"  notes: {' | '.join(r.analysis.notes)}" if r.analysis.notes else ""
+        said = " | ".join(note.text for note in r.analysis.notes)
+        notes = f"  notes: {said}" if said else ""
         print(f"  {r.spec.kind:<12} {count} in {r.media_s:.0f} s{also}{notes}")
     per_min = alarms / null_min if null_min else 0.0
     print(f"  {per_min:.2f} false alarms per minute")

@@ -110,7 +110,7 @@ def test_clip_without_sound_says_so(clip: ClipMaker) -> None:
     assert decoded.audio is None
     analysis = run(decoded)
     assert codes(analysis, "MISMATCH", "REPAIR", "TURN_TAKING") == []
-    assert any("no sound" in note for note in analysis.notes)
+    assert any("no sound" in note.text for note in analysis.notes)
     assert np.isnan(analysis.series["cry"].values).all()
 
 
@@ -119,7 +119,7 @@ def test_one_second_clip(clip: ClipMaker) -> None:
     analysis = run(decoded)
     assert analysis.suggestions == []
     assert analysis.duration_ms == pytest.approx(1000, abs=150)
-    assert any("only 1.0 s long" in note for note in analysis.notes)
+    assert any("only 1.0 s long" in note.text for note in analysis.notes)
 
 
 def test_dark_clip(clip: ClipMaker) -> None:
@@ -127,29 +127,29 @@ def test_dark_clip(clip: ClipMaker) -> None:
     assert decoded.frames.mean() < 15
     analysis = run(decoded)
     assert codes(analysis, "MISMATCH", "REPAIR", "ATTENTIVE") == []
-    assert any("too dark" in note for note in analysis.notes)
+    assert any("too dark" in note.text for note in analysis.notes)
 
 
 def test_black_frames_without_any_input_problems() -> None:
     frames = np.zeros((50, 90, 160), dtype=np.uint8)
     analysis = analyse(frames, 10.0, np.zeros(5 * SR, dtype=np.float32), SR)
     assert codes(analysis, "MISMATCH", "REPAIR", "ATTENTIVE") == []
-    assert any("too dark" in note for note in analysis.notes)
-    assert any("silent" in note for note in analysis.notes)
+    assert any("too dark" in note.text for note in analysis.notes)
+    assert any("silent" in note.text for note in analysis.notes)
 
 
 def test_static_clip(clip: ClipMaker) -> None:
     decoded, _ = clip(ClipSpec("static", 20.0, seed=7))
     analysis = run(decoded)
     assert codes(analysis, "MISMATCH", "REPAIR", "ATTENTIVE") == []
-    assert any("Nobody seemed to move" in note for note in analysis.notes)
+    assert any("Nobody seemed to move" in note.text for note in analysis.notes)
 
 
 def test_single_moving_figure(clip: ClipMaker) -> None:
     decoded, _ = clip(ClipSpec("single", 20.0, seed=8))
     analysis = run(decoded)
     assert codes(analysis, "MISMATCH", "REPAIR", "ATTENTIVE") == []
-    assert any("Only the parent's side" in note for note in analysis.notes)
+    assert any("Only the parent's side" in note.text for note in analysis.notes)
 
 
 def test_camera_shake_is_unreliable_and_not_a_mismatch(clip: ClipMaker) -> None:
@@ -168,7 +168,7 @@ def test_camera_shake_is_unreliable_and_not_a_mismatch(clip: ClipMaker) -> None:
     assert unreliable[~shaken].mean() < 0.05
     assert np.isnan(analysis.series["motion_parent"].values[unreliable]).all()
     assert codes(analysis, "MISMATCH", "REPAIR") == []
-    assert any("camera moved" in note for note in analysis.notes)
+    assert any("camera moved" in note.text for note in analysis.notes)
 
 
 def test_empty_inputs_give_notes_not_errors() -> None:
@@ -178,7 +178,7 @@ def test_empty_inputs_give_notes_not_errors() -> None:
         assert analysis.notes
     analysis = analyse(np.zeros((0, 90, 160), np.uint8), 10.0, np.zeros(0, np.float32), SR)
     assert analysis.duration_ms == 0
-    assert any("no video frames" in note for note in analysis.notes)
+    assert any("no video frames" in note.text for note in analysis.notes)
 
 
 def _cry(seconds: float, f0: float = 450.0) -> npt.NDArray[np.float64]:

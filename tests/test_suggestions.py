@@ -9,7 +9,6 @@ except over planted intervals, where the baby also cries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +22,6 @@ from support import make_people, ready_clip, run_jobs, team_name
 def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
     return make_people(runtime, app, team_name(), pro="professional", sup="supervisor",
                        colleague="professional", stranger="professional@elsewhere")
-
-
-@pytest.fixture(scope="module")
-def api(app: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    with TestClient(app) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +152,8 @@ def test_a_blinded_second_coder_codes_without_suggestions(
     assert assigned.status_code == 201, assigned.text
     seen = _analysis(api, colleague, clip_id).json()
     assert seen["suggestions"] == [] and seen["series"] is None
-    assert "second coder" in seen["notes"][0]
+    assert seen["notes"][0]["key"] == "hidden_second_coder"
+    assert "second coder" in seen["notes"][0]["text"]
 
 
 def test_drawing_parent_and_child_boxes_analyses_the_clip_again(
@@ -195,7 +187,8 @@ def test_a_silent_clip_is_analysed_and_says_what_it_could_not_do(
                       "Gezin 2026-702", filename="stil.mp4")
     body = _analysis(api, people["pro"], clip["id"]).json()
     assert body["status"] == "ready"
-    assert any("sound" in note for note in body["notes"]), body["notes"]
+    assert any(note["key"] == "no_audio" and "sound" in note["text"]
+               for note in body["notes"]), body["notes"]
 
 
 def test_an_analysis_that_breaks_leaves_the_clip_ready_with_a_reason(
@@ -237,7 +230,7 @@ def test_a_lost_or_missing_analysis_says_so_and_can_be_run_again(
     with runtime.db() as db:  # processed before suggestions existed
         db.execute(delete(ClipAnalysis).where(ClipAnalysis.clip_id == clip["id"]))
     never = _analysis(api, pro, clip["id"]).json()
-    assert never["status"] == "none" and "Analyse it" in never["notes"][0]
+    assert never["status"] == "none" and "Analyse it" in never["notes"][0]["text"]
     assert api.post(f"/api/clips/{clip['id']}/analysis",
                     headers=people["stranger"]["headers"]).status_code == 404
     queued = api.post(f"/api/clips/{clip['id']}/analysis", headers=pro["headers"])

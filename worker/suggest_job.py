@@ -11,6 +11,7 @@ code by hand, and the analysis says why it has nothing to offer.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,7 @@ def _analyse(runtime: Runtime, clip_id: str, frames: npt.NDArray[np.uint8],
         stored = suggestions.store(db, clip, [_proposal(s) for s in found.suggestions])
         row = db.get(ClipAnalysis, clip_id) or ClipAnalysis(clip_id=clip_id)
         row.status, row.method, row.error = Status.ready, METHOD, None
-        row.notes = list(found.notes)
+        row.notes = [dataclasses.asdict(note) for note in found.notes]
         row.series = analysis.to_json(found.series)
         row.set_id = stored.id
         db.add(row)

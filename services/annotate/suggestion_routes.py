@@ -25,15 +25,31 @@ from services.annotate.schemas import AnnotationOut
 
 router = APIRouter(prefix="/api", tags=["suggestions"])
 
+class NoteOut(BaseModel):
+    """Why there are few or no suggestions: ``key`` for an app to word it in its
+    user's language (with ``values``), ``text`` in English."""
+
+    key: str
+    text: str
+    values: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def stored(cls, value: Any) -> NoteOut:
+        return cls(key="", text=value) if isinstance(value, str) else cls.model_validate(value)
+
+
 #: A queued or running analysis not heard of for this long was lost with its worker.
 STALE_AFTER = timedelta(minutes=15)
 LOST = ("The automatic analysis did not finish (its worker stopped). Analyse the recording "
         "again to get suggestions.")
-NEVER = ("This recording has not been analysed (it was processed before suggestions "
-         "existed). Analyse it to get suggestions.")
-HIDDEN_FROM_SECOND_CODER = ("Suggestions are hidden while you code this clip as the second "
-                            "coder; they appear once you have submitted your set.")
-NOT_YET = "The clip has not been analysed yet; suggestions appear shortly after it is ready."
+NEVER = NoteOut(key="never", text="This recording has not been analysed (it was processed "
+                                  "before suggestions existed). Analyse it to get suggestions.")
+HIDDEN_FROM_SECOND_CODER = NoteOut(
+    key="hidden_second_coder",
+    text="Suggestions are hidden while you code this clip as the second coder; they appear "
+         "once you have submitted your set.")
+NOT_YET = NoteOut(key="not_yet", text="The clip has not been analysed yet; suggestions appear "
+                                      "shortly after it is ready.")
 
 
 class Box(BaseModel):
@@ -69,7 +85,7 @@ class AnalysisOut(BaseModel):
     status: str
     method: str | None
     error: str | None
-    notes: list[str]
+    notes: list[NoteOut]
     regions: RegionsIn | None
     series: dict[str, Any] | None
     set_id: str | None
@@ -101,7 +117,7 @@ def get_analysis(clip_id: str, user: CurrentUser, db: Db,
                            notes=[note] if clip.status is not ClipStatus.failed else [],
                            regions=None, series=None, set_id=None, suggestions=[])
     state, error = ("failed", LOST) if _lost(row) else (row.status, row.error)
-    notes = list(row.notes or [])
+    notes = [NoteOut.stored(note) for note in row.notes or []]
     found: list[SuggestionOut] = []
     if sets.blinded(db, user, clip.id):
         notes.insert(0, HIDDEN_FROM_SECOND_CODER)

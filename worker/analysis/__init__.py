@@ -9,7 +9,7 @@ from worker.analysis.audio import AudioResult, VocalTurns, analyse_audio
 from worker.analysis.evaluate import CodeScore, evaluate
 from worker.analysis.motion import Box, MotionResult, Regions, default_regions, motion_energy
 from worker.analysis.series import Series, from_json, make_series, to_json
-from worker.analysis.suggest import Analysis, Suggestion, analyse
+from worker.analysis.suggest import Analysis, Note, Suggestion, analyse
 from worker.analysis.synchrony import SynchronyResult, windowed_synchrony
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Box",
     "CodeScore",
     "MotionResult",
+    "Note",
     "Regions",
     "Series",
     "Suggestion",

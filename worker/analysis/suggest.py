@@ -20,7 +20,7 @@ Frames where the camera moved are unreliable and left out of all of them.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -63,11 +63,21 @@ class Suggestion:
 
 
 @dataclass(frozen=True)
+class Note:
+    """Why the analysis found less than it might: ``key`` names the reason, so an
+    app can word it in its user's language with ``values``; ``text`` says it in English."""
+
+    key: str
+    text: str
+    values: dict[str, float | str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Analysis:
     duration_ms: int
     series: dict[str, Series]
     suggestions: list[Suggestion]
-    notes: list[str]
+    notes: list[Note]
 
 
 @dataclass(frozen=True)
@@ -412,7 +422,7 @@ def analyse(
     where parent and child are, by default the two halves of the frame (parent
     left or top).
     """
-    notes: list[str] = []
+    notes: list[Note] = []
     video = _as_gray(frames)
     fps = float(fps) if fps and math.isfinite(fps) and fps > 0 else RATE_HZ
     sound_in = None if audio is None else np.asarray(audio, dtype=np.float32).reshape(-1)
@@ -432,47 +442,57 @@ def analyse(
 
     sound: AudioResult | None = None
     if sound_in is None:
-        notes.append("The clip has no sound: crying and turn-taking were not analysed.")
+        notes.append(Note("no_audio", "The clip has no sound: crying and turn-taking were not "
+                          "analysed."))
     elif len(sound_in) == 0:
-        notes.append("The sound track is empty: crying and turn-taking were not analysed.")
+        notes.append(Note("empty_audio", "The sound track is empty: crying and turn-taking were "
+                          "not analysed."))
     else:
         sound = analyse_audio(np.nan_to_num(sound_in), sample_rate, steps)
         if sound.silent:
-            notes.append("The sound is silent: crying and turn-taking could not be detected.")
+            notes.append(Note("silent_audio", "The sound is silent: crying and turn-taking could "
+                              "not be detected."))
 
     motion_ok = True
     if len(video) == 0:
-        notes.append("The clip has no video frames: movement was not analysed.")
+        notes.append(Note("no_video", "The clip has no video frames: movement was not analysed."))
         motion_ok = False
     elif duration_s < MIN_CLIP_S:
-        notes.append(
+        notes.append(Note(
+            "too_short",
             f"The clip is only {duration_s:.1f} s long: at least {MIN_CLIP_S:.0f} s are needed "
-            "to judge whether movements are in step."
-        )
+            "to judge whether movements are in step.",
+            {"seconds": round(duration_s, 1), "needed": MIN_CLIP_S},
+        ))
         motion_ok = False
     elif motion.mean_luma < DARK_LUMA:
-        notes.append("The video is too dark to measure movement reliably: no movement "
-                     "suggestions were made.")
+        notes.append(Note("too_dark", "The video is too dark to measure movement reliably: "
+                          "no movement suggestions were made."))
         motion_ok = False
 
     parent_level = float(np.nanpercentile(parent, 90)) if np.isfinite(parent).any() else 0.0
     child_level = float(np.nanpercentile(child, 90)) if np.isfinite(child).any() else 0.0
     if motion_ok and parent_level < STILL_MOTION and child_level < STILL_MOTION:
-        notes.append("Nobody seemed to move in the clip, so there was no movement to compare.")
+        notes.append(Note("no_motion", "Nobody seemed to move in the clip, so there was no "
+                          "movement to compare."))
         motion_ok = False
     elif motion_ok and min(parent_level, child_level) < STILL_MOTION:
         moving = "parent" if parent_level >= child_level else "child"
-        notes.append(
+        notes.append(Note(
+            "one_side",
             f"Only the {moving}'s side of the frame showed movement: the other person may be out "
-            "of frame or outside their region, so movements could not be compared."
-        )
+            "of frame or outside their region, so movements could not be compared.",
+            {"moving": moving},
+        ))
         motion_ok = False
     share = float(unreliable.mean()) if steps else 0.0
     if motion_ok and share > 0:
-        notes.append(
+        notes.append(Note(
+            "camera_moved",
             f"The camera moved during {share * steps / RATE_HZ:.1f} s of the clip; those moments "
-            "were left out."
-        )
+            "were left out.",
+            {"seconds": round(share * steps / RATE_HZ, 1)},
+        ))
 
     masked_parent = np.where(unreliable, np.nan, parent).astype(np.float32)
     masked_child = np.where(unreliable, np.nan, child).astype(np.float32)
@@ -483,10 +503,11 @@ def analyse(
         )
         sync = windowed_synchrony(masked_parent, masked_child, RATE_HZ, still=still)
         if not sync.has_chance:
-            notes.append(
+            notes.append(Note(
+                "too_short_for_chance",
                 "The clip is too short to estimate chance-level synchrony (about 17 s are "
-                "needed): no movement suggestions were made."
-            )
+                "needed): no movement suggestions were made.",
+            ))
     else:
         empty = np.full(math.ceil(steps / 5), np.nan, dtype=np.float32)
         sync = SynchronyResult(500, empty, empty.copy(), empty.copy(), np.zeros(len(empty), bool))
@@ -523,7 +544,8 @@ def analyse(
     if sound is not None and not sound.silent:
         others += _turn_taking(sound)
     if motion_ok and sync.has_chance and not mismatches and not others:
-        notes.append("No stretch stood out: movements were neither clearly in nor out of step.")
+        notes.append(Note("nothing_stood_out", "No stretch stood out: movements were neither "
+                          "clearly in nor out of step."))
 
     return Analysis(
         duration_ms=round(duration_s * 1000),
