@@ -123,6 +123,15 @@ def client(app: Any) -> Iterator[Any]:
         yield c
 
 
+@pytest.fixture(scope="module")
+def api(app: Any) -> Iterator[Any]:
+    """A client for a module's set-up, shared by its tests (``client`` is per test)."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c
+
+
 @pytest.fixture(scope="session")
 def media_dir() -> Path:
     path = ROOT / "media"

@@ -30,14 +30,6 @@ def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def api(app: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    with TestClient(app) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
 def clip(runtime: Any, api: Any, media_dir: Path, people: dict[str, Any]) -> dict[str, Any]:
     source = media.make_plain_h264(media_dir, width=320, height=240, seconds=8,
                                    name="web_coding.mp4")
