@@ -60,24 +60,51 @@ def smooth(values: npt.NDArray[np.float32], samples: int) -> npt.NDArray[np.floa
     return out
 
 
+@dataclass(frozen=True)
+class _Signals:
+    """Parent (x) and child (y) motion with gaps zeroed, and where each is valid (1/0)."""
+
+    x: npt.NDArray[np.float64]
+    x_ok: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64]
+    y_ok: npt.NDArray[np.float64]
+
+    @classmethod
+    def of(cls, parent: npt.NDArray[np.float32], child: npt.NDArray[np.float32]) -> _Signals:
+        x_ok = np.isfinite(parent).astype(np.float64)
+        y_ok = np.isfinite(child).astype(np.float64)
+        return cls(np.where(x_ok > 0, parent, 0.0).astype(np.float64), x_ok,
+                   np.where(y_ok > 0, child, 0.0).astype(np.float64), y_ok)
+
+    def shifted(self, samples: int) -> _Signals:
+        """The child's signal turned round by ``samples``: a surrogate with no real timing."""
+        return _Signals(self.x, self.x_ok, np.roll(self.y, samples), np.roll(self.y_ok, samples))
+
+
+@dataclass(frozen=True)
+class _Windows:
+    """Where each analysis window starts and stops, and how many valid samples it needs."""
+
+    starts: npt.NDArray[np.intp]
+    stops: npt.NDArray[np.intp]
+    min_count: float
+
+
 def _window_sums(
-    x: npt.NDArray[np.float64],
-    x_ok: npt.NDArray[np.float64],
-    y: npt.NDArray[np.float64],
-    y_ok: npt.NDArray[np.float64],
-    max_lag: int,
-    starts: npt.NDArray[np.intp],
-    stops: npt.NDArray[np.intp],
+    signals: _Signals, max_lag: int, windows: _Windows
 ) -> tuple[npt.NDArray[np.float64], ...]:
     """Sums n, Sx, Sy, Sxx, Syy, Sxy over each window for every lag: shape (lags, windows).
 
     Running sums make this O(lags x samples) instead of O(lags x windows x width).
     """
+    x, x_ok = signals.x, signals.x_ok
     count = len(x)
     pad = np.zeros(max_lag, dtype=np.float64)
-    lagged_y = np.lib.stride_tricks.sliding_window_view(np.concatenate([pad, y, pad]), count)
+    lagged_y = np.lib.stride_tricks.sliding_window_view(
+        np.concatenate([pad, signals.y, pad]), count
+    )
     lagged_ok = np.lib.stride_tricks.sliding_window_view(
-        np.concatenate([pad, y_ok, pad]), count
+        np.concatenate([pad, signals.y_ok, pad]), count
     )
     weight = lagged_ok * x_ok
     wx = weight * x
@@ -86,19 +113,14 @@ def _window_sums(
     running = np.concatenate(
         [np.zeros((*terms.shape[:2], 1)), np.cumsum(terms, axis=2)], axis=2
     )
-    window = running[:, :, stops] - running[:, :, starts]
+    window = running[:, :, windows.stops] - running[:, :, windows.starts]
     return tuple(window)
 
 
 def _peak_correlation(
-    x: npt.NDArray[np.float64],
-    x_ok: npt.NDArray[np.float64],
-    y: npt.NDArray[np.float64],
-    y_ok: npt.NDArray[np.float64],
+    signals: _Signals,
     max_lag: int,
-    starts: npt.NDArray[np.intp],
-    stops: npt.NDArray[np.intp],
-    min_count: float,
+    windows: _Windows,
     still: tuple[float, float],
     one_still: float,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.intp]]:
@@ -109,11 +131,11 @@ def _peak_correlation(
     still it gets ``one_still`` (0 for the real signals: no shared movement;
     NaN for surrogates, so stillness does not drag the chance level down).
     """
-    n, sx, sy, sxx, syy, sxy = _window_sums(x, x_ok, y, y_ok, max_lag, starts, stops)
+    n, sx, sy, sxx, syy, sxy = _window_sums(signals, max_lag, windows)
     var_x = n * sxx - sx * sx
     var_y = n * syy - sy * sy
     cov = n * sxy - sx * sy
-    enough = n >= min_count
+    enough = n >= windows.min_count
     safe_n = np.maximum(n, 1.0)
     x_still = (sx / safe_n < still[0]) | (var_x <= STILL_VARIANCE * n * n)
     y_still = (sy / safe_n < still[1]) | (var_y <= STILL_VARIANCE * n * n)
@@ -131,19 +153,12 @@ def _peak_correlation(
 
 
 def _both_still(
-    x: npt.NDArray[np.float64],
-    x_ok: npt.NDArray[np.float64],
-    y: npt.NDArray[np.float64],
-    y_ok: npt.NDArray[np.float64],
-    starts: npt.NDArray[np.intp],
-    stops: npt.NDArray[np.intp],
-    min_count: float,
-    still: tuple[float, float],
+    signals: _Signals, windows: _Windows, still: tuple[float, float]
 ) -> npt.NDArray[np.bool_]:
-    n, sx, sy, *_ = _window_sums(x, x_ok, y, y_ok, 0, starts, stops)
+    n, sx, sy, *_ = _window_sums(signals, 0, windows)
     safe_n = np.maximum(n[0], 1.0)
     return np.asarray(
-        (n[0] >= min_count) & (sx[0] / safe_n < still[0]) & (sy[0] / safe_n < still[1]),
+        (n[0] >= windows.min_count) & (sx[0] / safe_n < still[0]) & (sy[0] / safe_n < still[1]),
         dtype=bool,
     )
 
@@ -181,17 +196,10 @@ def windowed_synchrony(
             step_ms, empty, empty.copy(), empty.copy(), np.zeros(len(centres), dtype=bool)
         )
     starts = np.clip(centres - width // 2, 0, count)
-    stops = np.clip(starts + width, 0, count)
-    min_count = MIN_VALID_SHARE * width
+    windows = _Windows(starts, np.clip(starts + width, 0, count), MIN_VALID_SHARE * width)
+    signals = _Signals.of(parent, child)
 
-    x_ok = np.isfinite(parent).astype(np.float64)
-    y_ok = np.isfinite(child).astype(np.float64)
-    x = np.where(x_ok > 0, parent, 0.0).astype(np.float64)
-    y = np.where(y_ok > 0, child, 0.0).astype(np.float64)
-
-    peak, best = _peak_correlation(
-        x, x_ok, y, y_ok, max_lag, starts, stops, min_count, still, 0.0
-    )
+    peak, best = _peak_correlation(signals, max_lag, windows, still, 0.0)
     lag_s = np.where(np.isfinite(peak), (best - max_lag) / rate_hz, np.nan)
 
     min_shift = width + 2 * max_lag
@@ -202,10 +210,7 @@ def windowed_synchrony(
         )
         surrogate_peaks = np.stack(
             [
-                _peak_correlation(
-                    x, x_ok, np.roll(y, s), np.roll(y_ok, s), max_lag, starts, stops,
-                    min_count, still, np.nan,
-                )[0]
+                _peak_correlation(signals.shifted(s), max_lag, windows, still, np.nan)[0]
                 for s in shifts
             ]
         )
@@ -225,5 +230,5 @@ def windowed_synchrony(
         peak.astype(np.float32),
         chance.astype(np.float32),
         lag_s.astype(np.float32),
-        _both_still(x, x_ok, y, y_ok, starts, stops, min_count, still),
+        _both_still(signals, windows, still),
     )
