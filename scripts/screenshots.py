@@ -33,8 +33,9 @@ PHONE: ViewportSize = {"width": 360, "height": 740}
 PASSWORD = "demo password 2026"
 QUESTION = "Wat doet uw baby hier, denkt u?"
 
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "bench")]
 import media  # noqa: E402  (tests/media.py generates the demo recording)
+import synthetic  # noqa: E402  (a family-like recording the analysis has suggestions for)
 from support import free_port  # noqa: E402
 
 
@@ -105,13 +106,21 @@ class Demo:
             raise SystemExit(f"{method} {path}: {resp.status_code} {resp.text}")
         return resp.json() if resp.content else None
 
-    def build(self, recording: Path) -> dict[str, str]:
-        case = self.call("POST", "/api/cases", json={"label": "Gezin 2026-001"})
+    def upload(self, case_id: str, recording: Path, name: str) -> dict[str, Any]:
         with recording.open("rb") as fh:
-            clip = self.call("POST", f"/api/cases/{case['id']}/clips",
-                             files={"file": ("badje.mp4", fh, "video/mp4")})
+            clip = self.call("POST", f"/api/cases/{case_id}/clips",
+                             files={"file": (name, fh, "video/mp4")})
         _until(lambda: self.call("GET", f"/api/clips/{clip['id']}")["status"] == "ready", 120,
                "the demo recording was not processed")
+        return dict(clip)
+
+    def build(self, recording: Path, family: Path) -> dict[str, str]:
+        case = self.call("POST", "/api/cases", json={"label": "Gezin 2026-001"})
+        clip = self.upload(case["id"], recording, "badje.mp4")
+        suggested = self.upload(case["id"], family, "aankleden.mp4")
+        self.call("POST", f"/api/clips/{suggested['id']}/sets", json={})
+        _until(lambda: self.call("GET", f"/api/clips/{suggested['id']}/analysis")["status"]
+               == "ready", 60, "the demo recording was not analysed")
         coded = self.call("POST", f"/api/clips/{clip['id']}/sets", json={})
         moments = {}
         for body in ({"code": "SHARED_JOY", "start_ms": 1_500},
@@ -137,7 +146,8 @@ class Demo:
         share = self.call("POST", f"/api/playlists/{pid}/shares",
                           json={"days": 14, "access_code": False})
         self.call("POST", f"/api/sets/{coded['id']}/review", json={"action": "submit"})
-        return {"case": case["id"], "clip": clip["id"], "playlist": pid,
+        return {"case": case["id"], "clip": clip["id"], "suggested": suggested["id"],
+                "playlist": pid,
                 "watch": "/watch/" + share["url"].rsplit("/s/", 1)[1]}
 
 
@@ -188,6 +198,12 @@ def shoot(url: str, demo: dict[str, str]) -> None:
         save(pro, f"/cases/{demo['case']}", "case")
         save(pro, f"/cases/{demo['case']}/upload", "upload")
         save(pro, f"/clips/{demo['clip']}/code", "coding")
+        pro.goto(f"/clips/{demo['suggested']}/code")
+        pro.locator(".tl-suggestion[data-code=MISMATCH]").first.click()
+        pro.mouse.move(5, 5)  # no storyboard preview over the toolbar
+        _settle(pro)
+        pro.screenshot(path=OUT / "suggestions.png", full_page=True)
+        print("docs/screenshots/suggestions.png")
         save(pro, f"/playlists/{demo['playlist']}", "playlist-builder")
         pro.goto(f"/playlists/{demo['playlist']}/visit")
         pro.locator(".visit-player[data-ready=true]").wait_for(timeout=60_000)
@@ -209,8 +225,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="attune-screenshots-") as tmp:
         recording = media.make_plain_h264(Path(tmp), width=640, height=360, seconds=14,
                                           name="badje.mp4")
+        family = Path(tmp) / "aankleden.mp4"
+        synthetic.write_clip(synthetic.ClipSpec(kind="family", seconds=40, seed=11), family)
         with attune(Path(tmp) / "data") as url:
-            demo = Demo(url, "professional@example.org").build(recording)
+            demo = Demo(url, "professional@example.org").build(recording, family)
             shoot(url, demo)
 
 
