@@ -8,18 +8,21 @@ same run, on the local file:
             160 px and 16 kHz mono PCM from the same decode), then reading
             those and running ``worker.analysis.analyse`` on them.
 
-Prints both times, their ratio (goal: <= 1.10), and the analysis' own
-realtime factor (analysis seconds per second of media).
+Prints both times, their ratio (goal: <= 1.10) by the wall clock and by CPU time
+(steadier on a shared machine, where a neighbour's load moves the wall clock by
+tens of percent), and the analysis' own realtime factor.
 
     .venv/bin/python bench/analysis.py [--seconds 60] [--rounds 3]
 """
 
 from __future__ import annotations
 
+import resource
 import statistics
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from transcode import make_source, media_bench_args
@@ -30,55 +33,76 @@ from worker.suggest_job import load
 from worker.transcode import analysis_tap, build_command, plan_transcode, prepare_output_dir
 
 
-def run_transcode(source: Path, work: Path, preset: str,
-                  with_analysis: bool) -> tuple[float, float, int]:
-    """Seconds for the ffmpeg run, then for reading and analysing its outputs
-    (0 without), and how many suggestions the analysis made."""
+@dataclass
+class Run:
+    """One transcode: wall and CPU seconds of ffmpeg, then of reading and analysing."""
+
+    encode_s: float
+    encode_cpu_s: float
+    analyse_s: float = 0.0
+    analyse_cpu_s: float = 0.0
+    suggestions: int = 0
+
+    @property
+    def wall_s(self) -> float:
+        return self.encode_s + self.analyse_s
+
+    @property
+    def cpu_s(self) -> float:
+        return self.encode_cpu_s + self.analyse_cpu_s
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_transcode(source: Path, work: Path, preset: str, with_analysis: bool) -> Run:
     out = Path(tempfile.mkdtemp(dir=work, prefix="run-"))
     plan = plan_transcode(probe(str(source)))
     prepare_output_dir(out, plan)
     argv = build_command(str(source), out, plan, preset=preset, analysis=with_analysis)
-    start = time.perf_counter()
+    cpu, start = _children_cpu(), time.perf_counter()
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    encode_s = time.perf_counter() - start
-    if not with_analysis:
-        return encode_s, 0.0, 0
-    tap = analysis_tap(plan.base_width, plan.base_height, plan.has_audio)
-    start = time.perf_counter()
-    frames, audio = load(out, tap)
-    found = analysis.analyse(frames, tap.fps, audio, tap.sample_rate)
-    return encode_s, time.perf_counter() - start, len(found.suggestions)
+    run = Run(time.perf_counter() - start, _children_cpu() - cpu)
+    if with_analysis:
+        tap = analysis_tap(plan.base_width, plan.base_height, plan.has_audio)
+        cpu, start = time.process_time(), time.perf_counter()
+        frames, audio = load(out, tap)
+        found = analysis.analyse(frames, tap.fps, audio, tap.sample_rate)
+        run.analyse_s = time.perf_counter() - start
+        run.analyse_cpu_s = time.process_time() - cpu
+        run.suggestions = len(found.suggestions)
+    return run
 
 
 def main() -> None:
     args = media_bench_args(__doc__ or "")
+    alone: list[Run] = []
+    together: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="attune-bench-") as tmp:
         work = Path(tmp)
         source = work / "source.mp4"
         make_source(source, args.seconds)
-        alone, together, analyse_s = [], [], []
         for round_no in range(args.rounds):
             # alternate the order: a busy neighbour slows whichever runs second less often
-            order = (False, True) if round_no % 2 == 0 else (True, False)
-            for with_analysis in order:
-                encode_s, seconds, count = run_transcode(source, work, args.preset,
-                                                         with_analysis)
-                if with_analysis:
-                    together.append(encode_s + seconds)
-                    analyse_s.append(seconds)
-                    suggested = count
-                else:
-                    alone.append(encode_s)
-            print(f"round {round_no + 1}: transcode {alone[-1]:.2f} s, with analysis "
-                  f"{together[-1]:.2f} s (of which analysing {analyse_s[-1]:.3f} s, "
-                  f"{suggested} suggestions)", flush=True)
-    ratios = [b / a for a, b in zip(alone, together, strict=True)]
-    base, total = statistics.median(alone), statistics.median(together)
-    print(f"transcode alone:          {base:.2f} s (median of {args.rounds})")
-    print(f"transcode with analysis:  {total:.2f} s")
-    print(f"ratio:                    {statistics.median(ratios):.3f} (median of the rounds' "
-          f"ratios; goal <= 1.10)")
-    print(f"analysis realtime factor: {statistics.median(analyse_s) / args.seconds:.4f} "
+            for with_analysis in (False, True) if round_no % 2 == 0 else (True, False):
+                run = run_transcode(source, work, args.preset, with_analysis)
+                (together if with_analysis else alone).append(run)
+            a, t = alone[-1], together[-1]
+            print(f"round {round_no + 1}: transcode {a.wall_s:.2f} s ({a.cpu_s:.1f} s CPU), "
+                  f"with analysis {t.wall_s:.2f} s ({t.cpu_s:.1f} s CPU; analysing "
+                  f"{t.analyse_s:.3f} s, {t.suggestions} suggestions)", flush=True)
+    wall = statistics.median(t.wall_s / a.wall_s for a, t in zip(alone, together, strict=True))
+    cpu = statistics.median(t.cpu_s / a.cpu_s for a, t in zip(alone, together, strict=True))
+    print(f"transcode alone:          {statistics.median(r.wall_s for r in alone):.2f} s, "
+          f"{statistics.median(r.cpu_s for r in alone):.1f} s CPU (median of {args.rounds})")
+    print(f"transcode with analysis:  {statistics.median(r.wall_s for r in together):.2f} s, "
+          f"{statistics.median(r.cpu_s for r in together):.1f} s CPU")
+    print(f"ratio, wall clock:        {wall:.3f} (median of the rounds' ratios; goal <= 1.10)")
+    print(f"ratio, CPU time:          {cpu:.3f} (steadier where the machine is shared)")
+    print(f"analysis realtime factor: "
+          f"{statistics.median(r.analyse_s for r in together) / args.seconds:.4f} "
           f"(seconds of analysis per second of media)")
 
 

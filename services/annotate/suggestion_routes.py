@@ -13,9 +13,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.access import clip_for
-from core.db.models import AnnotationSet, Clip, ClipAnalysis, ClipStatus, utcnow
+from core.db.models import AnnotationSet, Clip, ClipAnalysis, ClipStatus, User, utcnow
 from core.queue import enqueue_analysis
 from core.runtime import Runtime
 from core.web import ApiError, CurrentUser, Db, Rt
@@ -119,27 +121,29 @@ def get_analysis(clip_id: str, user: CurrentUser, db: Db,
     state, error = ("failed", LOST) if _lost(row) else (row.status, row.error)
     notes = [NoteOut.stored(note) for note in row.notes or []]
     found: list[SuggestionOut] = []
-    if sets.blinded(db, user, clip.id):
+    blinded = sets.blinded(db, user, clip.id)
+    if blinded:
         notes.insert(0, HIDDEN_FROM_SECOND_CODER)
     elif row.set_id is not None:
         found = _suggestions(db, user, row.set_id, set_id)
     return AnalysisOut(clip_id=clip.id, status=state, method=row.method or None,
                        error=error, notes=notes,
                        regions=RegionsIn.model_validate(row.regions) if row.regions else None,
-                       series=row.series if not sets.blinded(db, user, clip.id) else None,
+                       series=None if blinded else row.series,
                        set_id=row.set_id, suggestions=found)
 
 
-def _suggestions(db: Any, user: Any, suggestions_set_id: str,
+def _suggestions(db: Session, user: User, suggestions_set_id: str,
                  mine: str | None) -> list[SuggestionOut]:
+    """The suggestions with why they were made and the user's decision about each."""
     current = db.get(AnnotationSet, suggestions_set_id)
     if current is None:
         return []
     scheme = schemes.to_domain(current.scheme)
     by_id = {a.id: a for a in current.annotations}
     why = suggestions.details(db, list(by_id))
-    own = [mine] if mine else [s.id for s in db.query(AnnotationSet).filter(
-        AnnotationSet.clip_id == current.clip_id, AnnotationSet.coder_id == user.id)]
+    own = [mine] if mine else list(db.scalars(select(AnnotationSet.id).where(
+        AnnotationSet.clip_id == current.clip_id, AnnotationSet.coder_id == user.id)))
     decided = suggestions.decisions(db, own)
     out = []
     for annotation in current.annotations:
@@ -172,7 +176,7 @@ def clear_regions(clip_id: str, user: CurrentUser, db: Db, runtime: Rt) -> Analy
     return get_analysis(clip.id, user, db)
 
 
-def _analysable(db: Any, user: Any, clip_id: str) -> Clip:
+def _analysable(db: Session, user: User, clip_id: str) -> Clip:
     clip = clip_for(db, user, clip_id)
     if clip.status is not ClipStatus.ready:
         raise ApiError(409, "This clip is not processed yet; set the regions once it is "
@@ -199,7 +203,7 @@ def analyse_again(clip_id: str, user: CurrentUser, db: Db, runtime: Rt) -> Analy
     return get_analysis(clip.id, user, db)
 
 
-def _queue_again(db: Any, runtime: Runtime, clip: Clip, regions: dict[str, Any] | None) -> None:
+def _queue_again(db: Session, runtime: Runtime, clip: Clip, regions: dict[str, Any] | None) -> None:
     row = db.get(ClipAnalysis, clip.id) or ClipAnalysis(clip_id=clip.id, method="")
     row.regions, row.status, row.error = regions, "queued", None
     db.add(row)
