@@ -30,7 +30,7 @@ from transcode import make_source, media_bench_args
 from core.media import probe
 from worker import analysis
 from worker.suggest_job import load
-from worker.transcode import analysis_tap, build_command, plan_transcode, prepare_output_dir
+from worker.transcode import build_command, plan_transcode, prepare_output_dir
 
 
 @dataclass
@@ -66,7 +66,7 @@ def run_transcode(source: Path, work: Path, preset: str, with_analysis: bool) ->
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     run = Run(time.perf_counter() - start, _children_cpu() - cpu)
     if with_analysis:
-        tap = analysis_tap(plan.base_width, plan.base_height, plan.has_audio)
+        tap = plan.analysis
         cpu, start = time.process_time(), time.perf_counter()
         frames, audio = load(out, tap)
         found = analysis.analyse(frames, tap.fps, audio, tap.sample_rate)

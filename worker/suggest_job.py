@@ -67,11 +67,9 @@ def analyse_clip(clip_id: str) -> str:
             if clip is None or clip.status is not ClipStatus.ready or not clip.renditions:
                 return "skipped"
             smallest = min(clip.renditions, key=lambda r: r.width * r.height)
-            key, duration_s, has_audio = smallest.playlist_key, clip.duration_s or 0.0, \
-                bool(clip.has_audio)
-            width, height = smallest.width, smallest.height
+            key, duration_s = smallest.playlist_key, clip.duration_s or 0.0
+            tap = analysis_tap(smallest.width, smallest.height, bool(clip.has_audio))
         _mark(runtime, clip_id, Status.running)
-        tap = analysis_tap(width, height, has_audio)
         with Workdir(runtime, "analyse") as work:
             source = fetch_range(runtime.store, runtime.settings.s3_bucket_media, key, 0.0,
                                  duration_s + 1.0, work / "source.mp4")

@@ -119,6 +119,11 @@ class TranscodePlan:
     def poster_frame(self) -> int:
         return int(self.poster_at_s * self.fps)
 
+    @property
+    def analysis(self) -> AnalysisTap:
+        """The suggestion analysis' outputs of this transcode's one decode."""
+        return analysis_tap(self.base_width, self.base_height, self.has_audio)
+
 
 @dataclass
 class RenditionOutput:
@@ -306,7 +311,7 @@ def _encode_job(source: str, out_dir: Path, plan: TranscodePlan, preset: str) ->
         preset=preset,
         playlist_name=PLAYLIST,
         init_name=INIT,
-        analysis=analysis_tap(plan.base_width, plan.base_height, plan.has_audio),
+        analysis=plan.analysis,
     )
 
 
@@ -363,7 +368,7 @@ def transcode(
         storyboard_vtt=board.vtt,
         storyboard_images=board.images,
         files=files,
-        analysis=analysis_tap(plan.base_width, plan.base_height, plan.has_audio),
+        analysis=plan.analysis,
     )
 
 
