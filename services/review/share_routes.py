@@ -1,9 +1,11 @@
 """Sharing a rendered playlist with the family: professionals make, list and
 revoke links; the family opens a link (with its access code, if any) and
-watches. Revocation and expiry hold at once, down to each media request."""
+watches. Revocation and expiry hold at once, down to each media request, and
+every request for a link is in the access log, refusals included."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
@@ -135,6 +137,47 @@ def _player(runtime: Runtime, request: Request, row: Share) -> HTMLResponse:
                         headers=_PRIVATE)
 
 
+def _admit(db: Db, request: Request, token: str,
+           check: Callable[[Share], None] | None = None) -> Share:
+    """The share a family's request names, if it may watch (else a Refusal).
+
+    Every such request is audit-logged as ``open_share``, refusals included
+    (unknown, expired, revoked or locked link, missing or wrong code), with the
+    reason; each code compared is logged besides (``share_code``, see
+    :func:`shares.check_code`)."""
+    ip = client_ip(request)
+    row = shares.named(db, token)
+    try:
+        if row is None:
+            raise shares.NOT_FOUND
+        shares.usable(row)
+        if check is not None:
+            check(row)
+    except shares.Refusal as refusal:
+        _record_open(db, row, ip, refusal)
+        raise
+    _record_open(db, row, ip, None)
+    return row
+
+
+def _code_checker(db: Db, request: Request, code: str | None) -> Callable[[Share], None]:
+    return lambda row: shares.check_code(db, row, code, client_ip(request))
+
+
+def _record_open(db: Db, row: Share | None, ip: str | None,
+                 refusal: shares.Refusal | None) -> None:
+    outcome = "denied" if refusal else "success"
+    reason = refusal.code if refusal else "opened"
+    if row is None:  # no such link: nobody to name but the address it came from
+        audit.record(db, audit.Actor(None, None, "family"), action="open_share",
+                     object_type="share", object_id=None, case_id=None, outcome=outcome,
+                     ip=ip, detail=reason)
+        return
+    audit.record(db, shares.family_actor(row), action="open_share", object_type="share",
+                 object_id=row.id, case_id=row.playlist.case_id, outcome=outcome, ip=ip,
+                 detail=f"{reason}; playlist {row.playlist_id}")
+
+
 @router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
 def open_link(token: str, request: Request, db: Db, runtime: Rt) -> Response:
     """The family's page. A link that no longer works gets its friendly page
@@ -142,14 +185,17 @@ def open_link(token: str, request: Request, db: Db, runtime: Rt) -> Response:
     which plays in every browser (hls.js) and asks for the code itself. Without
     a built web app, a plain page with a ``<video>`` does (browsers with HLS)."""
     app_page = runtime.settings.web_dir / "index.html"
-    try:
-        row = shares.by_token(db, token)
-        if app_page.is_file():
-            return FileResponse(app_page, media_type="text/html", headers=_PRIVATE)
+
+    def granted(row: Share) -> None:
         if row.code_hash is not None and not _granted(runtime, request, row):
             raise shares.CODE_NEEDED
+
+    try:
+        row = _admit(db, request, token, None if app_page.is_file() else granted)
     except shares.Refusal as refusal:
         return _refusal_page(refusal)
+    if app_page.is_file():
+        return FileResponse(app_page, media_type="text/html", headers=_PRIVATE)
     return _player(runtime, request, row)
 
 
@@ -157,8 +203,7 @@ def open_link(token: str, request: Request, db: Db, runtime: Rt) -> Response:
 def enter_code(token: str, request: Request, db: Db, runtime: Rt,
                code: Annotated[str, Form(max_length=20)] = "") -> Response:
     try:
-        row = shares.by_token(db, token)
-        shares.check_code(db, row, code)
+        row = _admit(db, request, token, _code_checker(db, request, code))
     except shares.Refusal as refusal:
         return _refusal_page(refusal)
     response = RedirectResponse(f"/s/{token}", status_code=status.HTTP_303_SEE_OTHER)
@@ -176,8 +221,7 @@ def shared_playlist(token: str, request: Request, db: Db, runtime: Rt,
     """For a player app: the shared playlist and its signed media URL (send the
     access code, if the link has one, as ``X-Access-Code``)."""
     try:
-        row = shares.by_token(db, token)
-        shares.check_code(db, row, x_access_code)
+        row = _admit(db, request, token, _code_checker(db, request, x_access_code))
     except shares.Refusal as refusal:
         return _refused_media(refusal)
     playlist = row.playlist
@@ -206,6 +250,11 @@ def shared_media(share_id: str, path: str, request: Request, db: Db, runtime: Rt
     try:
         shares.usable(row)
     except shares.Refusal as refusal:
+        if path == "master.m3u8":  # a refused start of playback, like a view, is logged
+            audit.record(db, shares.family_actor(row), action="view_shared_playlist",
+                         object_type="playlist", object_id=row.playlist_id,
+                         case_id=row.playlist.case_id, outcome="denied",
+                         ip=client_ip(request), detail=f"{refusal.code}; share {row.id}")
         return _refused_media(refusal)
     if path == "master.m3u8":
         shares.record_view(db, row, client_ip(request))

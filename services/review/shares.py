@@ -15,8 +15,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit
 from core.auth import hash_password, matches, token_digest
@@ -123,10 +124,15 @@ WRONG_CODE = Refusal(403, "access_code_wrong", "Verkeerde toegangscode",
                      "That code is not right. Please try again.")
 
 
+def named(db: Session, token: str) -> Share | None:
+    """The share a link names, whatever its state."""
+    return db.scalar(select(Share).where(Share.token_hash == token_digest(token))) \
+        if token else None
+
+
 def by_token(db: Session, token: str) -> Share:
     """The share a link names, if it may still be watched (else a Refusal)."""
-    row = db.scalar(select(Share).where(Share.token_hash == token_digest(token))) \
-        if token else None
+    row = named(db, token)
     if row is None:
         raise NOT_FOUND
     return usable(row)
@@ -141,17 +147,67 @@ def usable(row: Share) -> Share:
     return row
 
 
-def check_code(db: Session, row: Share, code: str | None) -> None:
-    """Let the holder in if the link has no code or they know it; count misses."""
+def check_code(db: Session, row: Share, code: str | None, ip: str | None = None) -> None:
+    """Let the holder in if the link has no code or they know it; count misses.
+
+    However many guesses arrive at once, at most :data:`MAX_CODE_ATTEMPTS` wrong
+    codes are ever compared: each comparison first reserves an attempt with one
+    conditional UPDATE in the database (which both PostgreSQL and SQLite apply
+    one at a time), committed before the slow hash check, and a guess that finds
+    no attempt left is refused as locked without being looked at. A wrong code
+    keeps its attempt; a right one gives it back. While guesses are in flight
+    their reserved attempts count, so a right code that arrives during an attack
+    may be refused as locked too: a link under attack is one to replace.
+    Every code compared is audit-logged (``share_code``).
+    """
     if row.code_hash is None:
         return
     if not code:
         raise CODE_NEEDED
-    if not matches(row.code_hash, code.strip()):
-        row.failed_attempts += 1
-        db.commit()  # the miss counts even though the request fails
-        raise GONE[ShareState.locked] if row.failed_attempts >= MAX_CODE_ATTEMPTS \
-            else WRONG_CODE
+    used = _reserve_attempt(db, row)
+    if used is None:
+        raise GONE[ShareState.locked]
+    if matches(row.code_hash, code.strip()):
+        _give_back_attempt(db, row)
+        _record_code(db, row, ip, "success", "access code accepted")
+        return
+    _record_code(db, row, ip, "denied",
+                 f"wrong access code ({used} of {MAX_CODE_ATTEMPTS} attempts used)")
+    raise GONE[ShareState.locked] if used >= MAX_CODE_ATTEMPTS else WRONG_CODE
+
+
+def _reserve_attempt(db: Session, row: Share) -> int | None:
+    """Take one of the link's attempts, atomically; None when none is left.
+
+    Committed at once, so the attempt counts for every other request (and
+    survives the refusal that may follow, which rolls the request back)."""
+    used = db.scalar(update(Share)
+                     .where(Share.id == row.id, Share.failed_attempts < MAX_CODE_ATTEMPTS)
+                     .values(failed_attempts=Share.failed_attempts + 1)
+                     .returning(Share.failed_attempts)
+                     .execution_options(synchronize_session=False))
+    db.commit()
+    if used is not None:  # what this request knows, without writing it back later
+        set_committed_value(row, "failed_attempts", used)
+    return used
+
+
+def _give_back_attempt(db: Session, row: Share) -> None:
+    """A right code does not count as a miss: return the attempt it reserved."""
+    left = db.scalar(update(Share)
+                     .where(Share.id == row.id, Share.failed_attempts > 0)
+                     .values(failed_attempts=Share.failed_attempts - 1)
+                     .returning(Share.failed_attempts)
+                     .execution_options(synchronize_session=False))
+    db.commit()
+    if left is not None:
+        set_committed_value(row, "failed_attempts", left)
+
+
+def _record_code(db: Session, row: Share, ip: str | None, outcome: str, what: str) -> None:
+    audit.record(db, family_actor(row), action="share_code", object_type="share",
+                 object_id=row.id, case_id=row.playlist.case_id, outcome=outcome, ip=ip,
+                 detail=f"{what}; playlist {row.playlist_id}")
 
 
 def family_actor(row: Share) -> audit.Actor:
@@ -160,8 +216,10 @@ def family_actor(row: Share) -> audit.Actor:
 
 
 def record_view(db: Session, row: Share, ip: str | None) -> None:
-    row.views += 1
-    row.last_viewed_at = utcnow()
+    """Count a view (in the database, so views at the same time all count) and log it."""
+    db.execute(update(Share).where(Share.id == row.id)
+               .values(views=Share.views + 1, last_viewed_at=utcnow())
+               .execution_options(synchronize_session=False))
     audit.record(db, family_actor(row), action="view_shared_playlist", object_type="playlist",
                  object_id=row.playlist_id, case_id=row.playlist.case_id, ip=ip,
                  detail=f"share {row.id}")

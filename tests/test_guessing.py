@@ -1,0 +1,235 @@
+"""No guessing gets through: a share link's access code and a password can be
+tried only a few times, however many guesses arrive at once, and every try is
+in the access log."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from support import make_people, team_name
+
+MAX_CODE_ATTEMPTS = 5
+
+
+@pytest.fixture(scope="module")
+def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
+    return make_people(runtime, app, team_name(), pro="professional")
+
+
+def _share_with_code(runtime: Any, user_id: str) -> dict[str, str]:
+    """A working link with an access code to a rendered playlist of a consenting
+    family (made as the app makes it; the media itself plays no part here)."""
+    from core.db.models import Case, CaseAccess, Playlist, PlaylistStatus, User
+    from services.review import shares
+
+    with runtime.db() as db:
+        user = db.get(User, user_id)
+        case = Case(label=f"Gezin 2026-9{secrets.token_hex(2)}", owner_id=user.id,
+                    team_id=user.team_id, consent_feedback=True)
+        db.add(case)
+        db.flush()
+        db.add(CaseAccess(case_id=case.id, user_id=user.id))
+        playlist = Playlist(case_id=case.id, owner_id=user.id, title="Bezoek",
+                            status=PlaylistStatus.ready, rendered_revision=1,
+                            media_prefix=f"cases/{case.id}/playlists/p/r1/")
+        db.add(playlist)
+        db.flush()
+        made = shares.create(db, user, playlist, case, days=3, with_code=True)
+        assert made.code is not None
+        return {"id": made.row.id, "token": made.token, "code": made.code}
+
+
+def _wrong(code: str, n: int = 1) -> str:
+    return str((int(code) + n) % 1_000_000).zfill(6)
+
+
+def _stored_misses(runtime: Any, share_id: str) -> int:
+    from core.db.models import Share
+
+    with runtime.db() as db:
+        return int(db.get(Share, share_id).failed_attempts)
+
+
+def _audit(runtime: Any, action: str, share_id: str | None = None) -> Counter[str]:
+    """Outcomes of the access log's events of ``action`` for one share."""
+    from sqlalchemy import select
+
+    from core.db.models import AuditEvent
+
+    query = select(AuditEvent).where(AuditEvent.action == action)
+    if share_id is not None:
+        query = query.where(AuditEvent.on_behalf_of == f"share:{share_id}")
+    with runtime.db() as db:
+        return Counter(e.outcome for e in db.scalars(query))
+
+
+def _all_at_once(count: int, send: Callable[[int], httpx.Response]) -> list[httpx.Response]:
+    """``count`` requests released together from as many threads."""
+    start = threading.Barrier(count)
+
+    def one(i: int) -> httpx.Response:
+        start.wait()
+        return send(i)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+# -- share links ---------------------------------------------------------------------
+
+def test_fifty_wrong_codes_at_once_compare_only_five_and_then_even_the_right_one_is_locked(
+        runtime: Any, live_url: str, people: dict[str, Any]) -> None:
+    share = _share_with_code(runtime, people["pro"]["id"])
+    token, code = share["token"], share["code"]
+    tried = 50
+    with httpx.Client(base_url=live_url, timeout=120,
+                      limits=httpx.Limits(max_connections=tried)) as http:
+
+        def guess(i: int) -> httpx.Response:
+            wrong = _wrong(code, i + 1)
+            if i % 2:  # half from the web app's player, half from the plain page's form
+                return http.get(f"/api/shared/{token}", headers={"X-Access-Code": wrong})
+            return http.post(f"/s/{token}", data={"code": wrong})
+
+        answers = _all_at_once(tried, guess)
+        statuses = Counter(a.status_code for a in answers)
+        right_api = http.get(f"/api/shared/{token}", headers={"X-Access-Code": code})
+        right_form = http.post(f"/s/{token}", data={"code": code})
+
+    assert set(statuses) <= {403, 423}, statuses
+    checked = _audit(runtime, "share_code", share["id"])
+    held = tried - checked["denied"]
+    print(f"\nshare code guesses: tried {tried}, checked {checked['denied']}, "
+          f"held {held}; answers {dict(statuses)}")
+    assert checked == Counter({"denied": MAX_CODE_ATTEMPTS})
+    assert statuses[403] == MAX_CODE_ATTEMPTS - 1  # the fifth miss is answered "locked"
+    assert statuses[423] == tried - (MAX_CODE_ATTEMPTS - 1)
+    assert _stored_misses(runtime, share["id"]) == MAX_CODE_ATTEMPTS
+    assert right_api.status_code == 423 and right_api.json()["code"] == "share_locked"
+    assert right_form.status_code == 423 and "verkeerde" in right_form.text.lower()
+    opened = _audit(runtime, "open_share", share["id"])
+    assert opened == Counter({"denied": tried + 2})
+
+
+def test_the_right_code_does_not_use_up_an_attempt(
+        client: Any, runtime: Any, people: dict[str, Any]) -> None:
+    share = _share_with_code(runtime, people["pro"]["id"])
+    token, code = share["token"], share["code"]
+    for n in (1, 2):
+        missed = client.get(f"/api/shared/{token}", headers={"X-Access-Code": _wrong(code, n)})
+        assert missed.status_code == 403 and missed.json()["code"] == "access_code_wrong"
+    for _ in range(5):
+        watched = client.get(f"/api/shared/{token}", headers={"X-Access-Code": f" {code} "})
+        assert watched.status_code == 200, watched.text
+    assert _stored_misses(runtime, share["id"]) == 2
+    assert _audit(runtime, "share_code", share["id"]) == Counter(denied=2, success=5)
+    listed = client.get(f"/api/playlists/{_playlist_of(runtime, share['id'])}/shares",
+                        headers=people["pro"]["headers"]).json()
+    assert next(s for s in listed if s["id"] == share["id"])["state"] == "active"
+
+
+def _playlist_of(runtime: Any, share_id: str) -> str:
+    from core.db.models import Share
+
+    with runtime.db() as db:
+        return str(db.get(Share, share_id).playlist_id)
+
+
+def test_every_request_for_a_link_is_in_the_access_log_whatever_the_answer(
+        client: Any, runtime: Any, people: dict[str, Any], tmp_path: Path,
+        monkeypatch: Any) -> None:
+    from sqlalchemy import select
+
+    from core.db.models import AuditEvent, Share, utcnow
+
+    monkeypatch.setattr(runtime.settings, "web_dir", tmp_path)  # the plain family page
+    share = _share_with_code(runtime, people["pro"]["id"])
+    token, code = share["token"], share["code"]
+    client.cookies.clear()
+    assert client.get(f"/s/{token}").status_code == 401  # asks for the code
+    assert client.get(f"/api/shared/{token}").status_code == 401
+    assert client.post(f"/s/{token}", data={"code": _wrong(code)}).status_code == 403
+    assert client.post(f"/s/{token}", data={"code": code},
+                       follow_redirects=False).status_code == 303
+    assert client.get(f"/s/{token}").status_code == 200
+    assert client.get(f"/api/shared/{token}",
+                      headers={"X-Access-Code": code}).status_code == 200
+    with runtime.db() as db:
+        db.get(Share, share["id"]).expires_at = utcnow()
+    assert client.get(f"/s/{token}").status_code == 410
+    assert client.get(f"/api/shared/{token}").status_code == 410
+    unknown = "y" * 43
+    assert client.get(f"/s/{unknown}").status_code == 404
+    assert client.get(f"/api/shared/{unknown}").status_code == 404
+
+    with runtime.db() as db:
+        events = db.scalars(select(AuditEvent).where(
+            AuditEvent.on_behalf_of == f"share:{share['id']}").order_by(AuditEvent.id)).all()
+        strangers = db.scalars(select(AuditEvent).where(
+            AuditEvent.action == "open_share", AuditEvent.object_id.is_(None),
+            AuditEvent.detail == "share_not_found")).all()
+    opened = [(e.outcome, (e.detail or "").split(";")[0])
+              for e in events if e.action == "open_share"]
+    assert opened == [("denied", "access_code_required"), ("denied", "access_code_required"),
+                      ("denied", "access_code_wrong"), ("success", "opened"),
+                      ("success", "opened"), ("success", "opened"),
+                      ("denied", "share_expired"), ("denied", "share_expired")]
+    assert [e.outcome for e in events if e.action == "share_code"] == [
+        "denied", "success", "success"]
+    assert all(e.role == "family" and e.user_id is None and e.ip == "testclient"
+               and e.object_id == share["id"] and e.case_id for e in events)
+    assert len(strangers) >= 2
+    assert all(e.on_behalf_of is None and e.case_id is None and e.role == "family"
+               for e in strangers)
+
+
+def test_on_sqlite_too_concurrent_wrong_codes_compare_only_five(tmp_path: Path) -> None:
+    """The embedded database takes the same guarding: threads guessing at once
+    each in their own transaction, as the API's requests do."""
+    from core.auth import add_user
+    from core.config import Settings
+    from core.db.migrate import upgrade
+    from core.db.models import Role, Share
+    from core.runtime import Runtime
+    from services.review import shares
+
+    runtime = Runtime(Settings(data_dir=tmp_path, database_url=None, redis_url=None))
+    assert runtime.database_url.startswith("sqlite")
+    upgrade(runtime.database_url)
+    with runtime.db() as db:
+        user_id = add_user(db, "pro@example.org", "correct horse battery",
+                           Role.professional, "team-sqlite").id
+    share = _share_with_code(runtime, user_id)
+    tried = 20
+    start = threading.Barrier(tried)
+
+    def guess(i: int) -> str:
+        start.wait()
+        with runtime.db() as db:
+            row = db.get(Share, share["id"])
+            try:
+                shares.check_code(db, row, _wrong(share["code"], i + 1), "127.0.0.1")
+            except shares.Refusal as refusal:
+                return refusal.code
+            return "let in"
+
+    with ThreadPoolExecutor(max_workers=tried) as pool:
+        answers = Counter(pool.map(guess, range(tried)))
+    assert answers["let in"] == 0
+    assert answers["access_code_wrong"] == MAX_CODE_ATTEMPTS - 1
+    assert answers["share_locked"] == tried - (MAX_CODE_ATTEMPTS - 1)
+    assert _stored_misses(runtime, share["id"]) == MAX_CODE_ATTEMPTS
+    assert _audit(runtime, "share_code", share["id"]) == Counter(denied=MAX_CODE_ATTEMPTS)
+    with runtime.db() as db:
+        row = db.get(Share, share["id"])
+        with pytest.raises(shares.Refusal) as locked:
+            shares.usable(row)
+    assert locked.value.code == "share_locked"
