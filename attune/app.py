@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from core.runtime import Runtime, set_runtime
-from core.web import ResponseHeaders, install_error_handlers
+from core.web import CommitBeforeResponse, ResponseHeaders, install_error_handlers
 from services.accounts.router import router as accounts_router
 from services.annotate.router import router as annotate_router
 from services.annotate.suggestion_routes import router as suggestions_router
@@ -37,6 +37,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    # Innermost: it commits once the status is known and before anything is sent.
+    app.add_middleware(CommitBeforeResponse)
     # Every answer under /api/uploads says which protocol version it speaks,
     # errors included, as tus requires.
     app.add_middleware(ResponseHeaders, headers={"Tus-Resumable": TUS_VERSION},

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterator, Mapping
+import json
+import logging
+from collections.abc import Callable, Mapping
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -21,6 +24,7 @@ from core.auth import token_digest, user_for_token
 from core.db.models import Role, User
 from core.runtime import Runtime
 
+log = logging.getLogger(__name__)
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
@@ -41,16 +45,27 @@ def runtime_dep(request: Request) -> Runtime:
     return runtime
 
 
-def db_dep(runtime: Annotated[Runtime, Depends(runtime_dep)]) -> Iterator[Session]:
-    session = runtime.session()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+#: Where a request's database session waits (in the ASGI scope's state) for
+#: :class:`CommitBeforeResponse` to commit it.
+_SESSION_STATE = "attune.db_session"
+
+
+def db_dep(request: Request, runtime: Annotated[Runtime, Depends(runtime_dep)]) -> Session:
+    """The request's database session, one per request however many dependencies ask.
+
+    It is committed by :class:`CommitBeforeResponse` before the response's first
+    byte leaves, not in a ``yield`` dependency's cleanup: when that cleanup runs
+    relative to sending the response has changed between FastAPI versions (it
+    runs after the response in current ones), and a client that gets 201 must be
+    able to read back what it made right away.
+    """
+    state = request.scope.get("state")
+    if state is None or _SESSION_STATE not in state:
+        raise RuntimeError("the app must be wrapped in CommitBeforeResponse to use the database")
+    session: Session | None = state[_SESSION_STATE]
+    if session is None:
+        session = state[_SESSION_STATE] = runtime.session()
+    return session
 
 
 #: The web app's login lives in an HttpOnly cookie, out of reach of scripts.
@@ -187,3 +202,80 @@ class ResponseHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+#: What a client gets instead of a success whose changes could not be committed.
+_NOT_SAVED = json.dumps({
+    "detail": "Your change could not be saved because the database did not accept it; "
+              "nothing was stored. Try again in a moment.",
+    "code": "not_saved",
+}).encode()
+
+
+class CommitBeforeResponse:
+    """Commits the request's database session before the response starts.
+
+    A success (status below 400) leaves only once its changes are committed; if
+    the commit fails, the client gets 503 with a reason instead, so a 2xx always
+    means stored and can be read back at once. Refusals and errors roll back what
+    the request changed: what must outlive a refusal (an audit record, a counted
+    wrong access code) is committed where it is written.
+
+    Plain ASGI, for the same reason as :class:`ResponseHeaders`; it sits inside
+    the error handlers, so it sees the status the client will get.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state[_SESSION_STATE] = None
+        refused = False
+
+        async def send_committed(message: Message) -> None:
+            nonlocal refused
+            if refused:
+                return  # the app's own body for the response that was replaced
+            session: Session | None = state.get(_SESSION_STATE)
+            if message["type"] == "http.response.start" and session is not None:
+                if message["status"] >= 400:
+                    await anyio.to_thread.run_sync(session.rollback)
+                else:
+                    try:
+                        await anyio.to_thread.run_sync(session.commit)
+                    except Exception:
+                        log.exception("commit failed; answering 503 instead of %s",
+                                      message["status"])
+                        await anyio.to_thread.run_sync(session.rollback)
+                        refused = True
+                        await _send_not_saved(send)
+                        return
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_committed)
+        finally:
+            session = state.get(_SESSION_STATE)
+            if session is not None:
+                state[_SESSION_STATE] = None
+                await anyio.to_thread.run_sync(_discard, session)
+
+
+def _discard(session: Session) -> None:
+    """Roll back whatever was not committed (an error on the way) and close."""
+    try:
+        session.rollback()
+    finally:
+        session.close()
+
+
+async def _send_not_saved(send: Send) -> None:
+    await send({"type": "http.response.start", "status": 503,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(_NOT_SAVED)).encode()),
+                            (b"retry-after", b"5")]})
+    await send({"type": "http.response.body", "body": _NOT_SAVED})
