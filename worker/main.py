@@ -1,17 +1,30 @@
 """Running a worker: an RQ worker on the deployment's queues, plus the sweeper
-that rescues clips whose jobs were lost and queues due retention purges."""
+that rescues clips whose jobs were lost, queues due retention purges and
+removes the scratch directories of killed jobs.
+
+A killed worker takes its work with it: RQ runs each job in a forked "work
+horse" in a process group of its own, so without more a ``kill -9`` of the
+worker would leave the horse (and its ffmpeg) running the job unwatched,
+while the sweeper queues the same clip again; RQ's scheduler process would
+stay too. The horse and the scheduler therefore ask for SIGKILL when the
+worker dies, and ffmpeg for the same when the horse dies
+(:func:`core.media.runner.die_with_parent`): the job is simply lost, and
+lost jobs are what the sweeper is for.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from rq import Worker
 
+from core.media.runner import die_with_parent
 from core.queue import KINDS, queue
 from core.runtime import Runtime
 from services.ingest.resumable import expire_stale
-from worker.sweeper import sweep, sweep_retention
+from worker.sweeper import sweep, sweep_retention, sweep_workdirs
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +34,7 @@ def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
     closed cases whose recordings are due for removal."""
     while not stop.wait(runtime.settings.sweep_interval_s):
         try:
+            sweep_workdirs(runtime)
             sweep(runtime)
             expire_stale(runtime)
             sweep_retention(runtime)
@@ -28,9 +42,37 @@ def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
             log.exception("sweep failed")
 
 
+def _children_die_with_worker() -> None:
+    """Every process this worker forks (RQ's work horse, its scheduler) gets SIGKILL
+    when the worker dies; what those fork in turn follows their own rules.
+
+    Both are forked by the worker's main thread, which ends only with the
+    worker, so the signal (sent when the forking *thread* ends) comes exactly
+    when the worker is gone.
+    """
+    worker_pid = os.getpid()
+    forked_by_worker = False
+
+    def before() -> None:
+        nonlocal forked_by_worker
+        forked_by_worker = os.getpid() == worker_pid
+
+    def in_child() -> None:
+        if forked_by_worker:
+            die_with_parent(worker_pid)
+
+    os.register_at_fork(before=before, after_in_child=in_child)
+
+
 def run_worker(runtime: Runtime, *, burst: bool = False, sweeper: bool = True) -> None:
-    """Work jobs until stopped (or, with ``burst``, until the queue is empty)."""
+    """Work jobs until stopped (or, with ``burst``, until the queue is empty).
+
+    Starts by removing what killed jobs left on this machine's disk, so a
+    restart after a crash leaves nothing of a family behind.
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    sweep_workdirs(runtime)
+    _children_die_with_worker()
     runtime.ensure_buckets()
     stop = threading.Event()
     if sweeper and not burst:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -221,9 +220,11 @@ def _package_rendition(
 ) -> RenditionOutput:
     folder = _fresh_dir(out_dir / rendition.directory)
     listed = [(item.files[rendition.directory], item.frames / canvas.fps) for item in items]
-    with tempfile.TemporaryDirectory(prefix="attune-concat-") as tmp:
-        list_file = Path(tmp) / "items.ffconcat"
-        list_file.write_text(concat_list(listed), encoding="utf-8")
+    # In the job's scratch space, beside the output: whatever a killed job
+    # leaves there is removed by the next worker (see worker.workdir).
+    list_file = out_dir / f".{rendition.directory}.ffconcat"
+    list_file.write_text(concat_list(listed), encoding="utf-8")
+    try:
         run_ffmpeg(
             build_package_command(
                 list_file, rendition, folder, segment_s, playlist_name=PLAYLIST, init_name=INIT
@@ -232,6 +233,8 @@ def _package_rendition(
             on_progress=None,
             timeout_s=timeout_s,
         )
+    finally:
+        list_file.unlink(missing_ok=True)
     return _describe(out_dir, rendition, canvas.fps)
 
 

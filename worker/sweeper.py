@@ -1,6 +1,7 @@
 """Finds work the database says is due and nobody is doing: clips whose
 transcode job was lost, playlist renders that were lost, and closed cases
-whose recordings must be purged.
+whose recordings must be purged; and, on this machine's disk, the scratch
+directories that killed jobs left behind.
 
 Jobs live in Redis, clips and cases in the database. A worker killed mid-job
 or a Redis that lost its data leaves a clip "queued" or "processing" with
@@ -9,6 +10,10 @@ gone from the queue, or whose heartbeat stopped, is queued again; one that
 keeps getting lost is failed with a reason instead of looping forever. A case
 past its ``purge_after`` and not yet purged gets a purge job unless one is
 waiting or running, until the purge succeeds.
+
+Scratch directories are the exception to "one sweeper at a time": each worker
+has its own disk, so every worker removes the dead jobs' directories on it
+(see :mod:`worker.workdir` for how a live job's directory is told apart).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from sqlalchemy import or_, select
 from core.db.models import Case, Clip, ClipStatus, Playlist, PlaylistStatus, utcnow
 from core.queue import enqueue_purge, enqueue_transcode, job_alive, purge_job_id
 from core.runtime import Runtime
+from worker.workdir import clean_stale
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +71,12 @@ def _sweep_renders(runtime: Runtime) -> list[str]:
                          "Render again; moments already rendered are reused.")
             log.warning("render of playlist %s was lost", row.id)
     return touched
+
+
+def sweep_workdirs(runtime: Runtime) -> list[str]:
+    """Remove the scratch directories of jobs killed on this machine; returns
+    their names. Runs in every worker, without the deployment-wide lock."""
+    return clean_stale(runtime.settings)
 
 
 def sweep_retention(runtime: Runtime) -> list[str]:

@@ -2,17 +2,23 @@
 
 ffmpeg runs in its own process group so a timeout or an interrupt kills all of
 it, and its stderr is drained in a thread so a chatty run cannot fill the pipe
-and hang. Failures become a :class:`MediaError` quoting the line that explains
-them, with presigned URLs redacted.
+and hang. On Linux it is also told to die with the process that started it:
+a worker killed with SIGKILL runs no ``finally``, and an ffmpeg left behind
+would go on decoding a baby's recording into a scratch directory nobody
+will ever read. Failures become a :class:`MediaError` quoting the line that
+explains them, with presigned URLs redacted.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import math
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -43,8 +49,14 @@ def run_ffmpeg(
     ``out_time_us`` lines while stderr is drained in a thread (a full stderr
     pipe would otherwise block ffmpeg forever). ffmpeg runs in its own session
     so a timeout, an exception from ``on_progress`` or an interrupt of this
-    thread kills the whole process group. ``on_progress`` receives monotonic
-    values in 0..1, at most every ~0.5 s, and 1.0 only after success.
+    thread kills the whole process group, and it gets SIGKILL when this
+    process dies (see :func:`die_with_parent`). ``on_progress`` receives
+    monotonic values in 0..1, at most every ~0.5 s, and 1.0 only after success.
+
+    The kernel sends that signal when the *thread* that started ffmpeg ends,
+    not only the process. Any thread may call this function all the same:
+    it waits for ffmpeg (or kills it) before it returns, so the calling thread
+    always outlives its ffmpeg.
     """
     argv = _progress_argv(args)
     process = subprocess.Popen(
@@ -53,6 +65,7 @@ def run_ffmpeg(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        preexec_fn=_child_of(os.getpid()) if _prctl is not None else None,
     )
     assert process.stdout is not None and process.stderr is not None
     tail = _StderrTail(process.stderr)
@@ -76,6 +89,52 @@ def run_ffmpeg(
         raise _ffmpeg_failure(process.returncode, tail.lines())
     if on_progress is not None:
         on_progress(1.0)
+
+
+PR_SET_PDEATHSIG = 1
+_SIGKILL = int(signal.SIGKILL)
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    """libc's ``prctl``, looked up once (never in a freshly forked child)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+    prctl: Callable[..., int] = libc.prctl
+    return prctl
+
+
+_prctl = _load_prctl()
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Ask the kernel for SIGKILL when the parent goes; exit now if it already went.
+
+    For a child process, called right after the fork. Linux only (elsewhere a
+    no-op): other systems have no such signal, and a killed worker's children
+    there live until they finish. The check after ``prctl`` closes the gap in
+    which the parent died before the request was made.
+    """
+    if _prctl is None:
+        return
+    # A refusal (never seen on Linux) leaves the child as it was: the work it
+    # does is still right, it merely would not end with its parent.
+    if _prctl(PR_SET_PDEATHSIG, _SIGKILL, 0, 0, 0) == 0 and os.getppid() != parent_pid:
+        os._exit(127)  # the parent is gone already; nobody waits for this work
+
+
+def _child_of(parent_pid: int) -> Callable[[], None]:
+    """A ``preexec_fn`` for :func:`die_with_parent`. It makes two system calls
+    through a libc loaded long before the fork and takes no lock, so it is
+    safe in a child forked from a process with threads."""
+
+    def setup() -> None:
+        die_with_parent(parent_pid)
+
+    return setup
 
 
 def _progress_argv(args: list[str]) -> list[str]:
