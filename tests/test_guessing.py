@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -233,3 +233,179 @@ def test_on_sqlite_too_concurrent_wrong_codes_compare_only_five(tmp_path: Path) 
         with pytest.raises(shares.Refusal) as locked:
             shares.usable(row)
     assert locked.value.code == "share_locked"
+
+
+# -- logging in ----------------------------------------------------------------------
+
+ACCOUNT_LIMIT = 5  # failures a minute per account (services/accounts/throttle.py)
+ADDRESS_LIMIT = 30  # failures in 15 minutes per client address
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle(runtime: Any) -> Iterator[None]:
+    """Each test starts with no failed logins counted, and leaves none behind for
+    the tests after it (which all log in from the same test address)."""
+    from services.accounts import throttle
+
+    throttle.for_runtime(runtime).reset()
+    yield
+    throttle.for_runtime(runtime).reset()
+
+
+@pytest.fixture()
+def from_address(app: Any) -> Iterator[Callable[[str], Any]]:
+    """Test clients that call from a given client address."""
+    from fastapi.testclient import TestClient
+
+    opened: list[Any] = []
+
+    def client_at(ip: str) -> Any:
+        client = TestClient(app, client=(ip, 50000))
+        opened.append(client.__enter__())
+        return client
+
+    yield client_at
+    for client in opened:
+        client.__exit__(None, None, None)
+
+
+def _token(client: Any, email: str, password: str) -> Any:
+    return client.post("/api/auth/token", data={"username": email, "password": password})
+
+
+def _session(client: Any, email: str, password: str) -> Any:
+    return client.post("/api/auth/session", json={"email": email, "password": password})
+
+
+def _logins(runtime: Any, email: str) -> Counter[str]:
+    from sqlalchemy import select
+
+    from core.db.models import AuditEvent
+
+    with runtime.db() as db:
+        return Counter(e.outcome for e in db.scalars(select(AuditEvent).where(
+            AuditEvent.action == "login", AuditEvent.user_email == email)))
+
+
+def test_fifty_wrong_passwords_in_a_row_lock_the_account_even_for_the_right_one(
+        runtime: Any, users: Any, from_address: Callable[[str], Any]) -> None:
+    pro = users.add("professional", team_name())
+    client = from_address("10.0.1.1")
+    tried = 50
+    answers = [(_token if i % 2 else _session)(client, pro["email"], f"gok {i}")
+               for i in range(tried)]
+    statuses = [a.status_code for a in answers]
+    print(f"\nwrong passwords in a row: tried {tried}, answered {statuses.count(401)}, "
+          f"throttled {statuses.count(429)}")
+    assert statuses == [401] * ACCOUNT_LIMIT + [429] * (tried - ACCOUNT_LIMIT)
+    for held in answers[ACCOUNT_LIMIT:]:
+        assert held.json()["code"] == "too_many_attempts"
+        assert "Too many failed attempts" in held.json()["detail"]
+        assert 1 <= int(held.headers["Retry-After"]) <= 60
+    right = _session(client, pro["email"], pro["password"])
+    assert right.status_code == 429 and "attune_session" not in right.headers.get(
+        "set-cookie", "")
+    assert _token(client, pro["email"].upper() + " ", pro["password"]).status_code == 429
+    elsewhere = from_address("10.0.1.2")  # the account is locked wherever one comes from
+    assert _token(elsewhere, pro["email"], pro["password"]).status_code == 429
+    colleague = users.add("professional", team_name())  # the address is not locked
+    assert _token(client, colleague["email"], colleague["password"]).status_code == 200
+    assert _logins(runtime, pro["email"]) == Counter(  # the e-mail is logged as typed
+        success=1, denied=ACCOUNT_LIMIT, throttled=tried - ACCOUNT_LIMIT + 2)
+
+
+def test_an_unknown_email_is_throttled_exactly_like_a_known_one(
+        runtime: Any, users: Any, from_address: Callable[[str], Any]) -> None:
+    pro = users.add("professional", team_name())
+    client = from_address("10.0.2.1")
+    unknown = f"nobody-{secrets.token_hex(4)}@example.org"
+    for email in (pro["email"], unknown):
+        answers = [_token(client, email, "gok") for _ in range(ACCOUNT_LIMIT + 3)]
+        assert [a.status_code for a in answers] == [401] * ACCOUNT_LIMIT + [429] * 3
+        assert {a.json()["detail"] for a in answers[:ACCOUNT_LIMIT]} == {
+            "Wrong e-mail or password."}
+        assert answers[-1].json()["code"] == "too_many_attempts"
+
+
+def test_the_wait_grows_with_failures_after_a_window_ends(
+        runtime: Any, users: Any, from_address: Callable[[str], Any]) -> None:
+    from services.accounts import throttle
+
+    pro = users.add("professional", team_name())
+    client = from_address("10.0.3.1")
+    counted = throttle.for_runtime(runtime)
+    account = dict(counted.windows(pro["email"], "10.0.3.1"))
+    minute, quarter, _hour = throttle.ACCOUNT_LIMITS
+
+    def five_more_then_wait() -> int:
+        answers = [_token(client, pro["email"], "gok") for _ in range(ACCOUNT_LIMIT + 1)]
+        assert [a.status_code for a in answers] == [401] * ACCOUNT_LIMIT + [429]
+        return int(answers[-1].headers["Retry-After"])
+
+    def passes(*windows: Any) -> None:  # as if that much time had gone by
+        for window in windows:
+            counted.limiter.clear(window, *account[window])
+
+    assert five_more_then_wait() <= 60  # 5 failures
+    passes(minute)
+    assert 60 < five_more_then_wait() <= 15 * 60  # 10
+    passes(minute, quarter)
+    assert five_more_then_wait() <= 60  # 15
+    passes(minute)
+    assert 15 * 60 < five_more_then_wait() <= 3600  # 20
+    assert _token(client, pro["email"], pro["password"]).status_code == 429
+
+
+def test_wrong_passwords_at_once_are_checked_no_more_than_the_limit(
+        runtime: Any, users: Any, live_url: str) -> None:
+    pro = users.add("professional", team_name())
+    tried = 30
+    with httpx.Client(base_url=live_url, timeout=120,
+                      limits=httpx.Limits(max_connections=tried)) as http:
+        answers = _all_at_once(tried, lambda i: http.post(
+            "/api/auth/token", data={"username": pro["email"], "password": f"gok {i}"}))
+        right = http.post("/api/auth/token",
+                          data={"username": pro["email"], "password": pro["password"]})
+    statuses = Counter(a.status_code for a in answers)
+    print(f"\nwrong passwords at once: tried {tried}, answered {statuses[401]}, "
+          f"throttled {statuses[429]}")
+    assert statuses == Counter({401: ACCOUNT_LIMIT, 429: tried - ACCOUNT_LIMIT})
+    assert all("Retry-After" in a.headers for a in answers if a.status_code == 429)
+    assert right.status_code == 429
+    assert _logins(runtime, pro["email"])["denied"] == ACCOUNT_LIMIT
+
+
+def test_one_address_guessing_many_accounts_is_throttled_but_others_are_not(
+        runtime: Any, users: Any, from_address: Callable[[str], Any]) -> None:
+    pro = users.add("professional", team_name())
+    guesser, office = from_address("10.0.4.1"), from_address("10.0.4.2")
+    answers = [_token(guesser, f"user-{i}-{secrets.token_hex(3)}@example.org", "gok")
+               for i in range(ADDRESS_LIMIT + 5)]
+    assert [a.status_code for a in answers] == [401] * ADDRESS_LIMIT + [429] * 5
+    assert 1 <= int(answers[-1].headers["Retry-After"]) <= 15 * 60
+    assert _session(guesser, pro["email"], pro["password"]).status_code == 429
+    assert _session(office, pro["email"], pro["password"]).status_code == 200
+
+
+def test_successes_do_not_count(
+        runtime: Any, users: Any, from_address: Callable[[str], Any]) -> None:
+    pro = users.add("professional", team_name())
+    client = from_address("10.0.5.1")
+    answers = [_token(client, pro["email"], pro["password"]) for _ in range(ADDRESS_LIMIT + 10)]
+    assert {a.status_code for a in answers} == {200}
+    for _ in range(ACCOUNT_LIMIT - 1):
+        assert _token(client, pro["email"], "gok").status_code == 401
+    assert _token(client, pro["email"], pro["password"]).status_code == 200
+
+
+def test_without_redis_nobody_logs_in_and_the_answer_says_why(
+        runtime: Any, users: Any, client: Any, monkeypatch: Any) -> None:
+    from support import free_port
+
+    pro = users.add("professional", team_name())
+    monkeypatch.setattr(runtime.settings, "redis_url", f"redis://127.0.0.1:{free_port()}/0")
+    down = _token(client, pro["email"], pro["password"])
+    assert down.status_code == 503 and down.json()["code"] == "sign_in_unavailable"
+    assert "administrator" in down.json()["detail"] and down.headers["Retry-After"]
+    assert _logins(runtime, pro["email"])["unavailable"] == 1
+

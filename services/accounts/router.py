@@ -4,6 +4,7 @@ own profile."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -24,8 +25,10 @@ from core.web import (
     oauth2,
     session_token,
 )
+from services.accounts import throttle
 
 router = APIRouter(prefix="/api", tags=["accounts"])
+log = logging.getLogger(__name__)
 
 
 class TokenOut(BaseModel):
@@ -50,17 +53,50 @@ class SessionIn(BaseModel):
 
 def _logged_in(db: Db, runtime: Rt, request: Request, email: str, password: str) -> tuple[
         User, str]:
-    """Check the password and issue a token; every attempt is audit-logged."""
+    """Check the password and issue a token; every attempt is audit-logged.
+
+    Guessing is throttled per account and per address (see
+    :mod:`services.accounts.throttle`): past the limit the answer is 429 with
+    ``Retry-After``, before the password is looked at, for an unknown e-mail
+    exactly as for a known one."""
+    ip = client_ip(request)
+    actor = audit.Actor(None, email[:320], None)
+    try:
+        attempt = throttle.for_runtime(runtime).attempt(email, ip)
+    except throttle.Throttled as held:
+        audit.record(db, actor, action="login", object_type="session", object_id=None,
+                     case_id=None, outcome="throttled", ip=ip,
+                     detail=f"too many failed logins for this {held.subject}; "
+                            f"retry after {held.retry_after} s")
+        raise ApiError(429, "Too many failed attempts to log in. Wait "
+                       f"{_duration(held.retry_after)} and try again.", "too_many_attempts",
+                       headers={"Retry-After": str(held.retry_after)}) from None
+    except throttle.Unavailable as down:
+        log.error("login refused, the throttle cannot count attempts: %s", down)
+        audit.record(db, actor, action="login", object_type="session", object_id=None,
+                     case_id=None, outcome="unavailable", ip=ip,
+                     detail="failed logins cannot be counted (Redis unreachable)")
+        raise ApiError(503, "Logging in is not possible for a moment. Try again in a few "
+                       "minutes; if it lasts, tell your administrator.",
+                       "sign_in_unavailable", headers={"Retry-After": "60"}) from None
     user = authenticate(db, email, password)
-    if user is None:
-        audit.record(db, audit.Actor(None, email[:320], None), action="login",
-                     object_type="session", object_id=None, case_id=None, outcome="denied",
-                     ip=client_ip(request))
+    if user is None:  # the attempt keeps its place: a failure counts
+        audit.record(db, actor, action="login", object_type="session", object_id=None,
+                     case_id=None, outcome="denied", ip=ip)
         raise ApiError(401, "Wrong e-mail or password.", "bad_credentials")
+    attempt.give_back()
     token = issue_token(db, user, runtime.settings.token_ttl_s)
     audit.record(db, audit.Actor.of(user), action="login", object_type="session",
-                 object_id=None, case_id=None, ip=client_ip(request))
+                 object_id=None, case_id=None, ip=ip)
     return user, token
+
+
+def _duration(seconds: int) -> str:
+    """A wait in words: "45 seconds", "1 minute", "15 minutes"."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def _me(db: Db, user: User, csrf: str | None) -> MeOut:
