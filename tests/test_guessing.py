@@ -409,3 +409,40 @@ def test_without_redis_nobody_logs_in_and_the_answer_says_why(
     assert "administrator" in down.json()["detail"] and down.headers["Retry-After"]
     assert _logins(runtime, pro["email"])["unavailable"] == 1
 
+
+# -- logging out ---------------------------------------------------------------------
+
+def test_logging_out_ends_the_login_it_came_with_cookie_or_bearer(
+        runtime: Any, users: Any, from_address: Callable[[str], Any]) -> None:
+    pro = users.add("professional", team_name())
+    browser = from_address("10.0.6.1")
+    started = _session(browser, pro["email"], pro["password"])
+    assert started.status_code == 200
+    cookie = browser.cookies.get("attune_session")
+    assert browser.get("/api/me").status_code == 200
+    assert browser.post("/api/auth/logout").status_code == 403  # a change needs the CSRF token
+    ended = browser.post("/api/auth/logout",
+                         headers={"X-CSRF-Token": started.json()["csrf_token"]})
+    assert ended.status_code == 204
+    assert 'attune_session=""' in ended.headers["set-cookie"]
+    assert "max-age=0" in ended.headers["set-cookie"].lower()
+    other = from_address("10.0.6.2")  # a copy of the old cookie opens nothing
+    other.cookies.set("attune_session", cookie)
+    assert other.get("/api/me").status_code == 401
+
+    api = from_address("10.0.6.3")
+    assert api.get("/api/me", headers=pro["headers"]).status_code == 200
+    assert api.post("/api/auth/logout", headers=pro["headers"]).status_code == 204
+    assert api.get("/api/me", headers=pro["headers"]).status_code == 401
+    assert api.post("/api/auth/logout", headers=pro["headers"]).status_code == 401
+
+    from sqlalchemy import select
+
+    from core.db.models import AuditEvent
+
+    with runtime.db() as db:
+        logouts = db.scalars(select(AuditEvent).where(
+            AuditEvent.action == "logout", AuditEvent.user_id == pro["id"])
+            .order_by(AuditEvent.id)).all()
+    assert [(e.detail, e.ip, e.outcome) for e in logouts] == [
+        ("session cookie", "10.0.6.1", "success"), ("bearer token", "10.0.6.3", "success")]

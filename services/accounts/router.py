@@ -114,10 +114,11 @@ def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Reques
 
 
 @router.post("/auth/logout", status_code=204)
-def logout(user: CurrentUser, db: Db,
-           token: Annotated[str | None, Depends(oauth2)]) -> None:
-    if token:
-        revoke_token(db, token)
+def logout(request: Request, user: CurrentUser, db: Db,
+           bearer: Annotated[str | None, Depends(oauth2)]) -> Response:
+    """End the login this request came with: the bearer token, or the web
+    app's session cookie (which is cleared as well)."""
+    return _logged_out(request, user, db, bearer)
 
 
 @router.post("/auth/session", response_model=MeOut)
@@ -133,12 +134,25 @@ def start_session(body: SessionIn, request: Request, response: Response, db: Db,
 
 
 @router.delete("/auth/session", status_code=204)
-def end_session(request: Request, user: CurrentUser, db: Db) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
+def end_session(request: Request, user: CurrentUser, db: Db,
+                bearer: Annotated[str | None, Depends(oauth2)]) -> Response:
+    """Log out of the web app (the same as ``POST /api/auth/logout``)."""
+    return _logged_out(request, user, db, bearer)
+
+
+def _logged_out(request: Request, user: User, db: Db, bearer: str | None) -> Response:
+    """Revoke whichever token authenticated the request, so it opens nothing any
+    more, even if a copy of it is still around; audit-logged."""
+    token, from_cookie = session_token(request, bearer)
     if token:
         revoke_token(db, token)
+    audit.record(db, audit.Actor.of(user), action="logout", object_type="session",
+                 object_id=None, case_id=None, ip=client_ip(request),
+                 detail="session cookie" if from_cookie else "bearer token")
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    if from_cookie:
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+                               secure=request.url.scheme == "https")
     return response
 
 
