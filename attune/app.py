@@ -17,6 +17,7 @@ from core.web import CommitBeforeResponse, ResponseHeaders, install_error_handle
 from services.accounts.router import router as accounts_router
 from services.annotate.router import router as annotate_router
 from services.annotate.suggestion_routes import router as suggestions_router
+from services.audit.router import router as audit_router
 from services.ingest.router import router as ingest_router
 from services.ingest.tus import EXPOSED_HEADERS, TUS_VERSION
 from services.ingest.tus import router as tus_router
@@ -54,7 +55,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             expose_headers=EXPOSED_HEADERS, max_age=600)
     _mount_docs(app)
     for router in (accounts_router, ingest_router, tus_router, annotate_router,
-                   suggestions_router, review_router):
+                   suggestions_router, review_router, audit_router):
         app.include_router(router)
 
     @app.get("/api/health", tags=["ops"])

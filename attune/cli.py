@@ -24,8 +24,10 @@ app = typer.Typer(help="Attune: video feedback for youth care.", no_args_is_help
                   add_completion=False)
 user_app = typer.Typer(help="Manage users (admin, on the server).", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+audit_app = typer.Typer(help="The access log (NEN 7513).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
 
 
 def _error(message: str) -> None:
@@ -122,10 +124,72 @@ def db_upgrade() -> None:
     typer.echo("database is up to date")
 
 
+@db_app.command("grant")
+def db_grant(
+    role: Annotated[str, typer.Argument(help="The role the API and workers connect as.")],
+) -> None:
+    """On PostgreSQL, as the owner: let the application's role use every table but
+    only add to and read the access log. Run after every upgrade. Creates the
+    role with the password in ATTUNE_APP_DB_PASSWORD if it does not exist."""
+    from core.db.grants import GrantError, grant_app_role
+
+    try:
+        done = grant_app_role(get_settings().resolved_database_url(), role,
+                              os.environ.get("ATTUNE_APP_DB_PASSWORD"))
+    except GrantError as exc:
+        raise _fail(str(exc)) from None
+    for statement in done:
+        typer.echo(statement)
+    typer.echo(f"'{role}' may now add to and read the access log, not change it")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the access log's hash chain (on the server); exit 1 at the first event
+    that was changed or removed, naming it."""
+    from core.audit import verify
+    from core.db.session import session_scope
+
+    with session_scope(get_settings().resolved_database_url()) as db:
+        check = verify(db)
+    if not check.intact:
+        raise _fail(f"the access log is broken at event #{check.broken_at}: {check.reason} "
+                    f"({check.events} events read)")
+    typer.echo(f"the access log is intact: {check.events} events, the last #{check.last_id} "
+               f"with hash {check.last_hash}")
+
+
+@audit_app.command("export")
+def audit_export(
+    case: Annotated[str | None, typer.Option(help="Only this case (its id).")] = None,
+    user: Annotated[str | None, typer.Option(help="Only this user (their id).")] = None,
+    action: Annotated[str | None, typer.Option(help="Only this action, e.g. view_clip.")]
+    = None,
+    since: Annotated[str | None, typer.Option(help="From this time on (ISO 8601).")] = None,
+    until: Annotated[str | None, typer.Option(help="Before this time (ISO 8601).")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", dir_okay=False,
+                                                help="Write here instead of to stdout.")] = None,
+) -> None:
+    """Export the access log as CSV (log in as a privacy officer or an admin first).
+    The export itself is recorded in the log."""
+    given = {"case_id": case, "user_id": user, "action": action, "since": since,
+             "until": until}
+    try:
+        data = Api.from_env().audit_export({k: v for k, v in given.items() if v})
+    except ClientError as exc:
+        raise _fail(str(exc)) from None
+    if output is None:
+        sys.stdout.buffer.write(data)
+        return
+    output.write_bytes(data)
+    typer.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+
+
 @user_app.command("add")
 def user_add(
     email: str,
-    role: Annotated[Role, typer.Option(help="professional, supervisor or admin")],
+    role: Annotated[Role, typer.Option(help="professional, supervisor, admin or "
+                                        "privacy_officer")],
     team: Annotated[str | None, typer.Option(help="Team name (created on first use).")] = None,
 ) -> None:
     """Add a user. The password comes from ATTUNE_PASSWORD or a prompt."""

@@ -344,6 +344,10 @@ class Api:
         return self.send("GET", f"/api/sets/{set_id}/export", params={"format": fmt},
                          timeout=60).content
 
+    def audit_export(self, filters: dict[str, str]) -> bytes:
+        """The access log as CSV, for a privacy officer (or an admin)."""
+        return self.send("GET", "/api/audit/export.csv", params=filters, timeout=300).content
+
     def import_file(self, clip_id: str, path: Path) -> dict[str, Any]:
         """Read an .eaf or .csv file into a new set on the clip."""
         with path.open("rb") as fh:

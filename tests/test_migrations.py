@@ -17,8 +17,9 @@ from core.db.migrate import alembic_config, upgrade
 def _assert_append_only(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO audit_events (at, object_type, action, outcome) "
-                          "VALUES (CURRENT_TIMESTAMP, 'clip', 'view_clip', 'success')"))
+        conn.execute(text("INSERT INTO audit_events (at, object_type, action, outcome, "
+                          "prev_hash, hash) VALUES (CURRENT_TIMESTAMP, 'clip', 'view_clip', "
+                          "'success', '', '')"))
     for statement in ("UPDATE audit_events SET outcome = 'x'", "DELETE FROM audit_events"):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))

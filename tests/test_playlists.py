@@ -290,6 +290,49 @@ def test_playing_a_playlist_is_audited_and_needs_access(
     assert (pro["id"], "success") in outcomes and (stranger["id"], "denied") in outcomes
 
 
+def test_the_access_log_names_who_really_looked_on_every_media_route(
+        client: Any, runtime: Any, people: dict[str, Any], clips: dict[str, Any],
+        rendered: dict[str, Any]) -> None:
+    """A signed link works only for the person it was made for; used by someone
+    else who is logged in it is refused under their own name, and used with no
+    login at all it is logged as a use of that person's link, never as them."""
+    from sqlalchemy import select
+
+    from core.db.models import AuditEvent
+
+    pro = people["pro"]
+    clip = client.get(f"/api/clips/{clips['bath']['id']}", headers=pro["headers"]).json()
+    routes = {"view_clip": (clip["id"], clip["hls_url"]),
+              "view_poster": (clip["id"], clip["poster_url"]),
+              "view_storyboard": (clip["id"], clip["storyboard_url"]),
+              "view_playlist": (rendered["id"], rendered["hls_url"])}
+    # who asks, with the professional's link: (their login, expected status, logged as)
+    principals = {"owner": (pro["headers"], 200, (pro["id"], None, "success")),
+                  "same team's supervisor": (people["sup"]["headers"], 403,
+                                             (people["sup"]["id"], None, "denied")),
+                  "another team": (people["stranger"]["headers"], 403,
+                                   (people["stranger"]["id"], None, "denied")),
+                  "no login": ({}, 200, (None, f"link:{pro['id']}", "success"))}
+    tried = held = 0
+    for action, (object_id, url) in routes.items():
+        for who, (headers, status, logged) in principals.items():
+            with runtime.db() as db:
+                before = db.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc())
+                                   .limit(1))
+            resp = client.get(url, headers=headers)
+            with runtime.db() as db:
+                rows = db.scalars(select(AuditEvent).where(
+                    AuditEvent.id > before, AuditEvent.object_id == object_id)).all()
+            tried += 1
+            actual = [(r.user_id, r.on_behalf_of, r.outcome) for r in rows]
+            assert resp.status_code == status, (action, who, resp.text)
+            assert actual == [logged], (action, who, actual)
+            if status == 403:
+                assert resp.json()["code"] == "media_link_not_yours"
+            held += 1
+    assert (tried, held) == (16, 16)
+
+
 def test_changing_one_moment_renders_that_moment_only(
         client: Any, runtime: Any, people: dict[str, Any], rendered: dict[str, Any]) -> None:
     pro = people["pro"]

@@ -59,6 +59,8 @@ class Role(enum.StrEnum):
     professional = "professional"
     supervisor = "supervisor"
     admin = "admin"
+    #: Reads the access log (NEN 7513) for the whole organisation; sees no case.
+    privacy_officer = "privacy_officer"
 
 
 class ClipStatus(enum.StrEnum):
@@ -252,7 +254,10 @@ class AuditEvent(Base):
     """Append-only access log with the fields NEN 7513 asks for.
 
     The table refuses UPDATE and DELETE through database triggers (see the
-    migration), so not even the application can rewrite history.
+    migration), and on PostgreSQL the application's role may only INSERT and
+    SELECT it (``attune db grant``). Each row carries a hash over its fields
+    and the previous row's hash, so a row changed or removed by someone who
+    got past both breaks the chain that ``attune audit verify`` walks.
     """
 
     __tablename__ = "audit_events"
@@ -270,6 +275,23 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """The one row that says where the audit chain ends.
+
+    Every new audit event first updates this row, which makes concurrent
+    writers take turns (a row lock on PostgreSQL, the write lock on SQLite), so
+    each event is chained to the one committed before it.
+    """
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 # -- annotation ----------------------------------------------------------------

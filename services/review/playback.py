@@ -7,6 +7,7 @@ is audit-logged; the segment fetches that follow are part of that same view.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -32,23 +33,49 @@ def segment_token_ttl(runtime: Rt, duration_s: float | None) -> int:
     return max(runtime.settings.media_url_ttl_s, int(2 * (duration_s or 0)) + 900)
 
 
-def viewer(db: Db, runtime: Rt, kind: str, object_id: str, token: str | None,
-           user: User | None) -> tuple[User, str]:
-    """Who is watching a clip or playlist, and the token to sign the next URIs with."""
-    if token:
-        try:
-            claims = signing.verify(runtime.secret_key, token, k=kind, id=object_id)
-        except signing.InvalidToken as exc:
-            raise ApiError(403, f"This media link is not valid ({exc}). Open the {kind} again "
-                           "to get a fresh link.", "bad_media_token") from None
-        holder = db.get(User, claims["u"])
-        if holder is None or not holder.active:
-            raise NotFound(kind)
-        return holder, token
+@dataclass(frozen=True)
+class Viewer:
+    """Who is watching: whose access rules apply, who the access log names, and
+    the token to sign the presentation's next URIs with."""
+
+    access: User
+    actor: audit.Actor
+    token: str
+
+
+def viewer(db: Db, runtime: Rt, request: Request, kind: str, object_id: str,
+           token: str | None, user: User | None) -> Viewer:
+    """The person behind a media request, as the access log must name them.
+
+    A logged-in caller is always the one logged, and a signed link only works
+    for the person it was issued to: someone else's link is refused (and that
+    refusal logged under their own name), so a copied link never makes one
+    person's viewing look like another's. A link with no login beside it (a
+    player such as VLC that cannot send one) is logged as a use of that
+    person's link, not as that person.
+    """
+    if not token:
+        if user is None:
+            raise ApiError(401, f"Log in first, or use the signed link from the {kind}.",
+                           "not_authenticated", headers={"WWW-Authenticate": "Bearer"})
+        return Viewer(user, audit.Actor.of(user), "")
+    try:
+        claims = signing.verify(runtime.secret_key, token, k=kind, id=object_id)
+    except signing.InvalidToken as exc:
+        raise ApiError(403, f"This media link is not valid ({exc}). Open the {kind} again "
+                       "to get a fresh link.", "bad_media_token") from None
+    holder = db.get(User, claims["u"])
+    if holder is None or not holder.active:
+        raise NotFound(kind)
     if user is None:
-        raise ApiError(401, f"Log in first, or use the signed link from the {kind}.",
-                       "not_authenticated", headers={"WWW-Authenticate": "Bearer"})
-    return user, ""
+        return Viewer(holder, audit.Actor.link_of(holder), token)
+    if user.id != holder.id:
+        audit.record(db, audit.Actor.of(user), action=f"view_{kind}", object_type=kind,
+                     object_id=object_id, case_id=None, outcome="denied",
+                     ip=client_ip(request), detail="media link issued to someone else")
+        raise ApiError(403, f"This media link was made for someone else. Open the {kind} "
+                       "yourself to get your own link.", "media_link_not_yours")
+    return Viewer(user, audit.Actor.of(user), token)
 
 
 @router.get("/{clip_id}/media/{path:path}", include_in_schema=True)
@@ -62,10 +89,10 @@ def clip_media(
     t: Annotated[str | None, Query(description="Signed media token from the clip")] = None,
 ) -> Response:
     """A file of the clip's HLS presentation (master.m3u8 first)."""
-    watcher, token = viewer(db, runtime, "clip", clip_id, t, user)
+    watcher = viewer(db, runtime, request, "clip", clip_id, t, user)
     action = AUDITED.get(path)
     clip = audited_find(db, watcher, action, "clip", clip_id, request,
-                        lambda: clip_for(db, watcher, clip_id))
+                        lambda: clip_for(db, watcher.access, clip_id))
     if clip.status is ClipStatus.purged:
         raise ApiError(410, "This recording was removed when its case's retention period "
                        "ended; it can no longer be played.", "clip_purged")
@@ -73,19 +100,19 @@ def clip_media(
         raise ApiError(409, f"The clip is not ready to play (status: {clip.status.value}).",
                        "clip_not_ready")
     if action:
-        audit.record(db, audit.Actor.of(watcher), action=action, object_type="clip",
+        audit.record(db, watcher.actor, action=action, object_type="clip",
                      object_id=clip.id, case_id=clip.case_id, ip=client_ip(request))
-    return _serve(runtime, clip, watcher, path, token, request)
+    return _serve(runtime, clip, watcher.access, path, watcher.token, request)
 
 
-def audited_find(db: Db, watcher: User, action: str | None, object_type: str, object_id: str,
-                 request: Request, find: Callable[[], T]) -> T:
+def audited_find(db: Db, watcher: Viewer, action: str | None, object_type: str,
+                 object_id: str, request: Request, find: Callable[[], T]) -> T:
     """``find()``, logging a refused opening (an ``action``) before answering 404."""
     try:
         return find()
     except NotFound:
         if action:
-            audit.record(db, audit.Actor.of(watcher), action=action, object_type=object_type,
+            audit.record(db, watcher.actor, action=action, object_type=object_type,
                          object_id=object_id, case_id=None, outcome="denied",
                          ip=client_ip(request))
         raise

@@ -239,16 +239,16 @@ def playlist_media(
     t: Annotated[str | None, Query(description="Signed media token from the playlist")] = None,
 ) -> Response:
     """A file of the rendered presentation (master.m3u8 first); opening it is audit-logged."""
-    watcher, token = playback.viewer(db, runtime, "playlist", playlist_id, t, user)
+    watcher = playback.viewer(db, runtime, request, "playlist", playlist_id, t, user)
     action = AUDITED.get(path)
     row = playback.audited_find(db, watcher, action, "playlist", playlist_id, request,
-                                lambda: playlists.playlist_for(db, watcher, playlist_id))
+                                lambda: playlists.playlist_for(db, watcher.access, playlist_id))
     prefix = servable_prefix(row)
     if action:
-        audit.record(db, audit.Actor.of(watcher), action=action, object_type="playlist",
+        audit.record(db, watcher.actor, action=action, object_type="playlist",
                      object_id=row.id, case_id=row.case_id, ip=client_ip(request))
-    return playback.serve_file(runtime, prefix, path, token, request,
-                               lambda: playlist_token(runtime, row, watcher))
+    return playback.serve_file(runtime, prefix, path, watcher.token, request,
+                               lambda: playlist_token(runtime, row, watcher.access))
 
 
 def servable_prefix(row: Playlist) -> str:

@@ -8,39 +8,12 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
+from core.db.audit_guard import protect_audit_log
+
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
-
-
-APPEND_ONLY_SQLITE = (
-    "CREATE TRIGGER audit_events_no_{op} BEFORE {OP} ON audit_events "
-    "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"
-)
-APPEND_ONLY_PG_FUNC = """
-CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'audit_events is append-only';
-END;
-$$ LANGUAGE plpgsql
-"""
-APPEND_ONLY_PG_TRIGGER = (
-    "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
-    "ON audit_events FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()"
-)
-
-
-def _protect_audit_log() -> None:
-    """The access log must be tamper-evident: refuse UPDATE and DELETE in the
-    database itself, not only in application code."""
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for name in ("update", "delete"):
-            op.execute(APPEND_ONLY_SQLITE.format(op=name, OP=name.upper()))
-    elif dialect == "postgresql":
-        op.execute(APPEND_ONLY_PG_FUNC)
-        op.execute(APPEND_ONLY_PG_TRIGGER)
 
 
 def upgrade() -> None:
@@ -212,7 +185,7 @@ def upgrade() -> None:
     with op.batch_alter_table("renditions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_renditions_clip_id"), ["clip_id"], unique=False)
 
-    _protect_audit_log()
+    protect_audit_log()
 
 
 def downgrade() -> None:
