@@ -21,6 +21,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 APP_SERVICES = ("api", "worker")
+#: Run once and exit; the app services wait for them to succeed.
+ONE_OFF_SERVICES = ("migrate",)
 BACKING_SERVICES = ("postgres", "redis", "seaweedfs")
 SECRET_VARIABLES = ("ATTUNE_S3_ACCESS_KEY", "ATTUNE_S3_SECRET_KEY", "ATTUNE_SECRET_KEY")
 
@@ -98,6 +100,8 @@ def test_backing_service_versions(services: dict[str, dict[str, Any]]) -> None:
 
 def test_every_service_has_a_healthcheck(services: dict[str, dict[str, Any]]) -> None:
     for name, service in services.items():
+        if name in ONE_OFF_SERVICES:
+            continue
         check = service.get("healthcheck")
         assert check, f"{name} has no healthcheck"
         assert not check.get("disable"), f"{name} disables its healthcheck"
@@ -114,6 +118,19 @@ def test_app_services_wait_for_healthy_backing_services(
             assert depends.get(backing, {}).get("condition") == "service_healthy", (
                 f"{name} must wait for a healthy {backing}"
             )
+
+
+def test_migrations_run_as_the_owner_and_the_app_role_only_adds_to_the_access_log(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    migrate = services["migrate"]
+    assert migrate["restart"] == "no"
+    assert _command(migrate)[-1] == "attune db upgrade && attune db grant attune_app"
+    env = migrate["environment"]
+    assert env["ATTUNE_DATABASE_URL"].startswith("postgresql+psycopg://attune:${POSTGRES_PASSWORD:?")
+    assert env["ATTUNE_APP_DB_PASSWORD"].startswith("${ATTUNE_APP_DB_PASSWORD:?")
+    assert services["api"]["depends_on"]["migrate"]["condition"] == \
+        "service_completed_successfully"
 
 
 def test_worker_is_scalable(services: dict[str, dict[str, Any]]) -> None:
@@ -134,9 +151,9 @@ def test_app_environment(services: dict[str, dict[str, Any]]) -> None:
         assert env["ATTUNE_REDIS_URL"] == "redis://redis:6379/0"
         assert env["ATTUNE_S3_ENDPOINT"] == "seaweedfs:8333"
         assert env["ATTUNE_DATA_DIR"] == "/data"
-        assert env["ATTUNE_DATABASE_URL"].startswith("postgresql+psycopg://attune:")
+        assert env["ATTUNE_DATABASE_URL"].startswith("postgresql+psycopg://attune_app:")
         assert env["ATTUNE_DATABASE_URL"].endswith("@postgres:5432/attune")
-        assert "${POSTGRES_PASSWORD:?" in env["ATTUNE_DATABASE_URL"]
+        assert "${ATTUNE_APP_DB_PASSWORD:?" in env["ATTUNE_DATABASE_URL"]
         for variable in SECRET_VARIABLES:
             assert env[variable].startswith(f"${{{variable}:?"), (
                 f"{name}: {variable} must be required from .env"
