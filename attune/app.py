@@ -10,8 +10,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 
+from attune.health import health_router
 from core.runtime import Runtime, set_runtime
 from core.web import CommitBeforeResponse, ResponseHeaders, install_error_handlers
 from services.accounts.router import router as accounts_router
@@ -55,16 +55,8 @@ def create_app(runtime: Runtime) -> FastAPI:
             expose_headers=EXPOSED_HEADERS, max_age=600)
     _mount_docs(app)
     for router in (accounts_router, ingest_router, tus_router, annotate_router,
-                   suggestions_router, review_router, audit_router):
+                   suggestions_router, review_router, audit_router, health_router(runtime)):
         app.include_router(router)
-
-    @app.get("/api/health", tags=["ops"])
-    def health() -> dict[str, str]:
-        """Liveness and readiness: database and Redis answer."""
-        with runtime.db() as db:
-            db.execute(text("SELECT 1"))
-        runtime.redis.ping()
-        return {"status": "ok"}
 
     _mount_web(app, runtime.settings.web_dir)  # last: it answers every other GET path
     return app

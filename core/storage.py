@@ -8,29 +8,45 @@ presigned URL.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import urllib3
 from minio import Minio
 from minio.datatypes import Part
 from minio.deleteobjects import DeleteObject
-from minio.error import S3Error
+from minio.error import InvalidResponseError, S3Error, ServerError
 
 from core.config import Settings
 
 log = logging.getLogger(__name__)
 
-#: Errors worth a retry: the store or the network hiccuped, the data is fine.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    urllib3.exceptions.HTTPError,
-    ConnectionError,
-    TimeoutError,
-)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+#: How long one attempt may take to connect. A store on the same network
+#: connects in milliseconds; waiting longer only keeps a person waiting for
+#: an answer that will be "unavailable" anyway.
+CONNECT_TIMEOUT_S = 2.0
+#: How long the store may stay silent once a request is sent (a part of a
+#: recording is megabytes; a busy disk can take a while to take it).
+READ_TIMEOUT_S = 120.0
+
+
+class StorageUnavailable(Exception):
+    """The S3 store could not be reached or did not answer (down, refusing
+    connections, timing out, or failing with 5xx after the retries).
+
+    One exception of our own, so that callers (the API's error handler, the
+    worker's retry rule) need not know which HTTP library the S3 client uses.
+    The data is fine: whatever the call was doing can be done again later.
+    """
 
 
 class ObjectNotFound(Exception):
@@ -39,6 +55,58 @@ class ObjectNotFound(Exception):
 
 class MultipartUploadGone(Exception):
     """The multipart upload was completed or aborted (by another request)."""
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether an error of the S3 client means the store is out of reach, as
+    opposed to a refusal about this object (those stay :class:`S3Error`)."""
+    if isinstance(exc, (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError)):
+        return True
+    if isinstance(exc, ServerError):
+        return exc.status_code >= 500
+    if isinstance(exc, InvalidResponseError):  # e.g. a proxy's HTML "502 Bad Gateway"
+        status = getattr(exc, "_code", None)  # the HTTP status; minio has no accessor
+        return isinstance(status, int) and status >= 500
+    return False
+
+
+@contextmanager
+def _reaching_store() -> Iterator[None]:
+    try:
+        yield
+    except StorageUnavailable:
+        raise
+    except Exception as exc:
+        if _unreachable(exc):
+            raise StorageUnavailable(f"the S3 store is unavailable: {_reason(exc)}") from exc
+        raise
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost cause, e.g. "Connection refused", for the log."""
+    if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
+        exc = exc.reason
+    return str(exc) or type(exc).__name__
+
+
+def _store_call(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Turns the S3 client's connection failures into :class:`StorageUnavailable`."""
+
+    @functools.wraps(method)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with _reaching_store():
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+#: Errors worth a retry: the store or the network hiccuped, the data is fine.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    StorageUnavailable,
+    urllib3.exceptions.HTTPError,
+    ConnectionError,
+    TimeoutError,
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +126,8 @@ class ObjectStream:
 
     def iter_chunks(self, chunk: int = 256 * 1024) -> Iterator[bytes]:
         try:
-            yield from self.body.stream(chunk)
+            with _reaching_store():
+                yield from self.body.stream(chunk)
         finally:
             self.body.close()
             self.body.release_conn()
@@ -79,14 +148,25 @@ class ObjectStore:
 
     def __init__(self, endpoint: str, access_key: str, secret_key: str, *, secure: bool = False,
                  region: str | None = None) -> None:
+        # A hiccup (a dropped keep-alive connection, a 503 while the store
+        # restarts) is retried a few times with a short back-off; a store
+        # that is down fails the call within seconds (two connection attempts
+        # of at most CONNECT_TIMEOUT_S each) instead of holding a person's
+        # request while it retries.
         http = urllib3.PoolManager(
-            timeout=urllib3.Timeout(connect=5, read=120),
+            timeout=urllib3.Timeout(connect=CONNECT_TIMEOUT_S, read=READ_TIMEOUT_S),
             maxsize=16,
-            retries=urllib3.Retry(total=3, backoff_factor=0.3,
-                                  status_forcelist=[500, 502, 503, 504]),
+            retries=urllib3.Retry(total=3, connect=1, read=1, backoff_factor=0.3,
+                                  backoff_max=2.0, status_forcelist=[500, 502, 503, 504]),
         )
         self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key,
                             secure=secure, region=region, http_client=http)
+        # The readiness check asks once, quickly, and never retries: its
+        # caller (a load balancer, a health check) asks again anyway.
+        self._probe = Minio(endpoint, access_key=access_key, secret_key=secret_key,
+                            secure=secure, region=region, http_client=urllib3.PoolManager(
+                                timeout=urllib3.Timeout(connect=2.0, read=3.0),
+                                maxsize=1, retries=False))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ObjectStore:
@@ -96,6 +176,15 @@ class ObjectStore:
                    secure=settings.s3_secure, region=settings.s3_region)
 
     # -- buckets ---------------------------------------------------------
+    def check(self, *buckets: str) -> None:
+        """Raise :class:`StorageUnavailable` unless the store answers now and
+        every bucket exists (readiness: can a recording be stored?)."""
+        with _reaching_store():
+            missing = [b for b in buckets if not self._probe.bucket_exists(b)]
+        if missing:
+            raise StorageUnavailable(f"the S3 store has no bucket {', '.join(missing)}")
+
+    @_store_call
     def ensure_buckets(self, *names: str) -> None:
         """Create missing buckets. They stay private (no bucket policy is set)."""
         for name in names:
@@ -107,14 +196,17 @@ class ObjectStore:
                         raise
 
     # -- whole objects ---------------------------------------------------
+    @_store_call
     def put_file(self, bucket: str, key: str, path: Path, content_type: str) -> None:
         self.client.fput_object(bucket, key, str(path), content_type=content_type)
 
+    @_store_call
     def put_bytes(self, bucket: str, key: str, data: bytes, content_type: str) -> None:
         import io
 
         self.client.put_object(bucket, key, io.BytesIO(data), len(data), content_type=content_type)
 
+    @_store_call
     def get_bytes(self, bucket: str, key: str) -> bytes:
         resp = self._get(bucket, key)
         try:
@@ -123,12 +215,14 @@ class ObjectStore:
             resp.close()
             resp.release_conn()
 
+    @_store_call
     def open(self, bucket: str, key: str, *, offset: int = 0, length: int = 0) -> ObjectStream:
         """Stream (part of) an object; ``length=0`` means to the end."""
         stat = self.stat(bucket, key)
         resp = self._get(bucket, key, offset=offset, length=length)
         return ObjectStream(resp, stat[0], stat[1])
 
+    @_store_call
     def stat(self, bucket: str, key: str) -> tuple[int, str]:
         """Size and content type of an object."""
         try:
@@ -148,16 +242,19 @@ class ObjectStore:
                 raise ObjectNotFound(key) from exc
             raise
 
+    @_store_call
     def presigned_get(self, bucket: str, key: str, ttl_s: int) -> str:
         """A URL that reads one object until it expires; for ffmpeg in the worker."""
         return self.client.presigned_get_object(bucket, key, expires=timedelta(seconds=ttl_s))
 
     # -- prefixes --------------------------------------------------------
+    @_store_call
     def list_keys(self, bucket: str, prefix: str) -> list[str]:
         return [o.object_name for o in self.client.list_objects(bucket, prefix=prefix,
                                                                 recursive=True)
                 if o.object_name is not None]
 
+    @_store_call
     def delete_prefix(self, bucket: str, prefix: str) -> int:
         """Remove every object under ``prefix``; returns how many there were."""
         keys = self.list_keys(bucket, prefix)
@@ -169,19 +266,23 @@ class ObjectStore:
                                f"{errors[0]}")
         return len(keys)
 
+    @_store_call
     def delete(self, bucket: str, key: str) -> None:
         self.client.remove_object(bucket, key)
 
     # -- multipart uploads (streamed ingest; resumable uploads) ----------
+    @_store_call
     def start_multipart(self, bucket: str, key: str, content_type: str) -> str:
         return self.client._create_multipart_upload(bucket, key, {"Content-Type": content_type})
 
+    @_store_call
     def upload_part(self, bucket: str, key: str, upload_id: str, number: int,
                     data: bytes) -> UploadedPart:
         with _gone_if_no_such_upload():
             etag = self.client._upload_part(bucket, key, data, None, upload_id, number)
         return UploadedPart(number, etag, len(data))
 
+    @_store_call
     def complete_multipart(self, bucket: str, key: str, upload_id: str,
                            parts: list[UploadedPart]) -> None:
         with _gone_if_no_such_upload():
@@ -189,6 +290,7 @@ class ObjectStore:
                 bucket, key, upload_id, [Part(p.number, p.etag) for p in parts]
             )
 
+    @_store_call
     def abort_multipart(self, bucket: str, key: str, upload_id: str) -> None:
         try:
             self.client._abort_multipart_upload(bucket, key, upload_id)

@@ -11,6 +11,9 @@ from collections.abc import Callable, Mapping
 from typing import Annotated
 
 import anyio.to_thread
+import redis.exceptions
+import sqlalchemy.exc
+import urllib3.exceptions
 from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -23,6 +26,7 @@ from core.access import NotFound
 from core.auth import token_digest, user_for_token
 from core.db.models import Role, User
 from core.runtime import Runtime
+from core.storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
@@ -162,6 +166,61 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return JSONResponse({"detail": detail, "code": "invalid_request", "errors": errors},
                             status_code=422)
+
+    for unavailable in UNAVAILABLE:
+        for exc_class in unavailable.raised_as:
+            app.add_exception_handler(exc_class, unavailable.handler)
+
+
+class Unavailable:
+    """A dependency the API needs but does not control, and what a person is
+    told while it is down: 503 with ``Retry-After``, never a bare 500.
+
+    A handler per exception class rather than a try/except per route: any
+    route that touches the dependency answers the same way, including routes
+    written later.
+    """
+
+    def __init__(self, code: str, what: str, detail: str,
+                 raised_as: tuple[type[Exception], ...]) -> None:
+        self.code, self.what, self.detail, self.raised_as = code, what, detail, raised_as
+
+    def response(self) -> JSONResponse:
+        return JSONResponse({"detail": self.detail, "code": self.code}, status_code=503,
+                            headers={"Retry-After": str(RETRY_AFTER_S),
+                                     "Cache-Control": "no-store"})
+
+    async def handler(self, request: Request, exc: Exception) -> JSONResponse:
+        # One line, not a traceback per request while a dependency is down.
+        log.warning("%s %s: %s unavailable (%s: %s)", request.method, request.url.path,
+                    self.what, type(exc).__name__, exc)
+        return self.response()
+
+
+#: Seconds a client should wait before asking again while a dependency is down.
+RETRY_AFTER_S = 5
+
+STORAGE_UNAVAILABLE = Unavailable(
+    "storage_unavailable", "recording store (S3)",
+    "The recording store is unavailable right now; nothing was lost. Try again in a "
+    "moment — an upload resumes where it stopped.",
+    # What core.storage raises, and what the S3 client (urllib3) raises if a
+    # call ever bypasses it: a refused or timed-out connection, retries
+    # exhausted, a connection dropped mid-answer.
+    (StorageUnavailable, urllib3.exceptions.HTTPError))
+QUEUE_UNAVAILABLE = Unavailable(
+    "queue_unavailable", "job queue (Redis)",
+    "The job queue is unavailable right now; what was already received is kept. Try "
+    "again in a moment.",
+    (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError))
+DATABASE_UNAVAILABLE = Unavailable(
+    "database_unavailable", "database",
+    "The database is unavailable right now, so nothing was changed. Try again in a moment.",
+    # OperationalError also covers a deadlock or lock timeout: asking again is
+    # the right answer to those too.
+    (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError,
+     sqlalchemy.exc.DisconnectionError, sqlalchemy.exc.TimeoutError))
+UNAVAILABLE = (STORAGE_UNAVAILABLE, QUEUE_UNAVAILABLE, DATABASE_UNAVAILABLE)
 
 
 def _field(loc: tuple[object, ...] | list[object]) -> str:

@@ -148,6 +148,8 @@ export const en: Messages = {
   "error.upload_expired": "The upload was not finished in time and was removed. Upload the recording again.",
   "error.lost_repeatedly": "Processing was interrupted too many times. Upload the recording again or contact support.",
   "error.storage_unavailable": "The media store could not be reached, even after several tries. Try again later; the upload itself is safe.",
+  "error.queue_unavailable": "The processing queue is unavailable right now. Try again in a moment; a recording that was already received is kept and processed once the queue is back.",
+  "error.database_unavailable": "The database is unavailable right now, so nothing was changed. Try again in a moment.",
   "error.retrying": "Storage or the queue was briefly unavailable; retrying.",
   "error.empty": "The file is empty.",
   "error.unreadable": "The file is not a video that can be read.",

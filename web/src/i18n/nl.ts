@@ -148,6 +148,8 @@ export const nl = {
   "error.upload_expired": "Het uploaden is niet op tijd afgemaakt en is verwijderd. Upload de opname opnieuw.",
   "error.lost_repeatedly": "Het verwerken is te vaak onderbroken. Upload de opname opnieuw of neem contact op met support.",
   "error.storage_unavailable": "De opslag was niet bereikbaar, ook niet na een paar pogingen. Probeer het later opnieuw; de upload zelf is veilig.",
+  "error.queue_unavailable": "De verwerkingswachtrij is nu niet bereikbaar. Probeer het zo opnieuw; een opname die al binnen is, blijft bewaard en wordt verwerkt zodra de wachtrij terug is.",
+  "error.database_unavailable": "De database is nu niet bereikbaar; er is niets gewijzigd. Probeer het zo opnieuw.",
   "error.retrying": "De opslag of wachtrij was even niet bereikbaar; het wordt opnieuw geprobeerd.",
   "error.empty": "Het bestand is leeg.",
   "error.unreadable": "Het bestand is geen leesbare video.",
