@@ -42,6 +42,7 @@ from services.ingest.clips import new_clip, queue_clip
 from services.ingest.sniff import SNIFF_BYTES, require_video
 from services.ingest.upload import (
     PartPipeline,
+    clean_filename,
     complete_multipart,
     start_multipart,
 )
@@ -50,6 +51,10 @@ ACTIVITIES = ("bath", "feeding", "dressing", "play", "other")
 CHECKSUMS = {"sha1": hashlib.sha1, "md5": hashlib.md5, "sha256": hashlib.sha256}
 #: S3 allows part numbers up to this.
 MAX_PART_NUMBER = 10_000
+#: Largest ``Upload-Metadata`` header taken. What Attune reads (case, a file name
+#: of at most 120 characters, activity, date) and what clients add (type, name)
+#: fits many times over; it is kept with the upload and sent back on every HEAD.
+MAX_METADATA_BYTES = 4 * 1024
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,10 @@ def _expiry(runtime: Runtime) -> datetime:
 async def create(runtime: Runtime, db: Session, user: User, length: int,
                  metadata_raw: str) -> Upload:
     """A new upload and its clip (status ``uploading``), after every check."""
+    if len(metadata_raw) > MAX_METADATA_BYTES:  # a header is Latin-1: a character a byte
+        raise ApiError(413, f"Upload-Metadata is larger than {MAX_METADATA_BYTES // 1024} KB; "
+                       "send only the case, the file name and what the recording shows.",
+                       "upload_metadata_too_large")
     meta = parse_metadata(metadata_raw)
     if not meta.get("case_id"):
         raise ApiError(400, "Upload-Metadata must name the case: case_id <base64>.",
@@ -129,7 +138,7 @@ async def create(runtime: Runtime, db: Session, user: User, length: int,
         raise ApiError(400, f"Upload-Metadata: activity must be one of "
                        f"{', '.join(ACTIVITIES)}.", "bad_metadata")
     recorded_at = _recorded_at(meta.get("recorded_at"))
-    clip = new_clip(db, case, user, meta.get("filename") or "recording")
+    clip = new_clip(db, case, user, clean_filename(meta.get("filename")))
     clip.activity, clip.recorded_at, clip.size_bytes = activity, recorded_at, length
     s3_upload_id = await start_multipart(runtime.store, runtime.settings.s3_bucket_originals,
                                          clip.original_key)

@@ -20,6 +20,7 @@ from services.ingest.sniff import SNIFF_BYTES, require_video
 from services.ingest.upload import (
     PartPipeline,
     abort_multipart,
+    clean_filename,
     complete_multipart,
     start_multipart,
 )
@@ -176,7 +177,7 @@ async def _receive(request: Request, runtime: Rt, db: Db, case: Case, user: Curr
     try:
         async for event in parts:
             if event.kind == "start" and event.name == "file" and clip is None:
-                clip = new_clip(db, case, user, event.filename or "recording")
+                clip = new_clip(db, case, user, clean_filename(event.filename))
                 db.commit()
                 pipe = PartPipeline(runtime.store, bucket, clip.original_key,
                                     await start_multipart(runtime.store, bucket,

@@ -1,4 +1,5 @@
-"""Streaming a recording into an S3 multipart upload as it arrives.
+"""Streaming a recording into an S3 multipart upload as it arrives, and the
+name it arrives with.
 
 Bytes are cut into parts of a fixed size and uploaded while the next bytes are
 still arriving (a few parts in flight), so the API holds at most a few parts
@@ -9,8 +10,40 @@ network on both sides stays busy.
 from __future__ import annotations
 
 import asyncio
+import re
+import unicodedata
 
 from core.storage import ObjectStore, UploadedPart
+
+#: Longest file name kept for a recording, in characters (the extension included).
+MAX_FILENAME_CHARS = 120
+#: Unicode direction controls: embeddings and overrides, isolates, the marks.
+#: In a name they make "bad\u202egnp.exe" read as "badexe.png" in the case list.
+_BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+_UNWANTED = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI_CONTROLS}]")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_filename(name: str | None, fallback: str = "recording") -> str:
+    """A recording's file name as people will see it in lists, exports and logs.
+
+    Every way in (a form upload, tus metadata) goes through here. Control
+    characters (line breaks, escapes, a bell) and Unicode direction controls
+    are removed, so a name cannot hide its real extension, forge a line in a
+    log or an export, or break a header. Only the last path component is kept
+    (some browsers send a whole path), white space is folded, and a long name
+    is shortened in its stem so that its extension stays visible.
+    """
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", name or ""))  # tabs, breaks
+    text = re.split(r"[/\\]", _UNWANTED.sub("", text))[-1]
+    text = _SPACES.sub(" ", text).strip()
+    if len(text) > MAX_FILENAME_CHARS:
+        stem, dot, extension = text.rpartition(".")
+        if dot and stem and len(extension) <= 10:
+            text = stem[: MAX_FILENAME_CHARS - len(extension) - 1].rstrip() + "." + extension
+        else:
+            text = text[:MAX_FILENAME_CHARS].rstrip()
+    return text or fallback
 
 #: S3's smallest allowed part (all but the last).
 MIN_PART_BYTES = 5 * 1024 * 1024

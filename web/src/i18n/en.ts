@@ -138,6 +138,7 @@ export const en: Messages = {
   "error.clip_not_found": "This recording does not exist (or you have no access to it).",
   "error.invalid_request": "Check what you filled in.",
   "error.too_large": "The file is larger than allowed.",
+  "error.upload_metadata_too_large": "The upload sends too much information along with the file. Choose the file again, with a shorter file name.",
   "error.empty_file": "The file is empty.",
   "error.not_video_image": "This is a photo or an image, not a video.",
   "error.not_video_audio": "This is an audio recording, not a video.",

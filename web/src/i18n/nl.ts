@@ -138,6 +138,7 @@ export const nl = {
   "error.clip_not_found": "Deze opname bestaat niet (of je hebt er geen toegang toe).",
   "error.invalid_request": "Controleer de ingevulde gegevens.",
   "error.too_large": "Het bestand is groter dan toegestaan.",
+  "error.upload_metadata_too_large": "De upload stuurt te veel extra gegevens mee. Kies het bestand opnieuw, met een kortere bestandsnaam.",
   "error.empty_file": "Het bestand is leeg.",
   "error.not_video_image": "Dit is een foto of afbeelding, geen video.",
   "error.not_video_audio": "Dit is een geluidsopname, geen video.",
