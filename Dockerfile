@@ -1,4 +1,13 @@
 # Attune API and worker image (one image, two commands; see docker-compose.yml).
+
+# The web app, built from its lock file; only its output reaches the final image.
+FROM node:22.12.0-bookworm-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npm run build
+
 FROM python:3.11.13-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -17,17 +26,22 @@ RUN groupadd --system --gid 10001 attune \
        --shell /usr/sbin/nologin attune
 
 WORKDIR /app
+# Exactly the locked versions and files (scripts/lock.sh), then the package itself.
+COPY requirements/app.txt ./requirements/app.txt
+RUN pip install --require-hashes -r requirements/app.txt
 COPY pyproject.toml ./
 COPY attune ./attune
 COPY core ./core
 COPY services ./services
 COPY worker ./worker
-RUN pip install . \
+RUN pip install --no-deps . \
     && mkdir -p /data \
     && chown attune:attune /data
+COPY --from=web /web/dist ./web/dist
 
 USER attune
-ENV ATTUNE_DATA_DIR=/data
+ENV ATTUNE_DATA_DIR=/data \
+    ATTUNE_WEB_DIR=/app/web/dist
 EXPOSE 8000
 
 # The worker service overrides this (it serves no HTTP).

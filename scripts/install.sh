@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Attune needs on Debian, only what is missing:
 #   ffmpeg, redis-server and Node.js from Debian, a virtualenv (.venv) with the
-#   package, and the web app built into web/dist (served by `attune serve`).
+#   package and its locked dependencies, and the web app built into web/dist
+#   (served by `attune serve`).
 # Usage: scripts/install.sh [--dev]    (--dev adds the test and lint tools)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,11 +29,14 @@ fi
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
   echo "Attune needs Python 3.11 or newer (found $(python3 --version))" >&2; exit 1; }
 [ -x .venv/bin/python ] || python3 -m venv .venv
-extras="[embedded]"; [ "${1:-}" = "--dev" ] && extras="[embedded,dev]"
-stamp=".venv/.installed$extras"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".$extras"
+# Exactly the versions (and file hashes) in the lock, never whatever is newest
+# today: scripts/lock.sh writes requirements/*.txt from pyproject.toml.
+lock=requirements/app.txt; [ "${1:-}" = "--dev" ] && lock=requirements/dev.txt
+stamp=".venv/.installed-$(cat "$lock" pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install -q --require-hashes -r "$lock"
+  .venv/bin/python -m pip install -q --no-deps -e .
+  rm -f .venv/.installed*
   touch "$stamp"
 fi
 

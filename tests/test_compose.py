@@ -185,14 +185,26 @@ def test_backing_services_are_not_published(services: dict[str, dict[str, Any]])
 
 def test_dockerfile() -> None:
     text = (ROOT / "Dockerfile").read_text()
-    base = re.findall(r"^FROM\s+(\S+)", text, flags=re.MULTILINE)
-    assert base, "Dockerfile has no FROM"
-    for image in base:
-        repository, tag = _split_image(image)
-        assert repository == "python"
-        assert tag and re.fullmatch(r"3\.11\.\d+-slim-bookworm", tag), image
-    assert re.search(r"apt-get install[^\n]*ffmpeg", text)
-    assert re.search(r"^RUN pip install \.", text, flags=re.MULTILINE)
+    stages = re.findall(r"^FROM\s+(\S+)(?:\s+AS\s+(\S+))?", text, flags=re.MULTILINE)
+    assert [name for _, name in stages] == ["web", ""], "a web build stage, then the image"
+    for image, _ in stages:
+        tag = _split_image(image)[1]
+        assert tag and re.fullmatch(r"\d+\.\d+\.\d+-(slim-)?bookworm(-slim)?", tag), image
+    assert [_split_image(image)[0] for image, _ in stages] == ["node", "python"]
+    final = text.split("\nFROM python", 1)[1]
+    assert re.search(r"apt-get install[^\n]*ffmpeg", final)
+    assert "npm" not in final and "nodejs" not in final, "no build tools in the final image"
+    # dependencies exactly as locked, then the package without resolving again
+    assert re.search(r"^RUN pip install --require-hashes -r requirements/app\.txt$", final,
+                     flags=re.MULTILINE)
+    assert re.search(r"^RUN pip install --no-deps \.", final, flags=re.MULTILINE)
+    # the web app is built from its lock file and lands where the app serves it from
+    assert re.search(r"^RUN npm ci\b", text, flags=re.MULTILINE)
+    served = re.search(r"ATTUNE_WEB_DIR=(\S+)", final)
+    assert served and re.search(r"^COPY --from=web /web/dist \./web/dist$", final,
+                                flags=re.MULTILINE)
+    workdir = re.findall(r"^WORKDIR\s+(\S+)", final, flags=re.MULTILINE)[-1]
+    assert served.group(1) == f"{workdir}/web/dist"
     users = re.findall(r"^USER\s+(\S+)", text, flags=re.MULTILINE)
     assert users and users[-1] not in {"root", "0"}, "the image must not run as root"
     assert re.search(r"^HEALTHCHECK .*", text, flags=re.MULTILINE)
@@ -243,6 +255,7 @@ def test_docker_compose_config_is_valid() -> None:
             "ATTUNE_S3_ACCESS_KEY": "example-access",
             "ATTUNE_S3_SECRET_KEY": "example-secret-key",
             "ATTUNE_SECRET_KEY": "example-signing-key",
+            "ATTUNE_APP_DB_PASSWORD": "example-app-password",
         }
     )
     assert result.returncode == 0, result.stderr
