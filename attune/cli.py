@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -65,7 +66,8 @@ def serve(
 ) -> None:
     """Run the API and one worker; starts a local Redis and SeaweedFS under
     ATTUNE_DATA_DIR unless ATTUNE_REDIS_URL / ATTUNE_S3_ENDPOINT point elsewhere."""
-    from core.embedded import EmbeddedServices, die_with_parent_hook, install_signal_handlers
+    from core.embedded import EmbeddedServices, install_signal_handlers
+    from core.lifetime import die_with_parent_hook
 
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -81,7 +83,7 @@ def serve(
                    ATTUNE_DATA_DIR=str(settings.data_dir),
                    ATTUNE_DATABASE_URL=settings.resolved_database_url())
         worker = subprocess.Popen([sys.executable, "-m", "attune.cli", "worker"], env=env,
-                                  preexec_fn=die_with_parent_hook())
+                                  preexec_fn=die_with_parent_hook(signal.SIGTERM))
         try:
             typer.echo(f"Attune is running at http://{host}:{port} (data in {settings.data_dir})")
             _run_api(settings, host, port)

@@ -8,7 +8,7 @@ worker would leave the horse (and its ffmpeg) running the job unwatched,
 while the sweeper queues the same clip again; RQ's scheduler process would
 stay too. The horse and the scheduler therefore ask for SIGKILL when the
 worker dies, and ffmpeg for the same when the horse dies
-(:func:`core.media.runner.die_with_parent`): the job is simply lost, and
+(:func:`core.lifetime.die_with_parent`): the job is simply lost, and
 lost jobs are what the sweeper is for.
 """
 
@@ -20,7 +20,7 @@ import threading
 
 from rq import Worker
 
-from core.media.runner import die_with_parent
+from core.lifetime import die_with_parent
 from core.queue import KINDS, queue
 from core.runtime import Runtime
 from services.ingest.resumable import expire_stale

@@ -21,7 +21,6 @@ from core.embedded.errors import EmbeddedServiceError
 from core.embedded.ports import find_free_port
 from core.embedded.process import (
     ManagedProcess,
-    die_with_parent_hook,
     install_signal_handlers,
     stop_all,
 )
@@ -35,7 +34,6 @@ __all__ = [
     "ManagedProcess",
     "RedisProcess",
     "SeaweedFSProcess",
-    "die_with_parent_hook",
     "find_free_port",
     "install_signal_handlers",
     "start_redis",

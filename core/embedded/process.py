@@ -7,8 +7,8 @@ Whatever way the parent ends, its children go with it:
   installs :func:`install_signal_handlers` (or calls :func:`stop_all` from a
   handler of its own);
 * SIGKILL or a crash: on Linux the children are started with
-  ``PR_SET_PDEATHSIG=SIGTERM`` (:func:`die_with_parent_hook`) so the kernel
-  tells them when the parent dies.
+  ``PR_SET_PDEATHSIG=SIGTERM`` (:func:`core.lifetime.die_with_parent_hook`)
+  so the kernel tells them when the parent dies.
 
 Each child runs in its own session (process group), so a Ctrl+C in the
 terminal reaches only ``attune serve``, which then shuts the services down in
@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -36,42 +34,12 @@ from typing import IO, Self
 from core.embedded.datadir import LOG_TAIL_LINES, DirLock, read_log_tail
 from core.embedded.errors import EmbeddedServiceError
 from core.embedded.ports import is_port_conflict
+from core.lifetime import die_with_parent_hook
 
 log = logging.getLogger(__name__)
 
 # How often a service is started again after losing a port to another process.
 START_ATTEMPTS = 3
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent_hook() -> Callable[[], None] | None:
-    """A ``preexec_fn`` that makes the child get SIGTERM when the parent dies.
-
-    Covers the one exit no handler can catch, SIGKILL of ``attune serve`` (OOM
-    killer, ``kill -9``). Linux only; elsewhere the atexit hook and signal
-    handlers are all there is. The kernel sends the signal when the *thread*
-    that started the child exits, so services should be started from the main
-    thread (or one that lives as long as they do). libc is loaded here, before
-    the fork, so the child only makes a single system call.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        prctl = libc.prctl
-    except (OSError, AttributeError):
-        return None
-    parent_pid = os.getpid()
-    sigterm = int(signal.SIGTERM)
-
-    def hook() -> None:
-        prctl(_PR_SET_PDEATHSIG, sigterm, 0, 0, 0)
-        # The parent may have died between fork and prctl; then nobody will
-        # ever send the signal, so act on it now.
-        if os.getppid() != parent_pid:
-            os.kill(os.getpid(), sigterm)
-
-    return hook
 
 
 def spawn(
@@ -96,7 +64,7 @@ def spawn(
         env=dict(env) if env is not None else None,
         cwd=cwd,
         start_new_session=True,
-        preexec_fn=die_with_parent_hook(),
+        preexec_fn=die_with_parent_hook(signal.SIGTERM),
         pass_fds=pass_fds,
         close_fds=True,
     )

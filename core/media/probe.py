@@ -20,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from core.lifetime import die_with_parent_hook
 from core.media import errors
 from core.media.diagnostics import NETWORK_ERRORS, last_meaningful_line, redact_urls
 from core.media.errors import MediaError
@@ -102,7 +103,8 @@ def _run_ffprobe(source: str, show: list[str], *, timeout_s: float, what: str) -
     ]  # fmt: skip
     try:
         result = subprocess.run(
-            argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout_s, check=False
+            argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout_s, check=False,
+            preexec_fn=die_with_parent_hook(),
         )
     except subprocess.TimeoutExpired as exc:
         raise MediaError(errors.TIMEOUT, detail=f"ffprobe {what} exceeded {timeout_s} s") from exc

@@ -12,13 +12,10 @@ explains them, with presigned URLs redacted.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import math
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import deque
@@ -26,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from core.lifetime import die_with_parent_hook
 from core.media import errors
 from core.media.diagnostics import NETWORK_ERRORS, last_meaningful_line, redact_urls
 from core.media.errors import MediaError
@@ -65,7 +63,7 @@ def run_ffmpeg(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        preexec_fn=_child_of(os.getpid()) if _prctl is not None else None,
+        preexec_fn=die_with_parent_hook(),
     )
     assert process.stdout is not None and process.stderr is not None
     tail = _StderrTail(process.stderr)
@@ -89,52 +87,6 @@ def run_ffmpeg(
         raise _ffmpeg_failure(process.returncode, tail.lines())
     if on_progress is not None:
         on_progress(1.0)
-
-
-PR_SET_PDEATHSIG = 1
-_SIGKILL = int(signal.SIGKILL)
-
-
-def _load_prctl() -> Callable[..., int] | None:
-    """libc's ``prctl``, looked up once (never in a freshly forked child)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    except OSError:
-        return None
-    prctl: Callable[..., int] = libc.prctl
-    return prctl
-
-
-_prctl = _load_prctl()
-
-
-def die_with_parent(parent_pid: int) -> None:
-    """Ask the kernel for SIGKILL when the parent goes; exit now if it already went.
-
-    For a child process, called right after the fork. Linux only (elsewhere a
-    no-op): other systems have no such signal, and a killed worker's children
-    there live until they finish. The check after ``prctl`` closes the gap in
-    which the parent died before the request was made.
-    """
-    if _prctl is None:
-        return
-    # A refusal (never seen on Linux) leaves the child as it was: the work it
-    # does is still right, it merely would not end with its parent.
-    if _prctl(PR_SET_PDEATHSIG, _SIGKILL, 0, 0, 0) == 0 and os.getppid() != parent_pid:
-        os._exit(127)  # the parent is gone already; nobody waits for this work
-
-
-def _child_of(parent_pid: int) -> Callable[[], None]:
-    """A ``preexec_fn`` for :func:`die_with_parent`. It makes two system calls
-    through a libc loaded long before the fork and takes no lock, so it is
-    safe in a child forked from a process with threads."""
-
-    def setup() -> None:
-        die_with_parent(parent_pid)
-
-    return setup
 
 
 def _progress_argv(args: list[str]) -> list[str]:
