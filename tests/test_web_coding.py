@@ -64,6 +64,17 @@ def until(condition: Callable[[], Any], what: str, page: Any, seconds: float = 1
     return value
 
 
+def settled_box(locator: Any, page: Any) -> dict[str, float]:
+    """Where an element is once it has stopped moving (the timeline redraws an
+    edited item when the server's answer arrives), so a drag starts on it."""
+    def still() -> Any:
+        box = locator.bounding_box()
+        page.wait_for_timeout(150)
+        return box is not None and box == locator.bounding_box() and box
+
+    return dict(until(still, "the item kept moving", page))
+
+
 def video_ms(page: Any) -> int:
     return int(page.evaluate("Math.round(document.querySelector('video').currentTime * 1000)"))
 
@@ -158,8 +169,7 @@ def test_a_professional_codes_with_hotkeys_and_a_supervisor_approves(
     page.keyboard.press("Alt+Shift+ArrowRight")
     until(lambda: mismatch_now()["end_ms"] == mismatch["end_ms"] + 200,
           "Alt+Shift+→ did not move the end by 0.2 s", page)
-    handle = bar.locator(".tl-handle-end").bounding_box()
-    assert handle is not None
+    handle = settled_box(bar.locator(".tl-handle-end"), page)
     x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
     page.mouse.move(x, y)
     page.mouse.down()
