@@ -195,6 +195,7 @@ def user_add(
     team: Annotated[str | None, typer.Option(help="Team name (created on first use).")] = None,
 ) -> None:
     """Add a user. The password comes from ATTUNE_PASSWORD or a prompt."""
+    from core import audit
     from core.auth import UserError, add_user
     from core.db.migrate import upgrade
     from core.db.session import session_scope
@@ -206,6 +207,10 @@ def user_add(
     try:
         with session_scope(url) as db:
             user = add_user(db, email, password, role, team)
+            audit.record(db, audit.Actor(None, None, "server", on_behalf_of="attune user add"),
+                         action="add_user", object_type="user", object_id=user.id,
+                         case_id=None, detail=f"{user.email} as {user.role.value}"
+                         f"{', team ' + team if team else ''}")
             typer.echo(f"added {user.email} ({user.role.value}"
                        f"{', team ' + team if team else ''})")
     except UserError as exc:

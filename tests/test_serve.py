@@ -109,6 +109,12 @@ def test_embedded_serve_end_to_end(served: dict[str, Any], media_dir: Path) -> N
     assert bad.returncode == 1
     assert "processing failed" in bad.stderr
 
+    # Everything above, from adding the user to the failed upload, is one unbroken
+    # chain in the access log (SQLite, the API and the worker writing to it).
+    verified = _cli(served, "audit", "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "the access log is intact" in verified.stdout
+
 
 def test_processing_progress_is_visible_while_it_runs(served: dict[str, Any],
                                                      media_dir: Path) -> None:
