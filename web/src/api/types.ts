@@ -1,7 +1,7 @@
 // The shapes the Attune API answers with (see the API table in README.md).
 // Only the fields the web app reads are listed.
 
-export type Role = "professional" | "supervisor" | "admin";
+export type Role = "professional" | "supervisor" | "admin" | "privacy_officer";
 
 export interface Me {
   id: string;

@@ -125,6 +125,8 @@ export const en: Messages = {
   "error.network": "No connection to Attune. Check the internet connection and try again.",
   "error.unknown": "Something went wrong.",
   "error.bad_credentials": "Wrong e-mail address or password.",
+  "error.not_saved": "Your change could not be saved; nothing was stored. Try again in a moment.",
+  "error.media_link_not_yours": "This video link was made for someone else. Open the recording yourself to watch it.",
   "error.too_many_attempts": "Too many wrong e-mail addresses or passwords. Wait a while (an hour at most) and try again.",
   "error.sign_in_unavailable": "Logging in is not possible right now. Try again in a few minutes; if it lasts, tell your administrator.",
   "error.not_authenticated": "You are not logged in (any more). Please log in again.",

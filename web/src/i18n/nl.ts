@@ -125,6 +125,8 @@ export const nl = {
   "error.network": "Geen verbinding met Attune. Controleer de internetverbinding en probeer het opnieuw.",
   "error.unknown": "Er ging iets mis.",
   "error.bad_credentials": "Onjuist e-mailadres of wachtwoord.",
+  "error.not_saved": "Uw wijziging kon niet worden opgeslagen; er is niets bewaard. Probeer het zo nog eens.",
+  "error.media_link_not_yours": "Deze videolink is voor iemand anders gemaakt. Open de opname zelf om hem te bekijken.",
   "error.too_many_attempts": "Te vaak een verkeerd e-mailadres of wachtwoord. Wacht even (hooguit een uur) en probeer het dan opnieuw.",
   "error.sign_in_unavailable": "Inloggen lukt op dit moment niet. Probeer het over een paar minuten opnieuw; blijft het zo, meld het dan bij de beheerder.",
   "error.not_authenticated": "Je bent niet (meer) ingelogd. Log opnieuw in.",
