@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -35,20 +36,22 @@ def health_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/api/health", tags=["ops"])
     checks = Readiness(runtime)
 
-    @router.api_route("", methods=["GET", "HEAD"])
-    @router.api_route("/live", methods=["GET", "HEAD"])
     def live() -> dict[str, str]:
         """Liveness: 200 as long as the process serves requests."""
         return {"status": "ok"}
 
-    @router.api_route("/ready", methods=["GET", "HEAD"],
-                      responses={503: {"description": "A dependency is down; `checks` says "
-                                                      "which."}})
     async def ready() -> JSONResponse:
         """Readiness: the database, Redis and the S3 store each answer within a few
         seconds. 503 names the ones that do not."""
         return await checks.answer()
 
+    not_ready: dict[int | str, dict[str, Any]] = {
+        503: {"description": "A dependency is down; `checks` says which."}}
+    for path, endpoint, responses in (("", live, None), ("/live", live, None),
+                                      ("/ready", ready, not_ready)):
+        router.add_api_route(path, endpoint, methods=["GET"], responses=responses)
+        # HEAD too, for probes that ask without a body; documented once, as GET.
+        router.add_api_route(path, endpoint, methods=["HEAD"], include_in_schema=False)
     return router
 
 

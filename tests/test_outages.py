@@ -373,3 +373,56 @@ def test_database_down_answers_503(rt: Any) -> None:
         _unavailable(login, "database_unavailable")
         _unavailable(client.get("/api/cases", headers={"Authorization": "Bearer nope"}),
                      "database_unavailable")
+
+
+# -- a download cut off by the store ---------------------------------------
+
+def test_store_lost_mid_download_cuts_that_answer_only(rt: Any, store: Store) -> None:
+    """A recording already streaming cannot turn into a 503; the answer is cut
+    short (the client sees fewer bytes than announced) and the API serves on."""
+    import threading
+
+    import httpx
+    import uvicorn
+    from starlette.routing import Route
+
+    from core.delivery import stream_object
+
+    bucket, size = rt.settings.s3_bucket_media, 64 * 1024 * 1024
+    rt.store.put_bytes(bucket, "big.mp4", os.urandom(1024) * (size // 1024), "video/mp4")
+
+    def download(request: Any) -> Any:
+        return stream_object(rt.store, bucket, "big.mp4", request, "video/mp4", 0)
+
+    app = _app(rt)
+    app.router.routes.insert(0, Route("/download", download))  # before the web app's pages
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(),
+                                           log_level="critical", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{server.config.port}"
+    try:
+        received = 0
+        with httpx.stream("GET", f"{url}/download", timeout=60) as resp:
+            assert resp.status_code == 200
+            assert int(resp.headers["content-length"]) == size
+            chunks = resp.iter_raw()
+            received += len(next(chunks))
+            store.stop()  # the rest is still in the store, far more than any buffer
+            with pytest.raises(httpx.HTTPError):
+                for chunk in chunks:
+                    received += len(chunk)
+        assert 0 < received < size
+        # The API lives on, and says what is missing.
+        assert httpx.get(f"{url}/api/health", timeout=30).status_code == 200
+        ready = httpx.get(f"{url}/api/health/ready", timeout=30)
+        assert ready.status_code == 503 and ready.json()["down"] == ["storage"]
+    finally:
+        if store.process is None:
+            store.start()
+        server.should_exit = True
+        thread.join(timeout=15)
