@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from pathlib import Path
 
 import swagger_ui_bundle
@@ -10,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from attune.health import health_router
 from core.runtime import Runtime, set_runtime
@@ -45,6 +49,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(ResponseHeaders, headers={"Tus-Resumable": TUS_VERSION},
                        prefix=tus_router.prefix, replace=True)
     app.add_middleware(ResponseHeaders, headers=SECURITY_HEADERS)
+    app.add_middleware(StrictTransportSecurity)
     if runtime.settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=runtime.settings.cors_origins,
@@ -62,20 +67,73 @@ def create_app(runtime: Runtime) -> FastAPI:
     return app
 
 
+def _script_hash(source: str) -> str:
+    """A CSP source that allows exactly this inline script or event handler."""
+    digest = base64.b64encode(hashlib.sha256(source.encode()).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+#: The one inline event handler Attune serves: the plain share page's video
+#: (``oncontextmenu="return false"``, no "Save video as…" in the menu). A
+#: handler is allowed only by hash together with 'unsafe-hashes'; this hash
+#: allows that handler text and nothing else.
+_SHARE_PAGE_HANDLER = _script_hash("return false")
+
+
+def content_security_policy(script_src: str = f"'self' 'unsafe-hashes' {_SHARE_PAGE_HANDLER}",
+                            ) -> str:
+    """No inline scripts, so an injected ``<script>`` does not run.
+
+    ``style-src`` keeps 'unsafe-inline': the share pages carry their style in
+    the page, the web app sets element styles (a timeline's positions, a
+    progress bar's width) and Swagger UI injects styles; styles cannot run
+    code, and hashing every one would break with each change.
+    """
+    return (f"default-src 'self'; script-src {script_src}; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+            "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; "
+            "base-uri 'none'; form-action 'self'")
+
+
 #: Served with every response. No third-party origins anywhere (these are babies'
 #: videos), no referrer (media URLs carry tokens), no framing.
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; "
-        "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-        "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; "
-        "base-uri 'none'; form-action 'self'"
-    ),
+    "Content-Security-Policy": content_security_policy(),
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
 }
+
+
+#: Browsers that reached Attune over https once use nothing else for a year.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+class StrictTransportSecurity:
+    """Sends ``Strict-Transport-Security`` on answers served over https only.
+
+    Over plain http the header is meaningless and, on a laptop's
+    ``attune serve``, would pin ``localhost`` to an https nobody serves. The
+    scheme is the request's own, or ``X-Forwarded-Proto`` from a reverse proxy
+    that uvicorn trusts (``FORWARDED_ALLOW_IPS``; see ``attune.cli``).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("scheme") != "https":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_hsts(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []),
+                                      (b"strict-transport-security", HSTS.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_hsts)
 
 
 def _mount_web(app: FastAPI, web_dir: Path) -> None:
@@ -103,11 +161,18 @@ def _mount_docs(app: FastAPI) -> None:
     assets = "/api/docs-assets"
     app.mount(assets, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs")
 
+    html = get_swagger_ui_html(
+        openapi_url="/api/openapi.json", title="Attune API",
+        swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+        swagger_css_url=f"{assets}/swagger-ui.css",
+        swagger_favicon_url=f"{assets}/favicon-32x32.png",
+    ).body
+    page = bytes(html).decode()
+    # The page starts Swagger UI with one inline script: this page alone
+    # allows that script, by its hash, and no other.
+    inline = re.findall(r"<script>(.*?)</script>", page, flags=re.DOTALL)
+    policy = content_security_policy(" ".join(["'self'", *map(_script_hash, inline)]))
+
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/api/openapi.json", title="Attune API",
-            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
-            swagger_css_url=f"{assets}/swagger-ui.css",
-            swagger_favicon_url=f"{assets}/favicon-32x32.png",
-        )
+        return HTMLResponse(page, headers={"Content-Security-Policy": policy})

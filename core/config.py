@@ -8,11 +8,18 @@ Redis and SeaweedFS under ``ATTUNE_DATA_DIR`` and fills them in.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import secrets
+import stat
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
 
 
 class Settings(BaseSettings):
@@ -93,14 +100,60 @@ class Settings(BaseSettings):
         """The signing key; generated once per data dir so restarts keep URLs valid."""
         if self.secret_key:
             return self.secret_key
-        path = self.data_dir / "secret.key"
-        if not path.exists():
-            import secrets
+        return key_file(self.data_dir / "secret.key")
 
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
+
+def key_file(path: Path) -> str:
+    """The key kept in ``path``, made on first use; readable by this user only.
+
+    Whoever holds the key can sign media URLs and CSRF tokens, so the file is
+    never readable by others, not even for a moment: it is written under a
+    temporary name created with mode 0600 and then linked into place, which
+    also means a process starting alongside (the worker next to the API)
+    reads either no key file or a complete one. A key file found with looser
+    permissions is tightened, with a warning, since others may have read it.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _create_key_file(path, secrets.token_urlsafe(48))
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        try:
             path.chmod(0o600)
-        return path.read_text().strip()
+        except OSError as exc:
+            log.warning("%s can be read by other users (mode %o) and could not be made "
+                        "private (%s): run 'chmod 600 %s'", path, mode, exc, path)
+        else:
+            log.warning("%s could be read by other users (mode %o); made private (0600). "
+                        "If anyone else may have read it, delete it to make a new key "
+                        "(signed links and logins then end).", path, mode)
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty: delete it so a new key is made, or set "
+                           "ATTUNE_SECRET_KEY")
+    return key
+
+
+def _create_key_file(path: Path, key: str) -> None:
+    """Write ``key`` to ``path`` unless another process got there first."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return  # another process made the key first: everyone uses that one
+        except OSError:  # a file system without hard links: create in place
+            with contextlib.suppress(FileExistsError):
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(key)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 @lru_cache
