@@ -176,8 +176,14 @@ def audit_export(
     The export itself is recorded in the log."""
     given = {"case_id": case, "user_id": user, "action": action, "since": since,
              "until": until}
+    _download(lambda: Api.from_env().audit_export({k: v for k, v in given.items() if v}),
+              output)
+
+
+def _download(fetch: Callable[[], bytes], output: Path | None) -> None:
+    """Write what ``fetch`` returns to ``output`` (stdout when None), or fail readably."""
     try:
-        data = Api.from_env().audit_export({k: v for k, v in given.items() if v})
+        data = fetch()
     except ClientError as exc:
         raise _fail(str(exc)) from None
     if output is None:
@@ -386,15 +392,7 @@ def export_annotations(
 ) -> None:
     """Export a clip's annotations in a format researchers use."""
     api_ = Api.from_env()
-    try:
-        data = api_.export(set_id or api_.working_set(clip_id), fmt.value)
-    except ClientError as exc:
-        raise _fail(str(exc)) from None
-    if output is None:
-        sys.stdout.buffer.write(data)
-        return
-    output.write_bytes(data)
-    typer.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+    _download(lambda: api_.export(set_id or api_.working_set(clip_id), fmt.value), output)
 
 
 @app.command("import")

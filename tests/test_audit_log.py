@@ -212,3 +212,23 @@ def test_a_privacy_officer_reads_the_log_and_the_reading_is_logged(
         e["action"] for e in readings}
     exported = next(e for e in readings if e["action"] == "export_audit_log")
     assert exported["case_id"] == case_id and exported["detail"] == f"case_id={case_id}"
+
+
+def test_attune_audit_export_writes_the_log_as_csv(live_url: str, users: Any,
+                                                   tmp_path: Path) -> None:
+    officer, pro = users.add("privacy_officer"), users.add("professional", "Noord")
+
+    def export(person: dict[str, Any], *args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "ATTUNE_URL": live_url, "XDG_CONFIG_HOME": str(tmp_path),
+               "ATTUNE_TOKEN": person["headers"]["Authorization"].split()[1]}
+        return subprocess.run([sys.executable, "-m", "attune.cli", "audit", "export", *args],
+                              env=env, capture_output=True, text=True, timeout=120,
+                              check=False)
+
+    out = tmp_path / "audit.csv"
+    done = export(officer, "--user", pro["id"], "--action", "login", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    rows = out.read_text().splitlines()
+    assert rows[0].startswith("id,at,user_id") and len(rows) == 2 and pro["email"] in rows[1]
+    refused = export(pro)
+    assert refused.returncode == 1 and "privacy_officer" in refused.stderr
