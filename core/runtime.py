@@ -35,7 +35,11 @@ class Runtime:
     def redis(self) -> Redis:
         if not self.settings.redis_url:
             raise RuntimeError("ATTUNE_REDIS_URL is not set and no embedded Redis is running")
-        return Redis.from_url(self.settings.redis_url, health_check_interval=30)
+        # An unreachable Redis makes a request fail (503) in seconds instead of
+        # holding it for the library's retries. No read timeout: the worker's
+        # blocking dequeue waits longer than any sensible one.
+        return Redis.from_url(self.settings.redis_url, health_check_interval=30,
+                              socket_connect_timeout=2)
 
     @cached_property
     def secret_key(self) -> bytes:

@@ -96,9 +96,11 @@ def test_upload_transcode_and_stream(client: Any, runtime: Any, pro: dict[str, A
     actions = [e.action for e in events]
     assert actions[:2] == ["upload_recording", "read_original"]
     assert {"view_clip", "view_poster", "view_storyboard"} <= set(actions)
+    # Opened with the bare signed link (as VLC would): a use of the professional's
+    # link, not a claim that the professional looked.
     view = next(e for e in events if e.action == "view_clip")
-    assert (view.user_id, view.role, view.case_id, view.outcome) == (
-        pro["id"], "professional", case_id, "success")
+    assert (view.user_id, view.role, view.on_behalf_of, view.case_id, view.outcome) == (
+        None, "link", f"link:{pro['id']}", case_id, "success")
     assert view.ip and view.at
 
 

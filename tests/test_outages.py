@@ -322,7 +322,7 @@ def test_store_calls_fail_as_storage_unavailable(rt: Any, store: Store) -> None:
 
 # -- Redis -----------------------------------------------------------------
 
-def test_queue_down_upload_answers_503_and_the_recording_is_kept(
+def test_queue_down_upload_is_kept_and_waits_for_the_queue(
         client: TestClient, rt: Any, queue: Queue, pro: dict[str, str],
         small_video: Path) -> None:
     from worker.sweeper import sweep
@@ -336,10 +336,8 @@ def test_queue_down_upload_answers_503_and_the_recording_is_kept(
         assert ready["checks"]["queue"] == {"status": "down", "code": "queue_unavailable"}
         assert "job queue" in ready["detail"]
 
-        body = _unavailable(_upload_clip(client, pro, case_id, small_video),
-                            "queue_unavailable")
-        assert "kept" in body["detail"]
-        # Stored, and waiting for the queue rather than lost.
+        # Stored, and waiting for the queue: accepted, so nobody uploads it twice.
+        assert _upload_clip(client, pro, case_id, small_video).status_code == 202
         clips = client.get(f"/api/cases/{case_id}/clips", headers=pro).json()
         assert [(c["filename"], c["status"]) for c in clips] == [("small.mp4", "queued")]
     finally:

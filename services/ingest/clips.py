@@ -3,8 +3,11 @@ and the hand-over to the transcode queue."""
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
@@ -13,6 +16,8 @@ from core.db.models import Case, Clip, ClipStatus, Upload, UploadState, User
 from core.queue import enqueue_transcode
 from core.runtime import Runtime
 from services.ingest.schemas import ClipOut
+
+log = logging.getLogger(__name__)
 
 
 def case_prefix(case_id: str) -> str:
@@ -46,7 +51,14 @@ def queue_clip(runtime: Runtime, db: Session, clip: Clip, size_bytes: int) -> No
     clip.progress = 0.0
     clip.attempts = 0
     db.commit()
-    clip.job_id = enqueue_transcode(runtime.settings, runtime.redis, clip.id, 0)
+    try:
+        clip.job_id = enqueue_transcode(runtime.settings, runtime.redis, clip.id, 0)
+    except (RedisConnectionError, RedisTimeoutError):
+        # The recording is stored and the clip says "queued": the sweeper hands
+        # it to the queue once Redis is back. Answering 503 instead would make
+        # the person upload the same recording again.
+        log.warning("queue unavailable; clip %s waits for the sweeper", clip.id)
+        return
     db.commit()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from fastapi import APIRouter, Request, status
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from core import audit
 from core.access import case_for, clip_for, visible_cases
 from core.db.models import Case, CaseAccess, Clip, Role, Team, User
+from core.storage import StorageUnavailable
 from core.web import ApiError, CurrentUser, Db, Rt, client_ip
 from services.ingest import cases
 from services.ingest.clips import clip_view, new_clip, queue_clip
@@ -25,6 +27,7 @@ from services.ingest.upload import (
     start_multipart,
 )
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["ingest"])
 
 #: Room for the multipart envelope around the file itself.
@@ -208,7 +211,13 @@ async def _receive(request: Request, runtime: Rt, db: Db, case: Case, user: Curr
     except BaseException:
         if pipe is not None and clip is not None:
             await pipe.cancel()
-            await abort_multipart(runtime.store, bucket, clip.original_key, pipe.upload_id)
+            try:
+                await abort_multipart(runtime.store, bucket, clip.original_key,
+                                      pipe.upload_id)
+            except StorageUnavailable:
+                # The store went away mid-upload; the clip row must still go, so
+                # nobody waits for an upload that will never finish.
+                log.warning("could not abort the multipart upload of clip %s", clip.id)
         if clip is not None and clip.status.value == "uploading":
             db.rollback()
             db.delete(db.merge(clip))
