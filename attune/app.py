@@ -6,9 +6,10 @@ import base64
 import hashlib
 import re
 from pathlib import Path
+from typing import Annotated
 
 import swagger_ui_bundle
-from fastapi import FastAPI
+from fastapi import FastAPI, Header
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -16,6 +17,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from attune.health import health_router
+from core import metrics
+from core.logs import RequestLog
 from core.runtime import Runtime, set_runtime
 from core.web import CommitBeforeResponse, ResponseHeaders, install_error_handlers
 from services.accounts.router import router as accounts_router
@@ -59,9 +62,12 @@ def create_app(runtime: Runtime) -> FastAPI:
                            "Upload-Defer-Length", "X-Requested-With"],
             expose_headers=EXPOSED_HEADERS, max_age=600)
     _mount_docs(app)
+    _mount_metrics(app, runtime)
     for router in (accounts_router, ingest_router, tus_router, annotate_router,
                    suggestions_router, review_router, audit_router, health_router(runtime)):
         app.include_router(router)
+    # Outermost: every line logged while a request is handled carries its id.
+    app.add_middleware(RequestLog)
 
     _mount_web(app, runtime.settings.web_dir)  # last: it answers every other GET path
     return app
@@ -154,6 +160,20 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
                                 "built yet: run <code>scripts/install.sh</code>.</p>",
                                 status_code=503)
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+
+def _mount_metrics(app: FastAPI, runtime: Runtime) -> None:
+    """``/metrics`` for a Prometheus scraper holding ``ATTUNE_METRICS_TOKEN``;
+    without the setting it answers 404, as if it were not there."""
+    registry = metrics.registry_for(app, runtime.settings, runtime.redis)
+
+    @app.get(metrics.PATH, include_in_schema=False)
+    def prometheus_metrics(authorization: Annotated[str | None, Header()] = None) -> Response:
+        if not metrics.authorised(runtime.settings, authorization):
+            return JSONResponse({"detail": "No such endpoint.", "code": "not_found"},
+                                status_code=404)
+        body, content_type = metrics.exposition(registry)
+        return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
 
 
 def _mount_docs(app: FastAPI) -> None:

@@ -53,10 +53,14 @@ def _run_api(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from attune.app import create_app
+    from core.logs import configure
     from core.runtime import Runtime
 
-    uvicorn.run(create_app(Runtime(settings)), host=host, port=port, log_level="info",
-                proxy_headers=True)
+    # Attune's own logging (JSON with request ids, one line a request) replaces
+    # uvicorn's configuration and access log.
+    configure(settings.log_format)
+    uvicorn.run(create_app(Runtime(settings)), host=host, port=port, log_config=None,
+                access_log=False, proxy_headers=True)
 
 
 @app.command()
@@ -70,6 +74,9 @@ def serve(
     from core.lifetime import die_with_parent_hook
 
     settings = get_settings()
+    if "log_format" not in settings.model_fields_set:
+        # On a terminal, readable lines; set ATTUNE_LOG_FORMAT=json to collect them.
+        settings = settings.model_copy(update={"log_format": "text"})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # SIGTERM must unwind through the finally blocks below, so that the worker
     # and the embedded services stop with us.
@@ -81,7 +88,8 @@ def serve(
         env = dict(os.environ, ATTUNE_REDIS_URL=settings.redis_url or "",
                    ATTUNE_S3_ENDPOINT=settings.s3_endpoint or "",
                    ATTUNE_DATA_DIR=str(settings.data_dir),
-                   ATTUNE_DATABASE_URL=settings.resolved_database_url())
+                   ATTUNE_DATABASE_URL=settings.resolved_database_url(),
+                   ATTUNE_LOG_FORMAT=settings.log_format)
         worker = subprocess.Popen([sys.executable, "-m", "attune.cli", "worker"], env=env,
                                   preexec_fn=die_with_parent_hook(signal.SIGTERM))
         try:

@@ -15,8 +15,9 @@ import secrets
 import stat
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,13 @@ class Settings(BaseSettings):
     )
     cors_origins: list[str] = Field(
         default_factory=list, description="Other web origins allowed to call the API."
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="One JSON object a log line, or plain text for a terminal."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token a Prometheus scraper sends to /metrics; "
+        "unset, /metrics answers 404.",
     )
 
     job_timeout_base_s: int = Field(default=120, description="Transcode timeout floor.")

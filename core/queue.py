@@ -11,6 +11,7 @@ from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from core import logs
 from core.config import Settings
 
 TRANSCODE = "transcode"
@@ -54,7 +55,8 @@ def _enqueue(settings: Settings, redis: Redis, kind: str, function: str, argumen
     queue(settings, redis, kind).enqueue(
         function, argument, job_id=job_id, job_timeout=timeout_s,
         retry=Retry(max=settings.job_retries, interval=RETRY_INTERVALS),
-        result_ttl=result_ttl, failure_ttl=7 * 24 * 3600)
+        result_ttl=result_ttl, failure_ttl=7 * 24 * 3600,
+        meta={"request_id": logs.request_id.get(), "kind": kind})
     return job_id
 
 

@@ -21,7 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import get_current_job
 from rq.timeouts import JobTimeoutException
 
-from core import audit
+from core import audit, metrics
 from core.db.models import Clip, ClipStatus, Rendition, utcnow
 from core.media import SourceInfo, probe, validate
 from core.media.errors import MediaError
@@ -76,6 +76,7 @@ def _run(runtime: Runtime, clip_id: str) -> str:
         _store_source_info(runtime, clip_id, info)
         attempt_prefix = f"{clip_prefix(clip.case_id, clip.id)}media/{secrets.token_hex(6)}/"
         with Workdir(runtime) as work:
+            started = time.monotonic()
             output = transcode(
                 source, work, info,
                 on_progress=_progress_reporter(runtime, clip_id),
@@ -84,6 +85,9 @@ def _run(runtime: Runtime, clip_id: str) -> str:
             )
             store_files(runtime, work, output.files, attempt_prefix)
             _publish(runtime, clip_id, attempt_prefix, output)
+            metrics.count(runtime.settings, runtime.redis,
+                          transcode_seconds=time.monotonic() - started,
+                          transcoded_media_seconds=info.duration_s or 0.0)
             after_transcode(runtime, clip_id, work, output.analysis)
         return "ready"
     except MediaError as exc:

@@ -18,11 +18,14 @@ import logging
 import os
 import threading
 
-from rq import Worker
+from rq import Queue, Worker
+from rq.executions import Execution
+from rq.job import Job
 
+from core import logs, metrics
 from core.lifetime import die_with_parent
 from core.queue import KINDS, queue
-from core.runtime import Runtime
+from core.runtime import Runtime, get_runtime
 from services.ingest.resumable import expire_stale
 from worker.sweeper import sweep, sweep_retention, sweep_workdirs
 
@@ -64,13 +67,25 @@ def _children_die_with_worker() -> None:
     os.register_at_fork(before=before, after_in_child=in_child)
 
 
+class AttuneWorker(Worker):
+    """RQ's worker, with each job's log lines carrying its id and the id of the
+    request that queued it, and every finished job counted by outcome."""
+
+    def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
+        with logs.job_context(job.id, job.meta.get("request_id")):
+            succeeded = super().perform_job(job, queue, execution)
+        metrics.job_done(get_runtime().settings, self.connection,
+                         job.meta.get("kind", queue.name.rsplit(":", 1)[-1]), succeeded)
+        return succeeded
+
+
 def run_worker(runtime: Runtime, *, burst: bool = False, sweeper: bool = True) -> None:
     """Work jobs until stopped (or, with ``burst``, until the queue is empty).
 
     Starts by removing what killed jobs left on this machine's disk, so a
     restart after a crash leaves nothing of a family behind.
     """
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logs.configure(runtime.settings.log_format)
     sweep_workdirs(runtime)
     _children_die_with_worker()
     runtime.ensure_buckets()
@@ -79,8 +94,8 @@ def run_worker(runtime: Runtime, *, burst: bool = False, sweeper: bool = True) -
         threading.Thread(target=_sweep_forever, args=(runtime, stop), daemon=True,
                          name="sweeper").start()
     try:
-        worker = Worker([queue(runtime.settings, runtime.redis, kind)
-                         for kind in KINDS], connection=runtime.redis)
+        worker = AttuneWorker([queue(runtime.settings, runtime.redis, kind)
+                               for kind in KINDS], connection=runtime.redis)
         worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     finally:
         stop.set()

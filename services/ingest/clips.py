@@ -11,7 +11,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from core import signing
+from core import metrics, signing
 from core.db.models import Case, Clip, ClipStatus, Upload, UploadState, User
 from core.queue import enqueue_transcode
 from core.runtime import Runtime
@@ -51,6 +51,7 @@ def queue_clip(runtime: Runtime, db: Session, clip: Clip, size_bytes: int) -> No
     clip.progress = 0.0
     clip.attempts = 0
     db.commit()
+    metrics.count(runtime.settings, runtime.redis, upload_bytes=size_bytes)
     try:
         clip.job_id = enqueue_transcode(runtime.settings, runtime.redis, clip.id, 0)
     except (RedisConnectionError, RedisTimeoutError):
