@@ -45,7 +45,8 @@ def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def coded_case(runtime: Any, app: Any, media_dir: Path,
                people: dict[str, Any]) -> dict[str, str]:
-    """A ready clip of 7 s in a new case, with two positive moments coded."""
+    """A ready clip of 7 s in a new case, with three positive moments coded (one
+    on a frame between whole seconds)."""
     from fastapi.testclient import TestClient
 
     source = media.make_plain_h264(media_dir, width=320, height=240, seconds=7,
@@ -55,7 +56,7 @@ def coded_case(runtime: Any, app: Any, media_dir: Path,
         clip = ready_clip(runtime, client, headers, source, "Gezin 2026-401")
         made = client.post(f"/api/clips/{clip['id']}/sets", json={}, headers=headers)
         set_id = made.json()["id"]
-        for code, start_ms in (("SHARED_JOY", 1_000), ("NAMING", 4_000)):
+        for code, start_ms in (("SHARED_JOY", 1_000), ("NAMING", 4_000), ("GUIDING", 3_833)):
             resp = client.post(f"/api/sets/{set_id}/annotations",
                                json={"code": code, "start_ms": start_ms}, headers=headers)
             assert resp.status_code == 201, resp.text
@@ -111,10 +112,10 @@ def test_a_professional_builds_renders_shows_and_shares_a_visit_playlist(
     expect(page.locator("h1")).to_have_text("Bezoek 3 december")
 
     # pick both moments (positive ones are listed by default)
-    page.get_by_role("button", name="Gedeeld plezier op 0:01 toevoegen").click()
+    page.get_by_role("button", name="Gedeeld plezier op 0:01.000 toevoegen").click()
     items = page.locator("li[data-item-id]")
     expect(items).to_have_count(1)
-    page.get_by_role("button", name="Benoemen op 0:04 toevoegen").click()
+    page.get_by_role("button", name="Benoemen op 0:04.000 toevoegen").click()
     expect(items).to_have_count(2)
 
     # reorder from the keyboard: the focus follows the moment that moved
@@ -235,6 +236,9 @@ def test_a_link_with_an_access_code_asks_for_it_first(
 
     page = context.new_page()
     page.goto(_watch_path(share.json()["url"]))
+    page.get_by_role("button", name="Bekijken").click()  # nothing typed: said by the page
+    expect(page.get_by_role("alert")).to_have_text("Vul de 6 cijfers van de toegangscode in.")
+    assert page.evaluate(INVALID) == 0
     page.get_by_label("Toegangscode").fill("000000" if share.json()["access_code"] != "000000"
                                            else "111111")
     page.get_by_role("button", name="Bekijken").click()
@@ -243,3 +247,74 @@ def test_a_link_with_an_access_code_asks_for_it_first(
     page.get_by_role("button", name="Bekijken").click()
     expect(page.locator("h1")).to_have_text("Met code")
     _plays(page)
+
+
+def _new_playlist(client: Any, headers: dict[str, str], case_id: str, title: str) -> dict[str, Any]:
+    made = client.post(f"/api/cases/{case_id}/playlists", json={"title": title}, headers=headers)
+    assert made.status_code == 201, made.text
+    return dict(made.json())
+
+
+def _items(client: Any, headers: dict[str, str], playlist_id: str) -> list[dict[str, Any]]:
+    return list(client.get(f"/api/playlists/{playlist_id}", headers=headers).json()["items"])
+
+
+#: How many fields of the page the browser itself holds to be wrong (its own bubbles).
+INVALID = "document.querySelectorAll(':invalid').length"
+
+
+def test_times_are_frame_exact_everywhere_and_the_fields_take_what_they_show(
+        context: Any, client: Any, people: dict[str, Any], coded_case: dict[str, str]) -> None:
+    headers = people["pro"]["headers"]
+    playlist = _new_playlist(client, headers, coded_case["case_id"], "Op het beeldje")
+    page = context.new_page()
+    log_in(page, people["pro"])
+    page.wait_for_url("**/")
+    page.goto(f"/playlists/{playlist['id']}")
+
+    # the moment coded at 3.833 s is listed at 3.833 s, not rounded to a second
+    page.get_by_role("button", name="Leiding geven op 0:03.833 toevoegen").click()
+    item = page.locator("li[data-item-id]")
+    expect(item).to_have_count(1)
+    expect(item.locator("h3")).to_contain_text("0:01.833\N{EN DASH}0:06.833")
+
+    # the freeze starts on that frame, and the field takes it as it is shown
+    item.get_by_label("Beeld stilzetten").check()
+    at = item.get_by_label("Stilzetten op")
+    expect(at).to_have_value("0:03.833")
+    assert page.evaluate(INVALID) == 0
+    with page.expect_response(lambda r: "/items/" in r.url and r.request.method == "PATCH"):
+        at.press("Enter")
+    saved = _items(client, headers, playlist["id"])[0]
+    assert (saved["freeze_at_ms"], saved["freeze_s"]) == (3_833, 3.0)
+
+    # what is not a time, or not in the moment, is said in Dutch, by the page
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "PATCH" else None)
+    at.fill("straks")
+    at.press("Enter")
+    expect(item.get_by_text("Vul een tijd in de opname in, zoals 0:01.833.")).to_be_visible()
+    expect(at).to_have_attribute("aria-invalid", "true")
+    at.fill("0:30")
+    at.press("Enter")
+    expect(item.get_by_text("Kies een tijd tussen 0:01.833 en 0:06.833")).to_be_visible()
+    item.get_by_label("Seconden ervoor").fill("1,5")
+    item.get_by_label("Seconden ervoor").press("Enter")
+    expect(item.get_by_text("Kies een tijd tussen 0:00.333 en 0:06.833")).to_be_visible()
+    assert sent == [] and page.evaluate(INVALID) == 0
+
+    # a Dutch decimal comma and frame-exact milliseconds are taken as typed
+    at.fill("4,567")
+    with page.expect_response(lambda r: "/items/" in r.url and r.request.method == "PATCH"):
+        at.press("Enter")
+    saved = _items(client, headers, playlist["id"])[0]
+    assert (saved["freeze_at_ms"], saved["pre_roll_ms"]) == (4_567, 1_500)
+    expect(item.get_by_label("Stilzetten op")).to_have_value("0:04.567")
+    expect(item.get_by_label("Seconden ervoor")).to_have_value("1,5")
+
+    # and in English when the page is English
+    page.get_by_role("button", name="Switch to English").click()
+    item.get_by_label("Freeze at").fill("soon")
+    item.get_by_label("Freeze at").press("Enter")
+    expect(item.get_by_text("Enter a time in the recording, such as 0:01.833.")).to_be_visible()
+    page.get_by_role("button", name="Schakel naar Nederlands").click()

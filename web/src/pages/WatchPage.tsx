@@ -82,12 +82,17 @@ export function WatchPage({ token }: { token: string }) {
 
 function CodeForm({ wrong, onCode }: { wrong: boolean; onCode: (code: string) => void }) {
   const [code, setCode] = useState("");
+  const [missing, setMissing] = useState(false);
+  const problem = missing ? "access-code-missing" : wrong ? "access-code-wrong" : undefined;
   return (
     <form
       class="stack narrow"
+      noValidate
       onSubmit={(event) => {
         event.preventDefault();
-        onCode(code.trim());
+        const digits = code.replace(/\s+/g, "");
+        setMissing(!/^[0-9]{6}$/.test(digits));
+        if (/^[0-9]{6}$/.test(digits)) onCode(digits);
       }}
     >
       <p>{t("watch.codeAsk")}</p>
@@ -99,16 +104,19 @@ function CodeForm({ wrong, onCode }: { wrong: boolean; onCode: (code: string) =>
           type="text"
           inputMode="numeric"
           autocomplete="one-time-code"
-          pattern="[0-9]{6}"
-          maxLength={6}
-          required
-          aria-describedby={wrong ? "access-code-wrong" : undefined}
-          aria-invalid={wrong}
+          maxLength={7}
+          aria-describedby={problem}
+          aria-invalid={problem ? true : undefined}
           value={code}
           onInput={(e) => setCode(e.currentTarget.value)}
         />
       </div>
-      {wrong && (
+      {missing && (
+        <p class="error" role="alert" id="access-code-missing">
+          {t("watch.codeMissing")}
+        </p>
+      )}
+      {wrong && !missing && (
         <p class="error" role="alert" id="access-code-wrong">
           {t("watch.codeWrong")}
         </p>

@@ -1,6 +1,8 @@
 import { useState } from "preact/hooks";
 import type { ItemChanges, PlaylistItem } from "../../api/types";
 import { t } from "../../i18n";
+import { TimeField } from "../TimeField";
+import { type FormErrors, formOf, hasErrors, type ItemForm, readForm } from "./itemForm";
 
 const SPEEDS = [
   [1, "playlist.speed1"],
@@ -16,41 +18,26 @@ interface Props {
   onSave: (changes: ItemChanges) => void;
 }
 
-const seconds = (ms: number) => String(ms / 1000);
-const toMs = (text: string) => Math.round(Number(text) * 1000);
-
 /**
  * One moment's settings: the question for the parent, slow motion, a freeze,
  * sound, and the seconds around it. Saved together, so a half-typed question
- * is never rendered.
+ * is never rendered; checked here, so a mistake is said in the user's words.
  */
 export function ItemEditor({ item, momentMs, busy, onSave }: Props) {
   const id = (field: string) => `item-${item.id}-${field}`;
-  const [caption, setCaption] = useState(item.caption);
-  const [speed, setSpeed] = useState(item.speed);
-  const [freeze, setFreeze] = useState(item.freeze_at_ms !== null);
-  const [freezeAt, setFreezeAt] = useState(seconds(item.freeze_at_ms ?? momentMs));
-  const [freezeS, setFreezeS] = useState(String(item.freeze_s || 3));
-  const [mute, setMute] = useState(item.mute);
-  const [preRoll, setPreRoll] = useState(seconds(item.pre_roll_ms));
-  const [postRoll, setPostRoll] = useState(seconds(item.post_roll_ms));
+  const [form, setForm] = useState(() => formOf(item, momentMs));
+  const [errors, setErrors] = useState<FormErrors>({});
+  const set = (patch: Partial<ItemForm>) => setForm({ ...form, ...patch });
 
   const submit = (event: Event) => {
     event.preventDefault();
-    const changes: ItemChanges = {
-      caption: caption.trim(),
-      speed,
-      mute,
-      pre_roll_ms: toMs(preRoll),
-      post_roll_ms: toMs(postRoll),
-      freeze_at_ms: freeze ? toMs(freezeAt) : null,
-    };
-    if (freeze) changes.freeze_s = Number(freezeS);
-    onSave(changes);
+    const read = readForm(form, item);
+    setErrors(read.errors);
+    if (!hasErrors(read.errors)) onSave(read.changes);
   };
 
   return (
-    <form class="item-editor stack" onSubmit={submit}>
+    <form class="item-editor stack" noValidate onSubmit={submit}>
       <div class="field">
         <label for={id("caption")}>{t("playlist.caption")}</label>
         <input
@@ -58,8 +45,8 @@ export function ItemEditor({ item, momentMs, busy, onSave }: Props) {
           type="text"
           maxLength={300}
           aria-describedby={id("caption-hint")}
-          value={caption}
-          onInput={(e) => setCaption(e.currentTarget.value)}
+          value={form.caption}
+          onInput={(e) => set({ caption: e.currentTarget.value })}
         />
         <p class="hint" id={id("caption-hint")}>
           {t("playlist.captionHint")}
@@ -70,8 +57,8 @@ export function ItemEditor({ item, momentMs, busy, onSave }: Props) {
           <label for={id("speed")}>{t("playlist.speed")}</label>
           <select
             id={id("speed")}
-            value={String(speed)}
-            onChange={(e) => setSpeed(Number(e.currentTarget.value))}
+            value={String(form.speed)}
+            onChange={(e) => set({ speed: Number(e.currentTarget.value) })}
           >
             {SPEEDS.map(([value, key]) => (
               <option key={value} value={String(value)}>
@@ -80,31 +67,35 @@ export function ItemEditor({ item, momentMs, busy, onSave }: Props) {
             ))}
           </select>
         </div>
-        <NumberField id={id("pre")} label={t("playlist.preRoll")} value={preRoll} max={10} onInput={setPreRoll} />
-        <NumberField id={id("post")} label={t("playlist.postRoll")} value={postRoll} max={10} onInput={setPostRoll} />
+        <TimeField id={id("pre")} label={t("playlist.preRoll")} value={form.preRoll} error={errors.preRoll}
+          onInput={(preRoll) => set({ preRoll })} />
+        <TimeField id={id("post")} label={t("playlist.postRoll")} value={form.postRoll} error={errors.postRoll}
+          onInput={(postRoll) => set({ postRoll })} />
       </div>
       <div class="check">
-        <input type="checkbox" id={id("mute")} checked={mute} onChange={(e) => setMute(e.currentTarget.checked)} />
+        <input type="checkbox" id={id("mute")} checked={form.mute} onChange={(e) => set({ mute: e.currentTarget.checked })} />
         <label for={id("mute")}>{t("playlist.mute")}</label>
       </div>
       <div class="check">
         <input
           type="checkbox"
           id={id("freeze")}
-          checked={freeze}
-          onChange={(e) => setFreeze(e.currentTarget.checked)}
+          checked={form.freeze}
+          onChange={(e) => set({ freeze: e.currentTarget.checked })}
         />
         <label for={id("freeze")}>{t("playlist.freeze")}</label>
       </div>
-      {freeze && (
+      {form.freeze && (
         <div class="item-grid">
-          <NumberField id={id("freeze-s")} label={t("playlist.freezeSeconds")} value={freezeS} max={30} onInput={setFreezeS} />
-          <NumberField
+          <TimeField id={id("freeze-s")} label={t("playlist.freezeSeconds")} value={form.freezeS}
+            error={errors.freezeS} onInput={(freezeS) => set({ freezeS })} />
+          <TimeField
             id={id("freeze-at")}
             label={t("playlist.freezeAt")}
             hint={t("playlist.freezeAtHint")}
-            value={freezeAt}
-            onInput={setFreezeAt}
+            value={form.freezeAt}
+            error={errors.freezeAt}
+            onInput={(freezeAt) => set({ freezeAt })}
           />
         </div>
       )}
@@ -112,40 +103,5 @@ export function ItemEditor({ item, momentMs, busy, onSave }: Props) {
         {t("playlist.saveItem")}
       </button>
     </form>
-  );
-}
-
-interface NumberFieldProps {
-  id: string;
-  label: string;
-  hint?: string;
-  value: string;
-  max?: number;
-  onInput: (value: string) => void;
-}
-
-/** Seconds, with a tenth of a second as the finest step. */
-function NumberField({ id, label, hint, value, max, onInput }: NumberFieldProps) {
-  return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      <input
-        id={id}
-        type="number"
-        inputMode="decimal"
-        min={0}
-        max={max}
-        step={0.1}
-        required
-        aria-describedby={hint ? `${id}-hint` : undefined}
-        value={value}
-        onInput={(e) => onInput(e.currentTarget.value)}
-      />
-      {hint && (
-        <p class="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      )}
-    </div>
   );
 }

@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
 import type { Moment } from "../../api/types";
 import { t } from "../../i18n";
-import { clipTime, momentLabel } from "./moments";
+import { formatClock } from "../../format";
+import { momentLabel } from "./moments";
 
 interface Props {
   moments: Moment[];
@@ -40,7 +41,7 @@ export function MomentPicker({ moments, added, busy, onAdd }: Props) {
               <span class="card-title">{momentLabel(moment)}</span>
               <span class="card-meta">
                 <span>{moment.clip}</span>
-                <span>{clipTime(moment.start_ms)}</span>
+                <span>{formatClock(moment.start_ms)}</span>
                 {added.has(moment.annotation_id) && <span>{t("playlist.inPlaylist")}</span>}
               </span>
             </span>
@@ -49,7 +50,7 @@ export function MomentPicker({ moments, added, busy, onAdd }: Props) {
               disabled={busy}
               aria-label={t("playlist.addLabel", {
                 name: momentLabel(moment),
-                time: clipTime(moment.start_ms),
+                time: formatClock(moment.start_ms),
               })}
               onClick={() => onAdd(moment)}
             >

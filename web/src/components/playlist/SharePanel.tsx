@@ -8,6 +8,9 @@ import { t } from "../../i18n";
 import { Link, paths } from "../../router";
 import { ErrorMessage } from "../ErrorMessage";
 
+/** The API's limit on a link's life (services/review/shares.py). */
+const MAX_DAYS = 90;
+
 const STATE_TONES: Record<ShareState, string> = {
   active: "good", expired: "neutral", revoked: "neutral", locked: "bad",
 };
@@ -36,8 +39,12 @@ export function SharePanel({ playlist }: { playlist: PlaylistDetail }) {
       setBusy(false);
     }
   };
+  const daysWrong = !/^\s*\d+\s*$/.test(days) || Number(days) < 1 || Number(days) > MAX_DAYS;
+  const [daysShown, setDaysShown] = useState(false);
   const create = (event: Event) => {
     event.preventDefault();
+    setDaysShown(daysWrong);
+    if (daysWrong) return;
     void act(async () => setMade(await playlists.share(playlist.id, Number(days), withCode)));
   };
   const noConsent = error instanceof ApiError && error.code === "no_consent_feedback";
@@ -46,19 +53,25 @@ export function SharePanel({ playlist }: { playlist: PlaylistDetail }) {
     <section aria-labelledby="share-title" class="panel stack">
       <h2 id="share-title">{t("share.title")}</h2>
       {made && <NewLink share={made} onDone={() => setMade(null)} />}
-      <form class="stack" onSubmit={create}>
+      <form class="stack" noValidate onSubmit={create}>
         <div class="item-grid">
           <div class="field">
             <label for="share-days">{t("share.days")}</label>
             <input
               id="share-days"
-              type="number"
-              min={1}
-              max={90}
-              required
+              type="text"
+              inputMode="numeric"
+              autoComplete="off"
+              aria-invalid={daysShown || undefined}
+              aria-describedby={daysShown ? "share-days-error" : undefined}
               value={days}
               onInput={(e) => setDays(e.currentTarget.value)}
             />
+            {daysShown && (
+              <p class="error field-error" id="share-days-error">
+                {t("share.errorDays")}
+              </p>
+            )}
           </div>
         </div>
         <div class="check">

@@ -1,7 +1,7 @@
 // How a coded moment is named and placed, in the user's language.
 
 import type { Moment, PlaylistItem } from "../../api/types";
-import { formatDuration } from "../../format";
+import { formatSpan } from "../../format";
 import { getLang, t } from "../../i18n";
 
 export function momentLabel(moment: Moment): string {
@@ -9,17 +9,12 @@ export function momentLabel(moment: Moment): string {
   return label ?? moment.code;
 }
 
-/** A time in a clip, as on its player ("0:07"). */
-export function clipTime(ms: number): string {
-  return formatDuration(ms / 1000);
-}
-
-/** "Gedeeld plezier · badje.mp4 · 0:01": what an item of the playlist shows. */
+/** "Gedeeld plezier · badje.mp4 · 0:00.000–0:04.000": what an item of the playlist shows. */
 export function itemTitle(item: PlaylistItem, byAnnotation: Map<string, Moment>): string {
   const moment = item.annotation_id ? byAnnotation.get(item.annotation_id) : undefined;
   const name = moment ? momentLabel(moment) : (item.code ?? t("playlist.freeRange"));
   const where = moment ? `${moment.clip} · ` : "";
-  return `${name} · ${where}${clipTime(item.start_ms)}–${clipTime(item.end_ms)}`;
+  return `${name} · ${where}${formatSpan(item.start_ms, item.end_ms)}`;
 }
 
 /** The moment (chapter) the playhead is in, by the chapter start times. */
