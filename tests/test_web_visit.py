@@ -131,17 +131,14 @@ def test_a_professional_builds_renders_shows_and_shares_a_visit_playlist(
     page.get_by_role("button", name="Moment 1 later zetten").click()
     expect(items.first).to_contain_text("Gedeeld plezier")
 
+    # settings are saved as they are made; the last one typed is saved by "Video maken"
     first = items.first
     first.get_by_label("Vraag voor de ouder (ondertitel)").fill(QUESTION)
     first.get_by_label("Snelheid").select_option("0.5")
-    with page.expect_response(lambda r: "/items/" in r.url and r.request.method == "PATCH"):
-        first.get_by_role("button", name="Moment opslaan").click()
-
+    expect(first.locator("[data-save]")).to_have_text("✓ Opgeslagen")
     second = items.nth(1)
     second.get_by_label("Beeld stilzetten").check()
     second.get_by_label("Stilstaan (seconden)").fill("1")
-    with page.expect_response(lambda r: "/items/" in r.url and r.request.method == "PATCH"):
-        second.get_by_role("button", name="Moment opslaan").click()
 
     # render, following the progress the page polls for
     page.get_by_role("button", name="Video maken").click()
@@ -283,8 +280,7 @@ def test_times_are_frame_exact_everywhere_and_the_fields_take_what_they_show(
     at = item.get_by_label("Stilzetten op")
     expect(at).to_have_value("0:03.833")
     assert page.evaluate(INVALID) == 0
-    with page.expect_response(lambda r: "/items/" in r.url and r.request.method == "PATCH"):
-        at.press("Enter")
+    _saved(item)
     saved = _items(client, headers, playlist["id"])[0]
     assert (saved["freeze_at_ms"], saved["freeze_s"]) == (3_833, 3.0)
 
@@ -318,3 +314,81 @@ def test_times_are_frame_exact_everywhere_and_the_fields_take_what_they_show(
     item.get_by_label("Freeze at").press("Enter")
     expect(item.get_by_text("Enter a time in the recording, such as 0:01.833.")).to_be_visible()
     page.get_by_role("button", name="Schakel naar Nederlands").click()
+
+
+def _saved(item: Any) -> None:
+    expect(item.locator("[data-save]")).to_have_text("\N{CHECK MARK} Opgeslagen")
+
+
+def test_what_is_typed_on_a_moment_is_kept_saved_and_is_what_the_video_shows(
+        context: Any, client: Any, runtime: Any, people: dict[str, Any],
+        coded_case: dict[str, str]) -> None:
+    headers = people["pro"]["headers"]
+    playlist = _new_playlist(client, headers, coded_case["case_id"], "Wat er staat")
+    moments = client.get(f"/api/cases/{coded_case['case_id']}/moments", headers=headers).json()
+    for moment in moments[:2]:
+        client.post(f"/api/playlists/{playlist['id']}/items",
+                    json={"annotation_id": moment["annotation_id"]}, headers=headers)
+    page = context.new_page()
+    log_in(page, people["pro"])
+    page.wait_for_url("**/")
+    page.goto(f"/playlists/{playlist['id']}")
+    items = page.locator("li[data-item-id]")
+    first, second = items.first, items.nth(1)
+    caption = "Vraag voor de ouder (ondertitel)"
+
+    # a question typed and a speed chosen on one moment, without any save button
+    first.get_by_label(caption).fill("Wat doet je baby hier?")
+    expect(first.locator("[data-save]")).to_have_text("Nog niet opgeslagen")
+    first.get_by_label("Snelheid").select_option("0.5")
+    _saved(first)
+    # another moment's question, left with Tab: saved, and the first one's stay on screen
+    second.get_by_label(caption).fill("En hier?")
+    second.get_by_label(caption).press("Tab")
+    _saved(second)
+    expect(first.get_by_label(caption)).to_have_value("Wat doet je baby hier?")
+    expect(first.get_by_label("Snelheid")).to_have_value("0.5")
+    stored = _items(client, headers, playlist["id"])
+    assert [(i["caption"], i["speed"]) for i in stored] == [
+        ("Wat doet je baby hier?", 0.5), ("En hier?", 1.0)]
+
+    # without a connection, "Video maken" makes nothing and says why; the text stays
+    first.get_by_label(caption).fill("Wat ziet u?")
+    context.set_offline(True)
+    page.get_by_role("button", name="Video maken").click()
+    blocked = page.locator("[data-not-rendered]")
+    expect(blocked).to_contain_text("De video is niet gemaakt: moment 1 is nog niet opgeslagen")
+    expect(blocked).to_contain_text("verbinding")
+    expect(first.locator(".save-failed")).to_contain_text("Niet opgeslagen")
+    expect(first.get_by_label(caption)).to_have_value("Wat ziet u?")
+    assert page.locator("section[data-status]").get_attribute("data-status") == "draft"
+    context.set_offline(False)
+    first.get_by_role("button", name="Opnieuw opslaan").focus()
+    page.keyboard.press("Enter")
+    _saved(first)
+    expect(blocked).to_have_count(0)
+
+    # a question still being typed when "Video maken" is pressed is in the video
+    second.get_by_label(caption).fill("En wat doet u hier?")
+    page.get_by_role("button", name="Video maken").click()
+    panel = page.locator("section[data-status]")
+    work_until_ready(runtime, page, panel, "the playlist was not rendered", seconds=60)
+    expect(panel).to_contain_text("Bijgewerkt")
+    stored = _items(client, headers, playlist["id"])
+    assert [i["caption"] for i in stored] == ["Wat ziet u?", "En wat doet u hier?"]
+
+    # taking a moment out asks first; Escape keeps it, from the keyboard
+    second.get_by_role("button", name="Moment 2 verwijderen").focus()
+    page.keyboard.press("Enter")
+    question = second.get_by_role("group")
+    expect(question).to_contain_text("Moment 2 uit de lijst halen?")
+    expect(question.locator("p")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(second.get_by_role("button", name="Moment 2 verwijderen")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(question.locator("p")).to_be_focused()  # the question is read out first
+    page.keyboard.press("Tab")
+    expect(second.get_by_role("button", name="Ja, verwijderen")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(items).to_have_count(1)
+    assert len(_items(client, headers, playlist["id"])) == 1

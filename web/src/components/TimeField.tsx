@@ -9,7 +9,7 @@ interface Props {
   /** Why the value cannot be used, in the user's language; shown under the field. */
   error?: string | null;
   onInput: (text: string) => void;
-  /** The person is done with the field (it loses the focus). */
+  /** The person is done with the field: it loses the focus, or Enter is pressed. */
   onCommit?: () => void;
 }
 
@@ -35,6 +35,7 @@ export function TimeField({ id, label, hint, value, error, onInput, onCommit }: 
         value={value}
         onInput={(e: JSX.TargetedEvent<HTMLInputElement>) => onInput(e.currentTarget.value)}
         onBlur={onBlur}
+        onKeyDown={(e) => e.key === "Enter" && onCommit?.()}
       />
       {hint && (
         <p class="hint" id={`${id}-hint`}>

@@ -1,13 +1,16 @@
 import { useMemo, useState } from "preact/hooks";
 import { playlists } from "../api/endpoints";
-import type { ItemChanges, Moment, PlaylistDetail } from "../api/types";
+import type { Moment, PlaylistDetail, PlaylistItem } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { PageTitle } from "../components/PageTitle";
+import { ItemEditor } from "../components/playlist/ItemEditor";
 import { ItemList } from "../components/playlist/ItemList";
 import { MomentPicker } from "../components/playlist/MomentPicker";
 import { RenderPanel } from "../components/playlist/RenderPanel";
 import { SharePanel } from "../components/playlist/SharePanel";
-import { useLoad, usePolling } from "../hooks";
+import { type Autosave, useAutosave, useSerial } from "../components/playlist/useAutosave";
+import { describeError } from "../errors";
+import { type Loaded, useLoad, usePolling } from "../hooks";
 import { t } from "../i18n";
 import { Link, paths } from "../router";
 
@@ -22,21 +25,43 @@ export function PlaylistPage({ playlistId }: { playlistId: string }) {
     () => (caseId ? playlists.moments(caseId) : Promise.resolve([] as Moment[])),
     caseId ?? "",
   );
+  if (!playlist.data) {
+    return playlist.error ? <ErrorMessage error={playlist.error} /> : <p class="muted">{t("app.loading")}</p>;
+  }
+  return <Builder p={playlist.data} playlist={playlist} moments={moments} />;
+}
+
+interface BuilderProps {
+  p: PlaylistDetail;
+  playlist: Loaded<PlaylistDetail>;
+  moments: Loaded<Moment[]>;
+}
+
+function Builder({ p, playlist, moments }: BuilderProps) {
+  const enqueue = useSerial();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  usePolling(playlist.data?.status === "rendering", POLL_MS, playlist.reload);
+  const [unsaved, setUnsaved] = useState<PlaylistItem[]>([]);
+  // a poll's answer waits for the changes before it, so it never shows an older playlist
+  usePolling(p.status === "rendering", POLL_MS, () => enqueue(playlist.reload));
 
   const byAnnotation = useMemo(
     () => new Map((moments.data ?? []).map((m) => [m.annotation_id, m])),
     [moments.data],
   );
+  const autosave = useAutosave({
+    playlist: p,
+    apply: playlist.set,
+    enqueue,
+    momentOf: (item) => byAnnotation.get(item.annotation_id ?? "")?.start_ms ?? item.start_ms,
+  });
 
-  /** One change at a time; the API answers the whole playlist, which replaces ours. */
+  /** A change of the list (after the saves before it); the API answers the whole playlist. */
   const change = async (work: () => Promise<PlaylistDetail>) => {
     setBusy(true);
     setError(null);
     try {
-      playlist.set(await work());
+      playlist.set(await enqueue(work));
     } catch (caught) {
       setError(caught);
     } finally {
@@ -44,10 +69,16 @@ export function PlaylistPage({ playlistId }: { playlistId: string }) {
     }
   };
 
-  if (!playlist.data) {
-    return playlist.error ? <ErrorMessage error={playlist.error} /> : <p class="muted">{t("app.loading")}</p>;
-  }
-  const p = playlist.data;
+  /** The video shows what the screen shows: everything typed is saved first, or nothing is made. */
+  const render = async () => {
+    setBusy(true);
+    setUnsaved([]);
+    const left = await autosave.flush();
+    setBusy(false);
+    if (left.length > 0) setUnsaved(left);
+    else await change(() => playlists.render(p.id));
+  };
+
   return (
     <section class="stack-lg playlist-page">
       <p class="breadcrumb">
@@ -55,7 +86,8 @@ export function PlaylistPage({ playlistId }: { playlistId: string }) {
       </p>
       <PageTitle>{p.title}</PageTitle>
       <ErrorMessage error={error} />
-      <RenderPanel playlist={p} busy={busy} onRender={() => void change(() => playlists.render(p.id))} />
+      <RenderPanel playlist={p} busy={busy} onRender={() => void render()} />
+      <NotRendered items={p.items} unsaved={unsaved} autosave={autosave} />
 
       <section aria-labelledby="items-title" class="stack">
         <h2 id="items-title">{t("playlist.itemsTitle", { count: p.items.length })}</h2>
@@ -64,10 +96,20 @@ export function PlaylistPage({ playlistId }: { playlistId: string }) {
           byAnnotation={byAnnotation}
           busy={busy}
           onOrder={(ids) => void change(() => playlists.order(p.id, ids))}
-          onChange={(item, changes: ItemChanges) =>
-            void change(() => playlists.changeItem(p.id, item.id, changes))
-          }
-          onRemove={(item) => void change(() => playlists.removeItem(p.id, item.id))}
+          onRemove={(item) => {
+            autosave.forget(item.id);
+            void change(() => playlists.removeItem(p.id, item.id));
+          }}
+          editor={(item) => (
+            <ItemEditor
+              item={item}
+              form={autosave.formFor(item)}
+              errors={autosave.errorsFor(item.id)}
+              state={autosave.stateOf(item.id)}
+              onEdit={(patch, now) => autosave.edit(item, patch, now)}
+              onCommit={() => autosave.commit(item.id)}
+            />
+          )}
         />
       </section>
 
@@ -83,5 +125,28 @@ export function PlaylistPage({ playlistId }: { playlistId: string }) {
 
       <SharePanel playlist={p} />
     </section>
+  );
+}
+
+/** Why "Video maken" made nothing: which moments are not saved, and the first reason. */
+interface NotRenderedProps {
+  items: PlaylistItem[];
+  unsaved: PlaylistItem[];
+  autosave: Autosave;
+}
+
+function NotRendered({ items, unsaved, autosave }: NotRenderedProps) {
+  const still = unsaved.filter((item) => autosave.stateOf(item.id)?.kind !== "saved");
+  if (still.length === 0) return null;
+  const numbers = still
+    .map((item) => items.findIndex((i) => i.id === item.id) + 1)
+    .filter((n) => n > 0)
+    .join(", ");
+  const state = autosave.stateOf(still[0]!.id);
+  const reason = state?.kind === "failed" ? describeError(state.error) : t("playlist.fieldsWrong");
+  return (
+    <p class="error" role="alert" data-not-rendered="true">
+      {t("playlist.renderBlocked", { numbers, reason })}
+    </p>
   );
 }

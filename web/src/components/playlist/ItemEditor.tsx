@@ -1,8 +1,9 @@
-import { useState } from "preact/hooks";
-import type { ItemChanges, PlaylistItem } from "../../api/types";
+import type { PlaylistItem } from "../../api/types";
+import { describeError } from "../../errors";
 import { t } from "../../i18n";
 import { TimeField } from "../TimeField";
-import { type FormErrors, formOf, hasErrors, type ItemForm, readForm } from "./itemForm";
+import type { FormErrors, ItemForm } from "./itemForm";
+import type { SaveState } from "./useAutosave";
 
 const SPEEDS = [
   [1, "playlist.speed1"],
@@ -12,32 +13,37 @@ const SPEEDS = [
 
 interface Props {
   item: PlaylistItem;
-  /** Where a freeze goes unless another time is chosen: the coded moment (a STILL's own time). */
-  momentMs: number;
-  busy: boolean;
-  onSave: (changes: ItemChanges) => void;
+  form: ItemForm;
+  errors: FormErrors;
+  state: SaveState | undefined;
+  /** A change; `commit` saves it at once (a choice), else when the field is left. */
+  onEdit: (patch: Partial<ItemForm>, commit?: boolean) => void;
+  onCommit: () => void;
 }
 
 /**
  * One moment's settings: the question for the parent, slow motion, a freeze,
- * sound, and the seconds around it. Saved together, so a half-typed question
- * is never rendered; checked here, so a mistake is said in the user's words.
+ * sound, and the seconds around it. Saved as they are made (see useAutosave);
+ * checked first, so a mistake is said in the user's words and never sent.
  */
-export function ItemEditor({ item, momentMs, busy, onSave }: Props) {
+export function ItemEditor({ item, form, errors, state, onEdit, onCommit }: Props) {
   const id = (field: string) => `item-${item.id}-${field}`;
-  const [form, setForm] = useState(() => formOf(item, momentMs));
-  const [errors, setErrors] = useState<FormErrors>({});
-  const set = (patch: Partial<ItemForm>) => setForm({ ...form, ...patch });
-
-  const submit = (event: Event) => {
-    event.preventDefault();
-    const read = readForm(form, item);
-    setErrors(read.errors);
-    if (!hasErrors(read.errors)) onSave(read.changes);
-  };
+  const field = (name: "preRoll" | "postRoll" | "freezeS" | "freezeAt") => ({
+    value: form[name],
+    error: errors[name],
+    onInput: (text: string) => onEdit({ [name]: text }),
+    onCommit,
+  });
 
   return (
-    <form class="item-editor stack" noValidate onSubmit={submit}>
+    <form
+      class="item-editor stack"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        onCommit();
+      }}
+    >
       <div class="field">
         <label for={id("caption")}>{t("playlist.caption")}</label>
         <input
@@ -46,7 +52,9 @@ export function ItemEditor({ item, momentMs, busy, onSave }: Props) {
           maxLength={300}
           aria-describedby={id("caption-hint")}
           value={form.caption}
-          onInput={(e) => set({ caption: e.currentTarget.value })}
+          onInput={(e) => onEdit({ caption: e.currentTarget.value })}
+          onBlur={onCommit}
+          onKeyDown={(e) => e.key === "Enter" && onCommit()}
         />
         <p class="hint" id={id("caption-hint")}>
           {t("playlist.captionHint")}
@@ -58,7 +66,7 @@ export function ItemEditor({ item, momentMs, busy, onSave }: Props) {
           <select
             id={id("speed")}
             value={String(form.speed)}
-            onChange={(e) => set({ speed: Number(e.currentTarget.value) })}
+            onChange={(e) => onEdit({ speed: Number(e.currentTarget.value) }, true)}
           >
             {SPEEDS.map(([value, key]) => (
               <option key={value} value={String(value)}>
@@ -67,13 +75,16 @@ export function ItemEditor({ item, momentMs, busy, onSave }: Props) {
             ))}
           </select>
         </div>
-        <TimeField id={id("pre")} label={t("playlist.preRoll")} value={form.preRoll} error={errors.preRoll}
-          onInput={(preRoll) => set({ preRoll })} />
-        <TimeField id={id("post")} label={t("playlist.postRoll")} value={form.postRoll} error={errors.postRoll}
-          onInput={(postRoll) => set({ postRoll })} />
+        <TimeField id={id("pre")} label={t("playlist.preRoll")} {...field("preRoll")} />
+        <TimeField id={id("post")} label={t("playlist.postRoll")} {...field("postRoll")} />
       </div>
       <div class="check">
-        <input type="checkbox" id={id("mute")} checked={form.mute} onChange={(e) => set({ mute: e.currentTarget.checked })} />
+        <input
+          type="checkbox"
+          id={id("mute")}
+          checked={form.mute}
+          onChange={(e) => onEdit({ mute: e.currentTarget.checked }, true)}
+        />
         <label for={id("mute")}>{t("playlist.mute")}</label>
       </div>
       <div class="check">
@@ -81,27 +92,50 @@ export function ItemEditor({ item, momentMs, busy, onSave }: Props) {
           type="checkbox"
           id={id("freeze")}
           checked={form.freeze}
-          onChange={(e) => set({ freeze: e.currentTarget.checked })}
+          onChange={(e) => onEdit({ freeze: e.currentTarget.checked }, true)}
         />
         <label for={id("freeze")}>{t("playlist.freeze")}</label>
       </div>
       {form.freeze && (
         <div class="item-grid">
-          <TimeField id={id("freeze-s")} label={t("playlist.freezeSeconds")} value={form.freezeS}
-            error={errors.freezeS} onInput={(freezeS) => set({ freezeS })} />
+          <TimeField id={id("freeze-s")} label={t("playlist.freezeSeconds")} {...field("freezeS")} />
           <TimeField
             id={id("freeze-at")}
             label={t("playlist.freezeAt")}
             hint={t("playlist.freezeAtHint")}
-            value={form.freezeAt}
-            error={errors.freezeAt}
-            onInput={(freezeAt) => set({ freezeAt })}
+            {...field("freezeAt")}
           />
         </div>
       )}
-      <button type="submit" disabled={busy}>
-        {t("playlist.saveItem")}
-      </button>
+      <SaveStatus state={state} onRetry={onCommit} />
     </form>
+  );
+}
+
+/** Whether the moment's settings are saved: said quietly, a failure out loud. */
+function SaveStatus({ state, onRetry }: { state: SaveState | undefined; onRetry: () => void }) {
+  if (state?.kind === "failed") {
+    return (
+      <div class="save-state save-failed" data-save={state.kind}>
+        <p class="error" role="alert">
+          {t("playlist.saveFailed", { reason: describeError(state.error) })}
+        </p>
+        <button type="button" onClick={onRetry}>
+          {t("playlist.saveAgain")}
+        </button>
+      </div>
+    );
+  }
+  const text = {
+    dirty: t("playlist.saveDirty"),
+    saving: t("playlist.saving"),
+    saved: `✓ ${t("playlist.saved")}`,
+    invalid: t("playlist.saveInvalid"),
+  }[state?.kind ?? "saved"];
+  return (
+    <p class={`save-state ${state?.kind === "invalid" ? "error" : "muted"}`} role="status"
+      data-save={state?.kind ?? "none"}>
+      {state ? text : ""}
+    </p>
   );
 }

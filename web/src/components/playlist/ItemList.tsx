@@ -1,7 +1,8 @@
+import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { ItemChanges, Moment, PlaylistItem } from "../../api/types";
+import type { Moment, PlaylistItem } from "../../api/types";
 import { t } from "../../i18n";
-import { ItemEditor } from "./ItemEditor";
+import { ConfirmButton } from "./ConfirmButton";
 import { itemTitle } from "./moments";
 
 interface Props {
@@ -9,8 +10,9 @@ interface Props {
   byAnnotation: Map<string, Moment>;
   busy: boolean;
   onOrder: (itemIds: string[]) => void;
-  onChange: (item: PlaylistItem, changes: ItemChanges) => void;
   onRemove: (item: PlaylistItem) => void;
+  /** The moment's settings, under its title. */
+  editor: (item: PlaylistItem) => ComponentChildren;
 }
 
 /** `ids` with the one at `from` moved to `to`. */
@@ -25,7 +27,7 @@ function moved(ids: string[], from: number, to: number): string[] {
  * a screen reader, with "earlier"/"later" buttons that keep the focus on the
  * moment that moved and say where it went.
  */
-export function ItemList({ items, byAnnotation, busy, onOrder, onChange, onRemove }: Props) {
+export function ItemList({ items, byAnnotation, busy, onOrder, onRemove, editor }: Props) {
   const [dragged, setDragged] = useState<number | null>(null);
   const [announcement, setAnnouncement] = useState("");
   const refocus = useRef<string | null>(null);
@@ -57,7 +59,6 @@ export function ItemList({ items, byAnnotation, busy, onOrder, onChange, onRemov
       <ol class="items">
         {items.map((item, index) => {
           const title = itemTitle(item, byAnnotation);
-          const moment = item.annotation_id ? byAnnotation.get(item.annotation_id) : undefined;
           return (
             <li
               key={item.id}
@@ -106,25 +107,17 @@ export function ItemList({ items, byAnnotation, busy, onOrder, onChange, onRemov
                   >
                     ↓ {t("playlist.moveDown")}
                   </button>
-                  <button
-                    type="button"
+                  <ConfirmButton
+                    label={t("playlist.remove")}
+                    ariaLabel={t("playlist.removeLabel", { number: index + 1 })}
+                    question={t("playlist.removeConfirm", { number: index + 1 })}
+                    confirmLabel={t("playlist.removeYes")}
                     disabled={busy}
-                    aria-label={t("playlist.removeLabel", { number: index + 1 })}
-                    onClick={() => onRemove(item)}
-                  >
-                    {t("playlist.remove")}
-                  </button>
+                    onConfirm={() => onRemove(item)}
+                  />
                 </div>
               </div>
-              <ItemEditor
-                // a new form when the server's values change (not on another item's edit)
-                key={[item.id, item.caption, item.speed, item.freeze_at_ms, item.freeze_s, item.mute,
-                  item.pre_roll_ms, item.post_roll_ms].join("|")}
-                item={item}
-                momentMs={moment?.start_ms ?? item.start_ms}
-                busy={busy}
-                onSave={(changes) => onChange(item, changes)}
-              />
+              {editor(item)}
             </li>
           );
         })}
