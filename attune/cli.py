@@ -153,6 +153,65 @@ def db_grant(
     typer.echo(f"'{role}' may now add to and read the access log, not change it")
 
 
+_PG_BIN = typer.Option("--pg-bin", file_okay=False, exists=True,
+                       help="Directory of pg_dump/pg_restore (default: PATH).")
+
+
+@app.command("backup")
+def backup_command(
+    directory: Annotated[Path, typer.Argument(file_okay=False,
+                                              help="A new or empty directory.")],
+    pg_bin: Annotated[Path | None, _PG_BIN] = None,
+) -> None:
+    """On the server, while it runs: back up the database (pg_dump, or SQLite's
+    online backup), every object of both buckets with its content type and the
+    signing key into DIRECTORY, with a manifest of counts and SHA-256 sums.
+    The backup is itself recorded in the access log."""
+    from core.backup import BackupError, backup
+
+    try:
+        manifest = backup(get_settings(), directory, pg_bin=pg_bin,
+                          say=lambda line: typer.echo(line, err=True))
+    except BackupError as exc:
+        raise _fail(str(exc)) from None
+    database, buckets = manifest["database"], manifest["buckets"]
+    objects = sum(b["count"] for b in buckets.values())
+    size = sum(b["bytes"] for b in buckets.values())
+    events = (database.get("audit") or {}).get("events", 0)
+    typer.echo(f"backed up into {directory}: {database['kind']} database at revision "
+               f"{database['revision']} ({events} access-log events), {objects} objects "
+               f"({size / 1e6:.1f} MB), the signing key")
+    if manifest.get("unfinished_uploads"):
+        typer.echo(f"note: {manifest['unfinished_uploads']} uploads were still arriving; "
+                   "their bytes are not in the backup", err=True)
+
+
+@app.command("restore")
+def restore_command(
+    directory: Annotated[Path, typer.Argument(exists=True, file_okay=False,
+                                              help="A directory made by attune backup.")],
+    replace: Annotated[bool, typer.Option(
+        help="Replace what the target database and buckets hold.")] = False,
+    pg_bin: Annotated[Path | None, _PG_BIN] = None,
+) -> None:
+    """Restore a backup into the configured database (existing, empty; on
+    PostgreSQL connect as its owner) and buckets, after checking every file
+    against the manifest. Refuses a target that holds data unless --replace.
+    Checks the row counts and the access log's chain afterwards."""
+    from core.backup import BackupError, restore
+
+    try:
+        done = restore(get_settings(), directory, replace=replace, pg_bin=pg_bin,
+                       say=lambda line: typer.echo(line, err=True))
+    except BackupError as exc:
+        raise _fail(str(exc)) from None
+    for warning in done.warnings:
+        typer.echo(f"note: {warning}", err=True)
+    typer.echo(f"restored the backup of {done.manifest['created_at']}: {done.objects} objects "
+               f"({done.bytes / 1e6:.1f} MB); the access log is intact with "
+               f"{done.audit_events} events, and the restore is recorded in it")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk the access log's hash chain (on the server); exit 1 at the first event
