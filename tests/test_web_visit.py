@@ -31,10 +31,16 @@ LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 TABLET = {"width": 1024, "height": 768}
 QUESTION = "Wat doet je baby hier?"
-#: Every cue text the page's video shows (the captions track, mode "showing").
-CUES = """Array.from(document.querySelector('video').textTracks)
-  .filter((track) => track.mode === 'showing')
-  .flatMap((track) => Array.from(track.cues || []).map((cue) => cue.text))"""
+#: The questions a person sees: the page's own caption line, and any cue the
+#: browser draws itself (a showing track's active cues).
+QUESTIONS_SHOWN = """(() => {
+  const video = document.querySelector('video');
+  const shown = Array.from(video.textTracks).filter((track) => track.mode === 'showing')
+    .flatMap((track) => Array.from(track.activeCues || []).map((cue) => cue.text));
+  const line = document.querySelector('.caption-line');
+  if (line && line.textContent) shown.push(line.textContent);
+  return shown;
+})()"""
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +159,7 @@ def test_a_professional_builds_renders_shows_and_shares_a_visit_playlist(
 
     # the preview plays with the question as a caption (full hls.js: subtitles)
     _plays(page)
-    _poll(page, CUES, lambda cues: QUESTION in cues, "the caption cue was not loaded")
+    _poll(page, QUESTIONS_SHOWN, lambda shown: QUESTION in shown, "the question is not shown")
     page.set_viewport_size(PHONE)
     assert fits_the_screen(page)
     page.set_viewport_size(TABLET)
@@ -196,7 +202,8 @@ def test_a_professional_builds_renders_shows_and_shares_a_visit_playlist(
     parent.goto(_watch_path(url))
     expect(parent.locator("h1")).to_have_text("Bezoek 3 december")
     _plays(parent)
-    _poll(parent, CUES, lambda cues: QUESTION in cues, "the parent's page shows no question")
+    _poll(parent, QUESTIONS_SHOWN, lambda shown: QUESTION in shown,
+          "the parent's page shows no question")
     assert fits_the_screen(parent)
 
     # the professional sees the view and switches the link off
@@ -392,3 +399,109 @@ def test_what_is_typed_on_a_moment_is_kept_saved_and_is_what_the_video_shows(
     page.keyboard.press("Enter")
     expect(items).to_have_count(1)
     assert len(_items(client, headers, playlist["id"])) == 1
+
+
+VISIT_QUESTIONS = ["Wat zie je hier?", "Hoe reageert ze?", "Wat doe jij dan?"]
+
+
+@pytest.fixture(scope="module")
+def visit_playlist(api: Any, runtime: Any, people: dict[str, Any],
+                   coded_case: dict[str, str]) -> dict[str, Any]:
+    """A rendered playlist of the case's three moments, each with its question."""
+    headers = people["pro"]["headers"]
+    playlist = _new_playlist(api, headers, coded_case["case_id"], "Drie momenten")
+    moments = api.get(f"/api/cases/{coded_case['case_id']}/moments", headers=headers).json()
+    for moment, question in zip(moments, VISIT_QUESTIONS, strict=True):
+        made = api.post(f"/api/playlists/{playlist['id']}/items",
+                        json={"annotation_id": moment["annotation_id"], "caption": question},
+                        headers=headers)
+        assert made.status_code == 201, made.text
+    assert api.post(f"/api/playlists/{playlist['id']}/render", headers=headers).status_code == 202
+    run_jobs(runtime)
+    return dict(api.get(f"/api/playlists/{playlist['id']}", headers=headers).json())
+
+
+def _shows(page: Any, questions: list[str]) -> None:
+    _poll(page, QUESTIONS_SHOWN, lambda shown: shown == questions,
+          f"the page does not show just {questions}", seconds=10)
+
+
+def test_visit_mode_goes_moment_by_moment_with_one_question_and_a_pause_to_talk(
+        browser: Any, live_url: str, people: dict[str, Any],  # noqa: F811
+        visit_playlist: dict[str, Any]) -> None:
+    context = browser.new_context(viewport=TABLET, base_url=live_url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    log_in(page, people["pro"])
+    page.wait_for_url("**/")
+    page.goto(f"/playlists/{visit_playlist['id']}/visit")
+    player = page.locator(".visit-player")
+    expect(player).to_have_attribute("data-ready", "true", timeout=30_000)
+    q1, q2, q3 = VISIT_QUESTIONS
+    _shows(page, [q1])
+
+    # moment to moment: only the question of the moment it is at
+    page.keyboard.press("ArrowRight")
+    expect(player).to_have_attribute("data-moment", "1")
+    _shows(page, [q2])
+    page.keyboard.press("PageDown")
+    expect(player).to_have_attribute("data-moment", "2")
+    _shows(page, [q3])
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("PageUp")
+    expect(player).to_have_attribute("data-moment", "0")
+    _shows(page, [q1])
+
+    # after tapping a button, Space plays: it does not press the button again
+    page.get_by_role("button", name="Volgend moment").click()
+    expect(player).to_have_attribute("data-moment", "1")
+    page.keyboard.press("Space")
+    expect(player).to_have_attribute("data-playing", "true")
+    expect(player).to_have_attribute("data-moment", "1")
+
+    # it holds at the end of the moment, the question still there, until → goes on
+    expect(player).to_have_attribute("data-held", "1", timeout=20_000)
+    expect(player).to_have_attribute("data-playing", "false")
+    expect(player).to_have_attribute("data-moment", "1")
+    expect(player).to_contain_text("Gepauzeerd na moment 2")
+    _shows(page, [q2])
+    page.keyboard.press("ArrowRight")
+    expect(player).to_have_attribute("data-moment", "2")
+    expect(player).to_have_attribute("data-playing", "true")
+    _shows(page, [q3])
+    page.keyboard.press("k")
+    expect(player).to_have_attribute("data-playing", "false")
+
+    # without the pause (switched from the keyboard, and remembered) it plays on
+    switch = page.get_by_role("button", name="Pauzeer na elk moment")
+    expect(switch).to_have_attribute("aria-pressed", "true")
+    switch.focus()
+    page.keyboard.press("Enter")
+    expect(switch).to_have_attribute("aria-pressed", "false")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    expect(player).to_have_attribute("data-moment", "0")
+    page.keyboard.press("Space")
+    expect(player).to_have_attribute("data-moment", "1", timeout=20_000)
+    expect(player).to_have_attribute("data-playing", "true")
+    expect(player).to_have_attribute("data-held", "")
+    page.keyboard.press("Space")
+    expect(player).to_have_attribute("data-playing", "false")
+    page.reload()
+    expect(page.get_by_role("button", name="Pauzeer na elk moment")).to_have_attribute(
+        "aria-pressed", "false")
+
+    # full screen says how to leave it, from the keyboard and the button
+    page.keyboard.press("f")
+    leave = page.get_by_role("button", name="Volledig scherm sluiten")
+    expect(leave).to_be_visible()
+    page.keyboard.press("f")
+    expect(page.get_by_role("button", name="Volledig scherm", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Volledig scherm", exact=True).click()
+    expect(leave).to_be_visible()
+    page.keyboard.press("Space")  # plays; does not press "Volledig scherm sluiten"
+    expect(player).to_have_attribute("data-playing", "true")
+    expect(leave).to_be_visible()
+    leave.click()
+    expect(page.get_by_role("button", name="Volledig scherm", exact=True)).to_be_visible()
+    context.close()

@@ -273,6 +273,10 @@ export const en: Messages = {
   "visit.ready": "Ready for the visit: the whole video has loaded.",
   "visit.keys": "Keys: space = play/pause, ← → = previous/next moment, F = full screen.",
   "visit.notRendered": "This playlist has no video yet. Make it in the playlist first.",
+  "visit.exitFullScreen": "Exit full screen",
+  "visit.continue": "Continue",
+  "visit.held": "Paused after moment {number}: time to talk. Continue with → or tap the video.",
+  "visit.pauseAfter": "Pause after each moment",
 
   "watch.title": "A video from your professional",
   "watch.player": "Video: {title}",

@@ -273,6 +273,10 @@ export const nl = {
   "visit.ready": "Klaar voor het bezoek: de hele video is geladen.",
   "visit.keys": "Toetsen: spatie = afspelen/pauzeren, ← → = vorig/volgend moment, F = volledig scherm.",
   "visit.notRendered": "Deze afspeellijst heeft nog geen video. Maak die eerst in de afspeellijst.",
+  "visit.exitFullScreen": "Volledig scherm sluiten",
+  "visit.continue": "Verder",
+  "visit.held": "Gepauzeerd na moment {number}: tijd voor het gesprek. Verder met → of tik op de video.",
+  "visit.pauseAfter": "Pauzeer na elk moment",
 
   "watch.title": "Video van uw hulpverlener",
   "watch.player": "Video: {title}",

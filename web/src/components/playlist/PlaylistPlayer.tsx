@@ -1,5 +1,6 @@
 import { useRef } from "preact/hooks";
 import { t } from "../../i18n";
+import { Caption, useCaption } from "./Caption";
 import { onThisOrigin, usePlaylistHls } from "./hls";
 
 interface Props {
@@ -9,13 +10,14 @@ interface Props {
 }
 
 /**
- * The rendered presentation with the browser's controls and its captions on:
+ * The rendered presentation with the browser's controls and its questions under it:
  * the builder's preview and the family's page. View only: no download, no
  * picture-in-picture (a family's video stays in this page).
  */
 export function PlaylistPlayer({ src, label }: Props) {
   const video = useRef<HTMLVideoElement>(null);
   const trouble = usePlaylistHls(video, onThisOrigin(src));
+  const caption = useCaption(video);
   return (
     <div class="player playlist-player">
       <video
@@ -28,6 +30,7 @@ export function PlaylistPlayer({ src, label }: Props) {
         disablePictureInPicture
         onContextMenu={(event) => event.preventDefault()}
       />
+      <Caption text={caption} />
       <PlayerTrouble trouble={trouble} />
     </div>
   );

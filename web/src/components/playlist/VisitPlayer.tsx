@@ -1,11 +1,13 @@
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useMemo, useRef } from "preact/hooks";
 import { t } from "../../i18n";
 import { ProgressBar } from "../ProgressBar";
 import { capAtLowest, prebufferConfig, useBuffered } from "./buffering";
+import { Caption, useCaption } from "./Caption";
 import { onThisOrigin, usePlaylistHls } from "./hls";
-import { chapterAt } from "./moments";
 import { Icon } from "./icons";
 import { PlayerTrouble } from "./PlaylistPlayer";
+import { useVisitPlayback } from "./useVisitPlayback";
+import { useFullScreen, useVisitKeys } from "./visitControls";
 
 interface Props {
   src: string;
@@ -15,14 +17,11 @@ interface Props {
   starts: number[];
 }
 
-/** Keys handled by the page itself, unless a form control has the focus. */
-const TYPING = new Set(["INPUT", "SELECT", "TEXTAREA", "BUTTON"]);
-
 /**
  * The player for the home visit, on a tablet: big buttons, the question as a
- * large caption, the moment number, moment-to-moment jumps, full screen, and
- * the keyboard (Space plays and pauses, ←/→ go to the previous/next moment,
- * F is full screen). It buffers the whole presentation first.
+ * large caption, the moment number, moment-to-moment jumps, a pause after each
+ * moment for the conversation, full screen, and the keyboard (see
+ * useVisitKeys). It buffers the whole presentation first.
  */
 export function VisitPlayer({ src, title, durationS, starts }: Props) {
   const box = useRef<HTMLDivElement>(null);
@@ -33,44 +32,11 @@ export function VisitPlayer({ src, title, durationS, starts }: Props) {
   );
   const trouble = usePlaylistHls(video, onThisOrigin(src), options);
   const buffered = useBuffered(video, durationS);
-  const [playing, setPlaying] = useState(false);
-  const [moment, setMoment] = useState(0);
-
-  const toggle = () => {
-    const v = video.current;
-    if (!v) return;
-    if (v.paused) void v.play().catch(() => setPlaying(false));
-    else v.pause();
-  };
-  const go = (index: number) => {
-    const v = video.current;
-    if (!v || starts.length === 0) return;
-    const target = Math.max(0, Math.min(starts.length - 1, index));
-    v.currentTime = starts[target] ?? 0;
-    setMoment(target);
-  };
-  const fullScreen = () => {
-    if (document.fullscreenElement) void document.exitFullscreen();
-    else void box.current?.requestFullscreen?.().catch(() => {});
-  };
-
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      const target = event.target as HTMLElement | null;
-      if (event.altKey || event.ctrlKey || event.metaKey) return;
-      if (target && TYPING.has(target.tagName) && event.key !== "ArrowLeft" && event.key !== "ArrowRight") {
-        return; // a focused button does its own Space and Enter
-      }
-      if (event.key === " " || event.key === "k") toggle();
-      else if (event.key === "ArrowRight" || event.key === "PageDown") go(moment + 1);
-      else if (event.key === "ArrowLeft" || event.key === "PageUp") go(moment - 1);
-      else if (event.key === "f") fullScreen();
-      else return;
-      event.preventDefault();
-    };
-    document.addEventListener("keydown", onKey);
-    return () => document.removeEventListener("keydown", onKey);
-  }, [moment, starts]);
+  const playback = useVisitPlayback(video, starts);
+  const { moment, playing, held } = playback;
+  const caption = useCaption(video);
+  const screen = useFullScreen(box);
+  useVisitKeys({ ...playback, fullScreen: screen.toggle });
 
   return (
     <div
@@ -79,6 +45,7 @@ export function VisitPlayer({ src, title, durationS, starts }: Props) {
       data-ready={String(buffered.ready)}
       data-moment={moment}
       data-playing={String(playing)}
+      data-held={held ?? ""}
     >
       {/* first: what the professional checks before leaving for the visit */}
       <div class="visit-readiness" aria-live="polite">
@@ -98,32 +65,44 @@ export function VisitPlayer({ src, title, durationS, starts }: Props) {
         preload="auto"
         aria-label={t("visit.player", { title })}
         disablePictureInPicture
-        onClick={toggle}
-        onPlay={() => setPlaying(true)}
-        onPause={() => setPlaying(false)}
-        onTimeUpdate={(e) => setMoment(chapterAt(starts, e.currentTarget.currentTime))}
+        onClick={playback.toggle}
+        {...playback.events}
         onContextMenu={(event) => event.preventDefault()}
       />
+      <Caption text={caption} />
+      <p class="visit-held" role="status">
+        {held !== null ? t("visit.held", { number: held + 1 }) : ""}
+      </p>
       <PlayerTrouble trouble={trouble} />
       <div class="visit-controls">
-        <button type="button" class="visit-button" onClick={() => go(moment - 1)} disabled={moment === 0}>
+        <button type="button" class="visit-button" onClick={playback.previous} disabled={moment === 0}>
           <Icon name="previous" /> <span>{t("visit.previous")}</span>
         </button>
-        <button type="button" class="visit-button primary" onClick={toggle}>
-          <Icon name={playing ? "pause" : "play"} /> <span>{playing ? t("visit.pause") : t("visit.play")}</span>
+        <button type="button" class="visit-button primary" onClick={playback.toggle}>
+          <Icon name={playing ? "pause" : "play"} />{" "}
+          <span>{playing ? t("visit.pause") : held !== null ? t("visit.continue") : t("visit.play")}</span>
         </button>
         <button
           type="button"
           class="visit-button"
-          onClick={() => go(moment + 1)}
+          onClick={playback.next}
           disabled={moment >= starts.length - 1}
         >
           <Icon name="next" /> <span>{t("visit.next")}</span>
         </button>
-        <button type="button" class="visit-button" onClick={fullScreen}>
-          <Icon name="fullScreen" /> <span>{t("visit.fullScreen")}</span>
+        <button type="button" class="visit-button" onClick={screen.toggle}>
+          <Icon name={screen.full ? "exitFullScreen" : "fullScreen"} />{" "}
+          <span>{screen.full ? t("visit.exitFullScreen") : t("visit.fullScreen")}</span>
         </button>
       </div>
+      <button
+        type="button"
+        class="visit-option"
+        aria-pressed={playback.pauseAfter}
+        onClick={() => playback.setPauseAfter(!playback.pauseAfter)}
+      >
+        <span class="switch" aria-hidden="true" /> {t("visit.pauseAfter")}
+      </button>
       <p class="hint visit-keys">{t("visit.keys")}</p>
     </div>
   );

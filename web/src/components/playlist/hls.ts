@@ -8,6 +8,7 @@ import type { HlsConfig } from "hls.js";
 import type { RefObject } from "preact";
 import { type Trouble, useHlsSource } from "../../hls";
 import { t } from "../../i18n";
+import { CUES_ADDED } from "./Caption";
 
 export { onThisOrigin } from "../../hls";
 
@@ -37,7 +38,9 @@ export function usePlaylistHls(
       if (!element) return;
       const captions = captionTrack(element);
       hls.on(HlsClass.Events.CUES_PARSED, (_event, data) => {
-        if (data.type === "subtitles") data.cues.forEach((cue: VTTCue) => addOnce(captions, cue));
+        if (data.type !== "subtitles") return;
+        data.cues.forEach((cue: VTTCue) => addOnce(captions, cue));
+        element.dispatchEvent(new Event(CUES_ADDED));
       });
       hls.on(HlsClass.Events.MANIFEST_PARSED, () => {
         // the captions are part of the message: always on, whatever the default says
@@ -53,8 +56,8 @@ const tracks = new WeakMap<HTMLVideoElement, TextTrack>();
 
 /**
  * The video's captions track, made once per element (a track added by script
- * cannot be removed; a new source empties it instead). Shown by the browser,
- * so the questions stay on screen in the browser's own full screen too.
+ * cannot be removed; a new source empties it instead). Hidden: the page shows
+ * the questions itself (Caption.tsx), the browser only in the video's own full screen.
  */
 function captionTrack(video: HTMLVideoElement): TextTrack {
   let track = tracks.get(video);
@@ -63,7 +66,7 @@ function captionTrack(video: HTMLVideoElement): TextTrack {
     tracks.set(video, track);
   }
   Array.from(track.cues ?? []).forEach((cue) => track.removeCue(cue));
-  track.mode = "showing";
+  track.mode = "hidden";
   return track;
 }
 

@@ -7,6 +7,7 @@ const PATHS = {
   play: "M7 4l13 8-13 8z",
   pause: "M6 4h4v16H6zM14 4h4v16h-4z",
   fullScreen: "M4 4h6v2H6v4H4zM14 4h6v6h-2V6h-4zM4 14h2v4h4v2H4zM18 14h2v6h-6v-2h4z",
+  exitFullScreen: "M8 4h2v6H4V8h4zM14 4h2v4h4v2h-6zM4 14h6v6H8v-4H4zM14 14h6v2h-4v4h-2z",
 } as const;
 
 export function Icon({ name }: { name: keyof typeof PATHS }) {
