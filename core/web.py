@@ -192,7 +192,9 @@ class Unavailable:
 
     async def handler(self, request: Request, exc: Exception) -> JSONResponse:
         # One line, not a traceback per request while a dependency is down.
-        log.warning("%s %s: %s unavailable (%s: %s)", request.method, request.url.path,
+        # The route's template, not the path: a share link's path is its token.
+        route = getattr(request.scope.get("route"), "path", "(no route)")
+        log.warning("%s %s: %s unavailable (%s: %s)", request.method, route,
                     self.what, type(exc).__name__, exc)
         return self.response()
 
