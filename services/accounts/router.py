@@ -23,6 +23,7 @@ from core.web import (
     client_ip,
     csrf_token,
     oauth2,
+    optional_user,
     session_token,
 )
 from services.accounts import throttle
@@ -44,6 +45,11 @@ class MeOut(BaseModel):
     team: str | None
     #: For a cookie session: send it as ``X-CSRF-Token`` with every change.
     csrf_token: str | None = None
+
+
+class SessionOut(BaseModel):
+    #: None when nobody is logged in (no session, or it ended).
+    user: MeOut | None
 
 
 class SessionIn(BaseModel):
@@ -162,3 +168,15 @@ def me(request: Request, user: CurrentUser, db: Db, runtime: Rt,
     token, from_cookie = session_token(request, bearer)
     csrf = csrf_token(runtime.secret_key, token) if token and from_cookie else None
     return _me(db, user, csrf)
+
+
+@router.get("/session", response_model=SessionOut)
+def who_is_here(request: Request, user: Annotated[User | None, Depends(optional_user)],
+                db: Db, runtime: Rt,
+                bearer: Annotated[str | None, Depends(oauth2)]) -> SessionOut:
+    """Who is logged in, if anyone: the web app's first question. Nobody is an
+    answer here (``{"user": null}``), not an error; ``/api/me`` is the same
+    question for a client that expects to be logged in (401 otherwise)."""
+    if user is None:
+        return SessionOut(user=None)
+    return SessionOut(user=me(request, user, db, runtime, bearer))

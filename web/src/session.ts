@@ -1,8 +1,8 @@
 // Who is logged in. The session itself is an HttpOnly cookie the page cannot
-// read; the page only knows the user and the CSRF token /api/me hands out.
+// read; the page only knows the user and the CSRF token /api/session hands out.
 
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, setCsrfToken, whenUnauthenticated } from "./api/client";
+import { setCsrfToken, whenUnauthenticated } from "./api/client";
 import { auth } from "./api/endpoints";
 import type { Me } from "./api/types";
 import { navigate, paths } from "./router";
@@ -10,7 +10,7 @@ import { navigate, paths } from "./router";
 export type Session =
   | { state: "checking" }
   | { state: "anonymous" }
-  /** /api/me could not be asked (offline, server down): not the same as logged out. */
+  /** /api/session could not be asked (offline, server down): not the same as logged out. */
   | { state: "unknown"; error: unknown }
   | { state: "in"; me: Me };
 
@@ -34,10 +34,11 @@ export function useSession(): SessionControls {
   };
   const recheck = () => {
     setSession({ state: "checking" });
-    auth.me().then(loggedIn, (error: unknown) => {
-      if (error instanceof ApiError && error.status === 401) anonymous();
-      else setSession({ state: "unknown", error });
-    });
+    // Nobody logged in is an answer (200, user null), not an error the browser would log.
+    auth.session().then(
+      ({ user }) => (user ? loggedIn(user) : anonymous()),
+      (error: unknown) => setSession({ state: "unknown", error }),
+    );
   };
   const logOut = async () => {
     try {

@@ -31,7 +31,7 @@ export function apiErrorFrom(status: number, bodyText: string): ApiError {
 let csrfToken: string | null = null;
 let onUnauthenticated: (() => void) | null = null;
 
-/** The session's CSRF token, learnt from logging in or from /api/me. */
+/** The session's CSRF token, learnt from logging in or from /api/session. */
 export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }

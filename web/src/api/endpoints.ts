@@ -12,6 +12,7 @@ import type {
   PlaylistDetail,
   Share,
   ShareCreated,
+  SessionAnswer,
 } from "./types";
 // coding workspace and supervision (own import, so both blocks can grow apart)
 import type {
@@ -37,6 +38,8 @@ export const auth = {
   me: () => request<Me>("GET", "/api/me"),
   logIn: (email: string, password: string) =>
     request<Me>("POST", "/api/auth/session", { email, password }),
+  /** Who is logged in, if anyone: nobody is an answer, not an error. */
+  session: () => request<SessionAnswer>("GET", "/api/session"),
   logOut: () => request<void>("DELETE", "/api/auth/session"),
 };
 

@@ -12,6 +12,11 @@ export interface Me {
   csrf_token: string | null;
 }
 
+/** Who is logged in, if anyone (GET /api/session). */
+export interface SessionAnswer {
+  user: Me | null;
+}
+
 export type CaseStatus = "open" | "closed" | "purged";
 
 export interface Consent {
