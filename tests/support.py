@@ -69,6 +69,25 @@ def ready_clip(runtime: Any, client: Any, headers: dict[str, str], source: Any,
     return dict(ready)
 
 
+def suggest(runtime: Any, clip_id: str, *moments: tuple[str, int, int | None, int | None]
+            ) -> None:
+    """Publishes suggestions for a clip the way the analysis does at its end,
+    so a test chooses what is suggested: ``(code, start_ms, end_ms, repairs)``,
+    where ``repairs`` is the index of the suggested mismatch a repair follows."""
+    from core.db.models import Clip, ClipAnalysis
+    from services.annotate import suggestions
+
+    with runtime.db() as db:
+        clip = db.get(Clip, clip_id)
+        stored = suggestions.store(db, clip, [
+            suggestions.Proposal(code=code, start_ms=start, end_ms=end, confidence=0.8,
+                                 explanation="", repairs=repairs)
+            for code, start, end, repairs in moments])
+        row = db.get(ClipAnalysis, clip_id) or ClipAnalysis(clip_id=clip_id)
+        row.status, row.error, row.set_id = "ready", None, stored.id
+        db.add(row)
+
+
 def team_name() -> str:
     return f"team-{secrets.token_hex(3)}"
 

@@ -15,7 +15,7 @@ from typing import Any
 import media
 import pytest
 import synthetic
-from support import make_people, ready_clip, run_jobs, team_name
+from support import make_people, ready_clip, run_jobs, suggest, team_name
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +108,56 @@ def test_accepting_copies_into_my_set_and_rejecting_is_remembered(
     assert report["acceptance_rate"] == pytest.approx(2 / (2 + report["rejected"]), abs=1e-3)
     by_code = {c["code"]: c for c in report["agreement"]["per_code"]}
     assert by_code["MISMATCH"]["events"]["matched"] >= 1
+
+
+def test_an_accepted_repair_links_to_my_own_mismatch_as_the_repair_key_does(
+        api: Any, runtime: Any, media_dir: Path, people: dict[str, Any]) -> None:
+    """I coded the mismatch myself and keep only the suggested repair: it repairs
+    my mismatch, found by the rule a repair added without a link follows."""
+    pro = people["pro"]
+    source = media.make_plain_h264(media_dir, width=320, height=240, seconds=8,
+                                   name="repair_link.mp4")
+    clip_id = ready_clip(runtime, api, pro["headers"], source, "Gezin 2026-710")["id"]
+    suggest(runtime, clip_id, ("MISMATCH", 2_000, 3_000, None), ("REPAIR", 3_500, None, 0),
+            ("SHARED_JOY", 6_000, None, None))
+    listed = _analysis(api, pro, clip_id).json()["suggestions"]
+    repair, joy = (next(s for s in listed if s["code"] == c) for c in ("REPAIR", "SHARED_JOY"))
+    made = api.post(f"/api/clips/{clip_id}/sets", json={}, headers=pro["headers"])
+    assert made.status_code == 201, made.text
+    set_id = made.json()["id"]
+
+    def add(**body: Any) -> dict[str, Any]:
+        resp = api.post(f"/api/sets/{set_id}/annotations", json=body, headers=pro["headers"])
+        assert resp.status_code == 201, resp.text
+        return dict(resp.json())
+
+    earlier = add(code="MISMATCH", start_ms=500, end_ms=1_000)
+    mine = add(code="MISMATCH", start_ms=1_800, end_ms=3_700)  # the repair overlaps it
+    later = add(code="MISMATCH", start_ms=4_000, end_ms=5_000)  # after the repair
+    kept = _decide(api, pro, repair["id"], "accept", set_id)
+    assert kept.status_code == 201, kept.text
+    copy = kept.json()["annotation"]
+    assert copy["repairs"] == mine["id"] and mine["id"] not in (earlier["id"], later["id"])
+    assert copy["repair_latency_ms"] == 3_500 - 1_800
+    summary = api.get(f"/api/sets/{set_id}/summary", headers=pro["headers"]).json()
+    assert (summary["mismatches"], summary["repaired_mismatches"]) == (3, 1)
+
+    # the same rule links a repair added without saying which mismatch; null links none
+    assert add(code="REPAIR", start_ms=4_200)["repairs"] == later["id"]
+    assert add(code="REPAIR", start_ms=3_500, repairs=None)["repairs"] is None
+    assert add(code="REPAIR", start_ms=100)["repairs"] is None  # no mismatch before it
+
+    # once submitted, the set takes no decisions until it is withdrawn
+    submitted = api.post(f"/api/sets/{set_id}/review", json={"action": "submit"},
+                         headers=pro["headers"])
+    assert submitted.status_code == 200, submitted.text
+    for verdict in ("accept", "reject"):
+        refused = _decide(api, pro, joy["id"], verdict, set_id)
+        assert (refused.status_code, refused.json()["code"]) == (409, "set_submitted")
+    withdrawn = api.post(f"/api/sets/{set_id}/review", json={"action": "withdraw"},
+                         headers=pro["headers"])
+    assert withdrawn.json()["state"] == "draft"
+    assert _decide(api, pro, joy["id"], "reject", set_id).status_code == 200
 
 
 def test_deciding_needs_my_own_set_of_that_clip_and_strangers_see_nothing(

@@ -178,13 +178,16 @@ def set_history(set_id: str, user: CurrentUser, db: Db) -> list[ChangeOut]:
              response_model=AnnotationOut)
 def add_annotation(set_id: str, body: AnnotationIn, response: Response, user: CurrentUser,
                    db: Db) -> AnnotationOut:
-    """Mark a moment (no ``end_ms``) or a segment; link a repair to its mismatch."""
+    """Mark a moment (no ``end_ms``) or a segment; link a repair to its mismatch
+    (left out: the nearest mismatch that starts at or before it; null: none)."""
     row = sets.set_for(db, user, set_id)
-    sets.open_for_edit(db, user, row)
+    sets.check_editable(user, row)
     scheme = schemes.to_domain(row.scheme)
     event = Event(code=body.code, start_ms=body.start_ms, end_ms=body.end_ms,
                   subject=body.subject or Subject.both, note=body.note, repairs=body.repairs)
     event = sets.with_default_subject(event, scheme, body.subject is not None)
+    if "repairs" not in body.model_fields_set:
+        event = sets.with_default_link(event, scheme, row)
     annotation = sets.add(db, user, row, event)
     _with_etag(response, annotation)
     return annotation_out(annotation, scheme)
@@ -204,7 +207,7 @@ def change_annotation(annotation_id: str, body: AnnotationPatch, response: Respo
                       if_match: Annotated[str | None, Header()] = None) -> AnnotationOut:
     """Change the fields sent; needs ``If-Match`` with the ETag it was based on."""
     row = sets.annotation_for(db, user, annotation_id)
-    sets.open_for_edit(db, user, row.set)
+    sets.check_editable(user, row.set)
     sets.check_precondition(row, if_match)
     row = sets.change(db, user, row, body.changes())
     _with_etag(response, row)
@@ -215,7 +218,7 @@ def change_annotation(annotation_id: str, body: AnnotationPatch, response: Respo
 def delete_annotation(annotation_id: str, user: CurrentUser, db: Db,
                       if_match: Annotated[str | None, Header()] = None) -> Response:
     row = sets.annotation_for(db, user, annotation_id)
-    sets.open_for_edit(db, user, row.set)
+    sets.check_editable(user, row.set)
     sets.check_precondition(row, if_match)
     sets.remove(db, user, row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -227,7 +230,7 @@ def delete_annotation(annotation_id: str, user: CurrentUser, db: Db,
 def rate_clip(set_id: str, scale: str, body: RatingIn, user: CurrentUser, db: Db) -> RatingOut:
     """The coder's global rating of the clip on one of the scheme's scales."""
     row = sets.set_for(db, user, set_id)
-    sets.open_for_edit(db, user, row)
+    sets.check_editable(user, row)
     rating = sets.rate(db, user, row, scale, body.value, body.note)
     return _rating_out(rating, schemes.to_domain(row.scheme))
 

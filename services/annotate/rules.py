@@ -9,6 +9,7 @@ point at the line or element.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from services.annotate.domain import Category, Event, Scheme
@@ -79,6 +80,19 @@ def check_link(event: Event, scheme: Scheme, mismatch: Event | None) -> list[Vio
         return [Violation("start_ms", "a repair starts at or after the mismatch it repairs "
                           f"(which starts at {_clock(mismatch.start_ms)})")]
     return []
+
+
+def repaired_mismatch(repair_start_ms: int, scheme: Scheme,
+                      events: Iterable[Event]) -> Event | None:
+    """The mismatch a repair starting at ``repair_start_ms`` repairs when nobody
+    said which: the nearest one that starts at or before it, so one the repair
+    follows or overlaps (None when there is none). Every way a repair gets
+    linked without a person choosing (the repair hotkey, accepting a suggested
+    repair) uses this rule."""
+    earlier = [e for e in events if e.start_ms <= repair_start_ms
+               and (code := scheme.code(e.code)) is not None
+               and code.category is Category.mismatch]
+    return max(earlier, key=lambda e: (e.start_ms, e.end_ms or e.start_ms), default=None)
 
 
 def check(event: Event, scheme: Scheme, duration_ms: int,

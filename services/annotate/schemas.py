@@ -114,7 +114,9 @@ class AnnotationIn(BaseModel):
                                     "left out.")
     note: str = Field(default="", max_length=4000)
     repairs: str | None = Field(default=None, max_length=32,
-                                description="For a repair: the id of the mismatch it repairs.")
+                                description="For a repair: the id of the mismatch it repairs. "
+                                "Left out: the nearest mismatch of the set that starts at "
+                                "or before it; null: none.")
 
 
 class AnnotationPatch(BaseModel):

@@ -28,11 +28,10 @@ from core.db.models import (
     ReviewTransition,
     SecondCoding,
     User,
-    utcnow,
 )
 from core.web import ApiError
 from services.annotate import rules
-from services.annotate.domain import ClipInfo, Event, Scheme, Source, Subject
+from services.annotate.domain import Category, ClipInfo, Event, Scheme, Source, Subject
 from services.annotate.schemes import to_domain
 
 
@@ -111,19 +110,23 @@ def blinded(db: Session, user: User, clip_id: str) -> bool:
         select(ever_submitted.exists()))
 
 
-def open_for_edit(db: Session, user: User, row: AnnotationSet) -> None:
-    """Let ``user`` change ``row``: coders work independently, so only a set's
-    own coder changes it; and a change to a set that is submitted or approved
-    takes it back to draft, so a supervisor never approves what they did not see."""
+def check_editable(user: User, row: AnnotationSet) -> None:
+    """Let ``user`` change ``row``, or say why not: coders work independently,
+    so only a set's own coder changes it; and a set in a supervisor's hands
+    (submitted) or signed off (approved) is read-only until its coder takes it
+    back on purpose (withdraw, reopen), so a supervisor never decides on what
+    they did not see and a stray edit never takes a set out of their queue."""
     if row.coder_id != user.id:
         raise ApiError(403, "Only the coder of this set can change it; start your own set "
                        "to code this clip.", "not_your_set")
-    if row.review_state in (ReviewState.submitted, ReviewState.approved):
-        db.add(ReviewTransition(set_id=row.id, from_state=row.review_state,
-                                to_state=ReviewState.draft, actor_id=user.id,
-                                comment="Reopened by an edit."))
-        row.review_state = ReviewState.draft
-        row.review_state_at = utcnow()
+    if row.review_state == ReviewState.submitted:
+        raise ApiError(409, "This set is submitted for review and cannot be changed; withdraw "
+                       "it first to edit it (or wait for the supervisor's decision).",
+                       "set_submitted")
+    if row.review_state == ReviewState.approved:
+        raise ApiError(409, "This set is approved and cannot be changed; reopen it first to "
+                       "edit it (it then goes back to draft and needs a new review).",
+                       "set_approved")
 
 
 def annotation_for(db: Session, user: User, annotation_id: str) -> Annotation:
@@ -185,6 +188,16 @@ def with_default_subject(event: Event, scheme: Scheme, subject_given: bool) -> E
     if subject_given or code is None:
         return event
     return dataclasses.replace(event, subject=code.subject)
+
+
+def with_default_link(event: Event, scheme: Scheme, row: AnnotationSet) -> Event:
+    """A repair nobody linked, linked to the set's mismatch it follows or
+    overlaps (``rules.repaired_mismatch``); any other event as it is."""
+    code = scheme.code(event.code)
+    if code is None or code.category is not Category.repair:
+        return event
+    mismatch = rules.repaired_mismatch(event.start_ms, scheme, events(row))
+    return dataclasses.replace(event, repairs=mismatch.id if mismatch else None)
 
 
 def add(db: Session, user: User, row: AnnotationSet, event: Event) -> Annotation:

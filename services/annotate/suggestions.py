@@ -140,19 +140,18 @@ def target_set(db: Session, user: User, suggestion: Annotation, set_id: str) -> 
 
 def accept(db: Session, user: User, suggestion: Annotation,
            into: AnnotationSet) -> Annotation:
-    """Copy the suggestion into ``into``; a repair links to the copy of its mismatch
-    when that was accepted into the same set. Accepting twice is refused."""
+    """Copy the suggestion into ``into``. A repair links to the copy of its
+    mismatch when that was accepted into the same set, and otherwise as the
+    repair hotkey links one: to the set's own mismatch it follows or overlaps
+    (``sets.with_default_link``). Accepting twice is refused."""
     _not_decided(db, suggestion, into)
-    repairs = None
-    if suggestion.repairs_id is not None:
-        repairs = db.scalar(select(SuggestionDecision.copy_id).where(
-            SuggestionDecision.suggestion_id == suggestion.repairs_id,
-            SuggestionDecision.set_id == into.id,
-            SuggestionDecision.decision == Decision.accepted))
-    sets.open_for_edit(db, user, into)
+    sets.check_editable(user, into)
+    repairs = _copy_of_its_mismatch(db, suggestion, into)
     event = Event(code=suggestion.code, start_ms=suggestion.start_ms, end_ms=suggestion.end_ms,
                   subject=Subject(suggestion.subject), note="", repairs=repairs,
                   source=Source.suggested)
+    if repairs is None:
+        event = sets.with_default_link(event, to_domain(into.scheme), into)
     copy = sets.add(db, user, into, event)
     db.add(SuggestionDecision(suggestion_id=suggestion.id, user_id=user.id, set_id=into.id,
                               decision=Decision.accepted, copy_id=copy.id))
@@ -160,8 +159,25 @@ def accept(db: Session, user: User, suggestion: Annotation,
     return copy
 
 
+def _copy_of_its_mismatch(db: Session, suggestion: Annotation,
+                          into: AnnotationSet) -> str | None:
+    """The copy in ``into`` of the mismatch a suggested repair follows, if that
+    was accepted there and the copy is still in the set."""
+    if suggestion.repairs_id is None:
+        return None
+    copy_id = db.scalar(select(SuggestionDecision.copy_id).where(
+        SuggestionDecision.suggestion_id == suggestion.repairs_id,
+        SuggestionDecision.set_id == into.id,
+        SuggestionDecision.decision == Decision.accepted))
+    copy = db.get(Annotation, copy_id) if copy_id else None
+    return copy.id if copy is not None and copy.set_id == into.id else None
+
+
 def reject(db: Session, user: User, suggestion: Annotation, into: AnnotationSet) -> None:
+    """Turn the suggestion down for ``into``: a decision about the set, so like
+    any edit it waits while the set is submitted or approved."""
     _not_decided(db, suggestion, into)
+    sets.check_editable(user, into)
     db.add(SuggestionDecision(suggestion_id=suggestion.id, user_id=user.id, set_id=into.id,
                               decision=Decision.rejected))
     db.flush()
