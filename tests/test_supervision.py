@@ -12,7 +12,7 @@ import pytest
 from support import make_people, ready_clip, team_name
 
 STATES = ("draft", "submitted", "approved", "changes_requested")
-ACTIONS = ("submit", "withdraw", "approve", "request_changes", "reopen")
+ACTIONS = ("submit", "withdraw", "approve", "request_changes")
 #: (state, action, who) -> the state after it; every other combination is refused.
 ALLOWED = {
     ("draft", "submit", "coder"): "submitted",
@@ -20,7 +20,6 @@ ALLOWED = {
     ("submitted", "withdraw", "coder"): "draft",
     ("submitted", "approve", "sup"): "approved",
     ("submitted", "request_changes", "sup"): "changes_requested",
-    ("approved", "reopen", "coder"): "draft",
 }
 
 
@@ -101,7 +100,7 @@ def test_every_transition_is_allowed_or_refused_by_state_and_role(
             else:
                 assert resp.status_code in (403, 409), (state, action, who, resp.text)
                 assert resp.json()["detail"]
-                wrong_party = (action in ("submit", "withdraw", "reopen")) != (who == "coder")
+                wrong_party = (action in ("submit", "withdraw")) != (who == "coder")
                 assert resp.status_code == (403 if wrong_party else 409), (state, action, who)
     _force_state(runtime, working["id"], "draft")
 
@@ -132,73 +131,60 @@ def test_sending_back_needs_a_reason_and_an_empty_set_cannot_be_submitted(
     _force_state(runtime, working["id"], "submitted")
     silent = _move(client, people["sup"], working["id"], "request_changes", comment="  ")
     assert silent.status_code == 422 and silent.json()["errors"][0]["field"] == "comment"
+    assert silent.json()["errors"][0]["code"] == "comment_required"
     _force_state(runtime, working["id"], "draft")
 
 
-def test_a_submitted_or_approved_set_is_read_only_until_its_coder_takes_it_back(
-        client: Any, runtime: Any, people: dict[str, Any], working: dict[str, Any]) -> None:
-    """A supervisor never decides on what they did not see, and a stray edit never
-    takes a set out of their queue: edits wait for a withdraw (or a reopen)."""
+def test_an_edit_to_a_submitted_or_approved_set_reopens_it(
+        client: Any, people: dict[str, Any], working: dict[str, Any]) -> None:
     pro, sup = people["pro"], people["sup"]
-    set_id = working["id"]
-
-    def refused(resp: Any, code: str) -> None:
-        assert resp.status_code == 409, resp.text
-        assert resp.json()["code"] == code and resp.json()["detail"]
-
-    def edits() -> list[Any]:
-        first = client.get(f"/api/sets/{set_id}", headers=pro["headers"]).json()[
-            "annotations"][0]
-        url, tag = f"/api/annotations/{first['id']}", f'"{first["id"]}.{first["version"]}"'
-        return [
-            client.post(f"/api/sets/{set_id}/annotations",
-                        json={"code": "GUIDING", "start_ms": 8_000}, headers=pro["headers"]),
-            client.patch(url, json={"note": "toch anders"},
-                         headers={**pro["headers"], "If-Match": tag}),
-            client.delete(url, headers={**pro["headers"], "If-Match": tag}),
-            client.put(f"/api/sets/{set_id}/ratings/sensitivity", json={"value": 3},
-                       headers=pro["headers"]),
-        ]
-
-    before = client.get(f"/api/sets/{set_id}", headers=pro["headers"]).json()
-    assert _move(client, pro, set_id, "submit").json()["state"] == "submitted"
-    for resp in edits():
-        refused(resp, "set_submitted")
-    review = client.get(f"/api/sets/{set_id}/review", headers=sup["headers"]).json()
-    assert review["state"] == "submitted"  # still in the supervisor's queue
-    queue = client.get("/api/review/queue", headers=sup["headers"]).json()
-    assert set_id in [i["set_id"] for i in queue]
-    after = client.get(f"/api/sets/{set_id}", headers=pro["headers"]).json()
-    assert after["annotations"] == before["annotations"]
-
-    # withdrawn on purpose, it is the coder's again
-    assert _move(client, pro, set_id, "withdraw").json()["state"] == "draft"
-    added = client.post(f"/api/sets/{set_id}/annotations",
-                        json={"code": "GUIDING", "start_ms": 8_000}, headers=pro["headers"])
-    assert added.status_code == 201, added.text
-    _move(client, pro, set_id, "submit")
-    assert _move(client, sup, set_id, "approve").json()["state"] == "approved"
-
-    # approved is done: changing it needs a deliberate reopen, which takes the approval back
-    for resp in edits():
-        refused(resp, "set_approved")
-    assert client.get(f"/api/sets/{set_id}/review",
-                      headers=pro["headers"]).json()["state"] == "approved"
-    reopened = _move(client, pro, set_id, "reopen")
-    assert reopened.status_code == 200, reopened.text
-    assert reopened.json()["state"] == "draft"
-    last = reopened.json()["transitions"][-1]
-    assert (last["from_state"], last["to_state"], last["actor"]) == (
-        "approved", "draft", pro["email"])
-    assert _move(client, sup, set_id, "approve").status_code == 409  # not seen again yet
-    first = client.get(f"/api/sets/{set_id}", headers=pro["headers"]).json()["annotations"][0]
+    assert _move(client, pro, working["id"], "submit").json()["state"] == "submitted"
+    client.post(f"/api/sets/{working['id']}/annotations",
+                json={"code": "GUIDING", "start_ms": 8_000}, headers=pro["headers"])
+    review = client.get(f"/api/sets/{working['id']}/review", headers=sup["headers"]).json()
+    assert review["state"] == "draft"
+    assert review["transitions"][-1]["comment"] == "Reopened by an edit."
+    assert _move(client, sup, working["id"], "approve").status_code == 409
+    _move(client, pro, working["id"], "submit")
+    _move(client, sup, working["id"], "approve")
+    note = client.get(f"/api/sets/{working['id']}", headers=pro["headers"]).json()
+    first = note["annotations"][0]
     changed = client.patch(f"/api/annotations/{first['id']}", json={"note": "toch anders"},
-                           headers={**pro["headers"],
-                                    "If-Match": f'"{first["id"]}.{first["version"]}"'})
+                           headers={**pro["headers"], "If-Match": f'"{first["id"]}.1"'})
     assert changed.status_code == 200, changed.text
     listed = client.get(f"/api/clips/{working['clip_id']}/sets", headers=pro["headers"]).json()
-    assert next(s for s in listed if s["id"] == set_id)["review_state"] == "draft"
-    _force_state(runtime, set_id, "draft")
+    assert next(s for s in listed if s["id"] == working["id"])["review_state"] == "draft"
+
+
+def test_each_step_in_the_history_says_what_it_was_as_a_key(
+        client: Any, people: dict[str, Any], clip: dict[str, Any]) -> None:
+    sup, sup2 = people["sup"], people["sup2"]
+    own = _set_with(client, sup2, clip["id"], ("NAMING", 900), purpose="second_coder")
+    _move(client, sup2, own["id"], "submit", comment="Eerste keer")
+    _move(client, sup2, own["id"], "withdraw")
+    _move(client, sup2, own["id"], "submit")
+    _move(client, sup, own["id"], "request_changes", comment="Kijk nog eens naar 0:01")
+    _move(client, sup2, own["id"], "submit")
+    _move(client, sup, own["id"], "approve")
+    steps = client.get(f"/api/sets/{own['id']}/review", headers=sup["headers"]).json()
+    assert [s["kind"] for s in steps["transitions"]] == [
+        "submitted", "withdrawn", "submitted", "changes_requested", "submitted", "approved"]
+    assert [s["note"] for s in steps["transitions"]] == [
+        "Eerste keer", "", "", "Kijk nog eens naar 0:01", "", ""]
+
+
+def test_older_histories_name_a_step_an_edit_made() -> None:
+    from core.db.models import ReviewTransition
+    from services.review.supervision import REOPENED_BY_EDIT, own_words, step_kind
+
+    def step(source: str, comment: str = "") -> ReviewTransition:
+        return ReviewTransition(from_state=source, to_state="draft", comment=comment)
+
+    assert step_kind(step("submitted", "Nog niet af")) == "withdrawn"
+    assert step_kind(step("approved")) == "reopened"
+    edited = step("submitted", REOPENED_BY_EDIT)
+    assert step_kind(edited) == "reopened" and own_words(edited) == ""
+    assert own_words(step("submitted", "Nog niet af")) == "Nog niet af"
 
 
 # -- queue and inbox -----------------------------------------------------------------
@@ -229,6 +215,31 @@ def test_the_queue_shows_submitted_sets_oldest_first_with_filters(
                       headers=people["other_sup"]["headers"]).json() == []
 
 
+def test_the_queue_shows_the_professionals_note_and_whether_the_family_consented(
+        client: Any, runtime: Any, people: dict[str, Any], clip: dict[str, Any],
+        working: dict[str, Any]) -> None:
+    pro, sup = people["pro"], people["sup"]
+    _force_state(runtime, working["id"], "draft")
+    assert _move(client, pro, working["id"], "submit",
+                 comment="Twijfel bij 0:03: is dit ontvangen?").status_code == 200
+
+    def entry() -> dict[str, Any]:
+        queue = client.get("/api/review/queue", headers=sup["headers"]).json()
+        return dict(next(i for i in queue if i["set_id"] == working["id"]))
+
+    assert entry()["note"] == "Twijfel bij 0:03: is dit ontvangen?"
+    assert entry()["consent_supervision"] is False  # nothing recorded yet
+    agreed = client.put(f"/api/cases/{clip['case_id']}/consent",
+                        json={"feedback": False, "supervision": True, "training": False},
+                        headers=pro["headers"])
+    assert agreed.status_code == 200, agreed.text
+    assert entry()["consent_supervision"] is True
+    _move(client, pro, working["id"], "withdraw")
+    _move(client, pro, working["id"], "submit")  # a new submission without words
+    assert entry()["note"] == ""
+    _force_state(runtime, working["id"], "draft")
+
+
 def test_the_professional_sees_the_outcome_and_open_threads_in_the_inbox(
         client: Any, runtime: Any, people: dict[str, Any], working: dict[str, Any]) -> None:
     pro, sup = people["pro"], people["sup"]
@@ -242,6 +253,16 @@ def test_the_professional_sees_the_outcome_and_open_threads_in_the_inbox(
     assert "Markeer ook de blik" in kinds["changes_requested"]["message"]
     assert kinds["comment"]["comment_id"] == thread["id"]
     assert kinds["comment"]["message"].startswith("0:04")
+    # which case and clip, who and what, for the app to word in its own language
+    for item in inbox:
+        assert (item["case_label"], item["clip"], item["case_id"]) == \
+            ("Gezin 2026-101", "badje.mp4", working_case(client, pro, working))
+    changes = kinds["changes_requested"]
+    assert (changes["actor"], changes["text"], changes["set_coder_id"]) == \
+        (sup["email"], "Markeer ook de blik bij 0:04", pro["id"])
+    said = kinds["comment"]
+    assert (said["actor"], said["text"], said["start_ms"]) == \
+        (sup["email"], "Zie je hier de reactie?", 4_200)
     client.post(f"/api/comments/{thread['id']}/replies", json={"body": "Ja, ze kijkt terug"},
                 headers=pro["headers"])
     after = client.get("/api/inbox", headers=pro["headers"]).json()
@@ -336,11 +357,19 @@ def test_a_second_coder_codes_blind_and_both_see_the_agreement_once_submitted(
     refused = client.post(f"/api/clips/{clip_id}/second-coders",
                           json={"coder_id": colleague["id"]}, headers=pro["headers"])
     assert refused.status_code == 403
+    # whom the supervisor can pick: the team's coders but the reference's, and not herself
+    listed = client.get(f"/api/clips/{clip_id}/second-coders/candidates",
+                        headers=sup["headers"])
+    assert listed.status_code == 200, listed.text
+    assert {c["email"] for c in listed.json()} == {colleague["email"], people["sup2"]["email"]}
+    assert client.get(f"/api/clips/{clip_id}/second-coders/candidates",
+                      headers=pro["headers"]).status_code == 403
     for bad, code in ((people["other_sup"]["id"], "invalid_coder"), (pro["id"], "same_coder"),
                       ("nobody", "invalid_coder")):
         resp = client.post(f"/api/clips/{clip_id}/second-coders", json={"coder_id": bad},
                            headers=sup["headers"])
         assert (resp.status_code, resp.json()["code"]) == (422, code)
+        assert resp.json()["errors"][0]["code"] == code
     made = client.post(f"/api/clips/{clip_id}/second-coders",
                        json={"coder_id": colleague["id"], "note": "Voor de betrouwbaarheid"},
                        headers=sup["headers"])
@@ -348,6 +377,10 @@ def test_a_second_coder_codes_blind_and_both_see_the_agreement_once_submitted(
     assignment = made.json()
     assert assignment["reference_set_id"] == working["id"]
     assert "Waiting for" in assignment["waiting_for"] and assignment["agreement"] is None
+    assert colleague["email"] in assignment["waiting_on"]
+    assert assignment["reference_coder"] == pro["email"] and assignment["scheme_id"]
+    assert colleague["email"] not in {c["email"] for c in client.get(
+        f"/api/clips/{clip_id}/second-coders/candidates", headers=sup["headers"]).json()}
     again = client.post(f"/api/clips/{clip_id}/second-coders",
                         json={"coder_id": colleague["id"]}, headers=sup["headers"])
     assert again.status_code == 409
@@ -359,8 +392,9 @@ def test_a_second_coder_codes_blind_and_both_see_the_agreement_once_submitted(
 
     # blind: only their own set, no other set, no threads about other sets
     inbox = client.get("/api/inbox", headers=colleague["headers"]).json()
-    assert any(i["kind"] == "second_coding" and i["set_id"] == assignment["set_id"]
-               for i in inbox)
+    asked = next(i for i in inbox if i["kind"] == "second_coding")
+    assert (asked["set_id"], asked["actor"], asked["text"], asked["clip"]) == \
+        (assignment["set_id"], sup["email"], "Voor de betrouwbaarheid", "badje.mp4")
     visible = client.get(f"/api/clips/{clip_id}/sets", headers=colleague["headers"]).json()
     assert [s["id"] for s in visible] == [assignment["set_id"]]
     blocked = client.get(f"/api/sets/{working['id']}", headers=colleague["headers"])
@@ -379,7 +413,7 @@ def test_a_second_coder_codes_blind_and_both_see_the_agreement_once_submitted(
     _move(client, pro, working["id"], "submit")
     done = client.get(f"/api/clips/{clip_id}/second-coders",
                       headers=colleague["headers"]).json()[0]
-    assert done["waiting_for"] is None
+    assert done["waiting_for"] is None and done["waiting_on"] == []
     assert done["agreement"]["overall"]["events"]["matched"] >= 2
     assert done["agreement"]["overall"]["pooled_kappa"] is not None
     assert client.get(f"/api/sets/{working['id']}",
@@ -388,3 +422,7 @@ def test_a_second_coder_codes_blind_and_both_see_the_agreement_once_submitted(
 
 def assignment_case(client: Any, user: dict[str, Any], clip_id: str) -> str:
     return str(client.get(f"/api/clips/{clip_id}", headers=user["headers"]).json()["case_id"])
+
+
+def working_case(client: Any, user: dict[str, Any], working: dict[str, Any]) -> str:
+    return assignment_case(client, user, working["clip_id"])

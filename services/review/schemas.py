@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from services.review.supervision import Action
+from services.review.supervision import Action, StepKind
 
 
 class TransitionIn(BaseModel):
@@ -18,10 +18,16 @@ class TransitionIn(BaseModel):
 class TransitionOut(BaseModel):
     from_state: str
     to_state: str
+    #: What the step was, as a key an app words in its own language.
+    kind: StepKind
     actor_id: str
     actor: str
     at: datetime
+    #: What was said with the step; for one an edit made, the server's English note.
     comment: str
+    #: The person's own words with the step ("" when they said nothing, or for
+    #: a step an edit made).
+    note: str = ""
 
 
 class ReviewOut(BaseModel):
@@ -45,6 +51,10 @@ class QueueItem(BaseModel):
     annotation_count: int
     resubmitted: bool
     open_threads: int
+    #: What the professional wrote when submitting ("" when nothing).
+    note: str = ""
+    #: The family consented to discussing the case's recordings in supervision.
+    consent_supervision: bool = True
 
 
 class CommentIn(BaseModel):
@@ -79,13 +89,31 @@ class ThreadOut(CommentOut):
     replies: list[CommentOut]
 
 
+InboxKind = Literal["changes_requested", "approved", "second_coding", "comment"]
+
+
 class InboxItem(BaseModel):
-    kind: Literal["changes_requested", "approved", "second_coding", "comment"]
+    """One thing waiting for the user. ``kind`` and the fields after it say what,
+    for an app to word; ``message`` says the same in an English sentence."""
+
+    kind: InboxKind
     at: datetime
     message: str
     clip_id: str
     set_id: str | None = None
     comment_id: str | None = None
+    case_id: str | None = None
+    case_label: str | None = None
+    #: The clip's file name.
+    clip: str | None = None
+    #: Whose set the item is about (the user's own, or one they review).
+    set_coder_id: str | None = None
+    #: Who decided, asked or wrote (e-mail).
+    actor: str | None = None
+    #: Their words: a decision's reason, an assignment's note, the last comment.
+    text: str = ""
+    #: Where in the clip a comment thread is anchored.
+    start_ms: int | None = None
 
 
 class SecondCoderIn(BaseModel):
@@ -94,19 +122,33 @@ class SecondCoderIn(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
+class CoderOut(BaseModel):
+    """A colleague who could code a clip as second coder."""
+
+    id: str
+    email: str
+    role: str
+
+
 class SecondCodingOut(BaseModel):
     id: str
     clip_id: str
     coder_id: str
     coder: str
     reference_set_id: str
+    #: Who coded the reference set (e-mail).
+    reference_coder: str = ""
     reference_state: str
+    #: The scheme version both sets are coded with (the codes' names).
+    scheme_id: str = ""
     set_id: str
     set_state: str
     requested_by: str
     note: str
     created_at: datetime
     waiting_for: str | None
+    #: Whose set is not handed in yet (e-mails); empty once both are.
+    waiting_on: list[str] = []
     agreement: dict[str, object] | None
 
 

@@ -39,15 +39,16 @@ def assign(db: Session, user: User, clip: Clip, case: Case, coder_id: str,
     require_case_supervisor(user, case, "ask for a second coder")
     reference = _reference(db, clip, reference_set_id)
     coder = db.get(User, coder_id)
-    if coder is None or not coder.active or coder.team_id != case.team_id \
-            or coder.role is Role.admin:
+    if coder is None or not _may_code(coder, case):
         raise ApiError(422, "The second coder must be an active professional or supervisor "
                        "of this case's team.", "invalid_coder",
-                       errors=[{"field": "coder_id", "message": "not a coder of this team"}])
+                       errors=[{"field": "coder_id", "message": "not a coder of this team",
+                                "code": "invalid_coder"}])
     if coder.id == reference.coder_id:
         raise ApiError(422, "The second coder must be someone other than the coder of the "
                        "reference set.", "same_coder",
-                       errors=[{"field": "coder_id", "message": "coded the reference set"}])
+                       errors=[{"field": "coder_id", "message": "coded the reference set",
+                                "code": "same_coder"}])
     if db.scalar(select(SecondCoding.id).where(SecondCoding.clip_id == clip.id,
                                                SecondCoding.coder_id == coder.id)):
         raise ApiError(409, f"{coder.email} is already second coder on this clip.",
@@ -62,6 +63,25 @@ def assign(db: Session, user: User, clip: Clip, case: Case, coder_id: str,
     return row
 
 
+def _may_code(coder: User, case: Case) -> bool:
+    return coder.active and coder.team_id == case.team_id and coder.role in (
+        Role.professional, Role.supervisor)
+
+
+def candidates(db: Session, user: User, clip: Clip, case: Case) -> list[User]:
+    """Colleagues the supervisor can ask to code this clip: the team's active
+    professionals and supervisors, without the reference set's coder, anyone
+    already asked, and the supervisor asking."""
+    require_case_supervisor(user, case, "ask for a second coder")
+    working = db.scalar(select(AnnotationSet.coder_id).where(
+        AnnotationSet.clip_id == clip.id, AnnotationSet.purpose == sets.Purpose.working))
+    asked = set(db.scalars(select(SecondCoding.coder_id).where(
+        SecondCoding.clip_id == clip.id)))
+    team = db.scalars(select(User).where(User.team_id == case.team_id).order_by(User.email))
+    return [u for u in team if _may_code(u, case) and u.id not in asked
+            and u.id not in (working, user.id)]
+
+
 def _reference(db: Session, clip: Clip, set_id: str | None) -> AnnotationSet:
     """The set to compare with: the one named, or the clip's working set."""
     query = select(AnnotationSet).where(AnnotationSet.clip_id == clip.id)
@@ -72,7 +92,8 @@ def _reference(db: Session, clip: Clip, set_id: str | None) -> AnnotationSet:
         raise ApiError(422, "No such set on this clip to compare with." if set_id else
                        "This clip has no working set yet; a second coder is compared with "
                        "the professional's coding, so start that first.", "no_reference_set",
-                       errors=[{"field": "reference_set_id", "message": "no such set"}])
+                       errors=[{"field": "reference_set_id", "message": "no such set",
+                                "code": "no_reference_set"}])
     return row
 
 
@@ -98,6 +119,8 @@ class Status:
     second: AnnotationSet
     waiting_for: str | None
     agreement: dict[str, object] | None
+    #: The coders whose set is not handed in yet.
+    waiting_on: tuple[str, ...] = ()
 
 
 def assignments(db: Session, clip: Clip) -> list[SecondCoding]:
@@ -112,7 +135,8 @@ def status(db: Session, clip: Clip, row: SecondCoding) -> Status:
     pending = [s for s in (reference, second) if s.review_state not in HANDED_IN]
     if pending:
         names = " and ".join(s.coder.email for s in pending)
-        return Status(row, reference, second, f"Waiting for {names} to submit.", None)
+        return Status(row, reference, second, f"Waiting for {names} to submit.", None,
+                      tuple(s.coder.email for s in pending))
     scheme = to_domain(reference.scheme)
     codes = scheme.keys() if reference.scheme_id == second.scheme_id else None
     report = reliability.compare(sets.events(reference), sets.events(second),

@@ -3,10 +3,8 @@
 A set moves ``draft -> submitted -> approved | changes_requested -> submitted
 ...``; every move is kept with who, when and why (``review_transitions``).
 The coder submits and may withdraw; only a supervisor of the case's team
-decides, and never on their own coding (four eyes). A submitted or approved set
-is read-only (``services.annotate.sets.check_editable``): the coder withdraws a
-submitted one, or reopens an approved one, to edit it again; either takes it
-back to draft.
+decides, and never on their own coding (four eyes). An edit to a submitted
+or approved set takes it back to draft (``services.annotate.sets.open_for_edit``).
 """
 
 from __future__ import annotations
@@ -45,11 +43,43 @@ class Action(enum.StrEnum):
     withdraw = "withdraw"
     approve = "approve"
     request_changes = "request_changes"
-    reopen = "reopen"
 
 
 _DONE = {Action.submit: "submitted", Action.withdraw: "withdrawn", Action.approve: "approved",
-         Action.request_changes: "sent back for changes", Action.reopen: "reopened"}
+         Action.request_changes: "sent back for changes"}
+
+
+class StepKind(enum.StrEnum):
+    """What a step in a set's history was, as a stable key the web app words."""
+
+    submitted = "submitted"
+    withdrawn = "withdrawn"
+    approved = "approved"
+    changes_requested = "changes_requested"
+    #: The coder took an approved set back to draft (or, in older history, an
+    #: edit took a handed-in set back).
+    reopened = "reopened"
+
+
+#: The comment an edit left when it took a handed-in set back to draft, before
+#: such sets became read-only; older histories still have it.
+REOPENED_BY_EDIT = "Reopened by an edit."
+
+
+def step_kind(step: ReviewTransition) -> StepKind:
+    """Which move a recorded step was: the states say it, except for a set
+    going back to draft, which is the coder withdrawing or reopening it."""
+    target = ReviewState(step.to_state)
+    if target is not ReviewState.draft:
+        return StepKind(target.value)
+    if step.from_state == ReviewState.approved or step.comment == REOPENED_BY_EDIT:
+        return StepKind.reopened
+    return StepKind.withdrawn
+
+
+def own_words(step: ReviewTransition) -> str:
+    """What the person who took the step wrote with it ("" for an edit's step)."""
+    return "" if step.comment == REOPENED_BY_EDIT else step.comment
 
 
 class Party(enum.Enum):
@@ -74,9 +104,6 @@ MOVES: dict[Action, Move] = {
                          Party.supervisor),
     Action.request_changes: Move(frozenset({ReviewState.submitted}),
                                  ReviewState.changes_requested, Party.supervisor),
-    # An approved set is done; changing it after all is a deliberate step that
-    # takes the approval back, so it goes to the supervisor again.
-    Action.reopen: Move(frozenset({ReviewState.approved}), ReviewState.draft, Party.coder),
 }
 
 
@@ -100,7 +127,8 @@ def transition(db: Session, user: User, row: AnnotationSet, case: Case, action: 
         raise ApiError(422, "Say what should change, so the professional knows what to do.",
                        "comment_required", errors=[{"field": "comment",
                                                     "message": "required when asking for "
-                                                               "changes"}])
+                                                               "changes",
+                                                    "code": "comment_required"}])
     if action is Action.submit and not row.annotations:
         raise ApiError(422, "This set has no annotations yet; code at least one moment "
                        "before submitting it.", "empty_set")
@@ -139,6 +167,8 @@ class QueueEntry:
     case: Case
     annotations: int
     resubmitted: bool
+    #: What the coder wrote when submitting it this time ("" when nothing).
+    note: str
 
 
 def queue(db: Session, user: User, *, coder_id: str | None = None,
@@ -166,8 +196,11 @@ def queue(db: Session, user: User, *, coder_id: str | None = None,
     sent_back = set(db.scalars(select(ReviewTransition.set_id).where(
         ReviewTransition.set_id.in_(ids),
         ReviewTransition.to_state == ReviewState.changes_requested)))
-    return [QueueEntry(s, clip, case, counts.get(s.id, 0), s.id in sent_back)
-            for s, clip, case in rows]
+    notes = dict(db.execute(select(ReviewTransition.set_id, ReviewTransition.comment).where(
+        ReviewTransition.set_id.in_(ids), ReviewTransition.to_state == ReviewState.submitted)
+        .order_by(ReviewTransition.id)).all())  # the last submission's words win
+    return [QueueEntry(s, clip, case, counts.get(s.id, 0), s.id in sent_back,
+                       notes.get(s.id, "")) for s, clip, case in rows]
 
 
 def decisions_for(db: Session, user: User, since: datetime) -> list[tuple[AnnotationSet,

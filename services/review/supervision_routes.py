@@ -3,7 +3,7 @@ comment threads in a clip, second coders, and what waits for each user."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypedDict
 
 from fastapi import APIRouter, Query, Request, status
 from sqlalchemy import func, select
@@ -12,8 +12,10 @@ from core.access import case_for, clip_for
 from core.db.models import AnnotationSet, Clip, Comment, ReviewTransition, User, utcnow
 from core.web import ApiError, CurrentUser, Db, client_ip
 from services.annotate import sets
+from services.ingest.cases import consent_flags
 from services.review import comments, second_coding, supervision
 from services.review.schemas import (
+    CoderOut,
     CommentIn,
     CommentOut,
     InboxItem,
@@ -37,8 +39,11 @@ def _review_out(db: Db, row: AnnotationSet) -> ReviewOut:
     people = _emails(db, {s.actor_id for s in steps})
     return ReviewOut(set_id=row.id, state=row.review_state, state_at=row.review_state_at,
                      transitions=[TransitionOut(from_state=s.from_state, to_state=s.to_state,
+                                                kind=supervision.step_kind(s),
                                                 actor_id=s.actor_id, actor=people[s.actor_id],
-                                                at=s.at, comment=s.comment) for s in steps])
+                                                at=s.at, comment=s.comment,
+                                                note=supervision.own_words(s))
+                                  for s in steps])
 
 
 def _emails(db: Db, ids: set[str]) -> dict[str, str]:
@@ -78,7 +83,9 @@ def review_queue(user: CurrentUser, db: Db,
                       case_label=e.case.label, coder_id=e.set.coder_id,
                       coder=e.set.coder.email, submitted_at=e.set.review_state_at,
                       annotation_count=e.annotations, resubmitted=e.resubmitted,
-                      open_threads=open_threads.get(e.set.id, 0)) for e in entries]
+                      open_threads=open_threads.get(e.set.id, 0), note=e.note,
+                      consent_supervision=consent_flags(e.case)["supervision"])
+            for e in entries]
 
 
 # -- comments ------------------------------------------------------------------------
@@ -161,11 +168,13 @@ def _second_coding_out(db: Db, clip: Clip, row: second_coding.SecondCoding) -> S
     state = second_coding.status(db, clip, row)
     return SecondCodingOut(id=row.id, clip_id=row.clip_id, coder_id=row.coder_id,
                            coder=state.second.coder.email, reference_set_id=state.reference.id,
+                           reference_coder=state.reference.coder.email,
                            reference_state=state.reference.review_state,
+                           scheme_id=state.reference.scheme_id,
                            set_id=state.second.id, set_state=state.second.review_state,
                            requested_by=row.requested_by, note=row.note,
                            created_at=row.created_at, waiting_for=state.waiting_for,
-                           agreement=state.agreement)
+                           waiting_on=list(state.waiting_on), agreement=state.agreement)
 
 
 @router.post("/clips/{clip_id}/second-coders", response_model=SecondCodingOut,
@@ -180,6 +189,15 @@ def assign_second_coder(clip_id: str, body: SecondCoderIn, request: Request,
     return _second_coding_out(db, clip, row)
 
 
+@router.get("/clips/{clip_id}/second-coders/candidates", response_model=list[CoderOut])
+def second_coder_candidates(clip_id: str, user: CurrentUser, db: Db) -> list[CoderOut]:
+    """Colleagues of the case's team a supervisor can ask to code this clip."""
+    clip = clip_for(db, user, clip_id)
+    case = case_for(db, user, clip.case_id)
+    return [CoderOut(id=u.id, email=u.email, role=u.role.value)
+            for u in second_coding.candidates(db, user, clip, case)]
+
+
 @router.get("/clips/{clip_id}/second-coders", response_model=list[SecondCodingOut])
 def list_second_coders(clip_id: str, user: CurrentUser, db: Db) -> list[SecondCodingOut]:
     """Each second coding of the clip; the agreement once both sets are submitted."""
@@ -192,30 +210,54 @@ def list_second_coders(clip_id: str, user: CurrentUser, db: Db) -> list[SecondCo
 @router.get("/inbox", response_model=list[InboxItem])
 def inbox(user: CurrentUser, db: Db) -> list[InboxItem]:
     """What needs this user's attention, newest first: decisions on their sets,
-    clips they were asked to code, and threads waiting for their answer."""
-    items = [_decision_item(row, step) for row, step in supervision.decisions_for(
+    clips they were asked to code, and threads waiting for their answer. Each
+    item names its case and clip; ``kind`` with the fields after it say what
+    happened, ``message`` says it in English."""
+    items = [_decision_item(db, row, step) for row, step in supervision.decisions_for(
         db, user, since=utcnow() - supervision.APPROVAL_NEWS)]
     for assignment in db.scalars(select(second_coding.SecondCoding).where(
             second_coding.SecondCoding.coder_id == user.id)):
         own = db.get(AnnotationSet, assignment.set_id)
         if own is not None and own.review_state not in second_coding.HANDED_IN:
-            items.append(InboxItem(kind="second_coding", at=assignment.created_at,
-                                   clip_id=assignment.clip_id, set_id=own.id,
-                                   message="You were asked to code this clip as second "
-                                           "coder." + (f" {assignment.note}"
-                                                       if assignment.note else "")))
+            asker = db.get(User, assignment.requested_by)
+            items.append(InboxItem(
+                kind="second_coding", at=assignment.created_at, set_id=own.id,
+                set_coder_id=own.coder_id, actor=asker.email if asker else None,
+                text=assignment.note, **_where(db, assignment.clip_id),
+                message="You were asked to code this clip as second coder."
+                        + (f" {assignment.note}" if assignment.note else "")))
     for root, last in comments.waiting_on(db, user):
-        items.append(InboxItem(kind="comment", at=last.created_at, clip_id=root.clip_id,
-                               set_id=root.set_id, comment_id=root.id,
+        about = db.get(AnnotationSet, root.set_id) if root.set_id else None
+        items.append(InboxItem(kind="comment", at=last.created_at, set_id=root.set_id,
+                               set_coder_id=about.coder_id if about else None,
+                               comment_id=root.id, actor=last.author.email,
+                               text=last.body[:200], start_ms=root.start_ms,
+                               **_where(db, root.clip_id),
                                message=f"{_clock(root.start_ms)}: {last.body[:200]}"))
     return sorted(items, key=lambda i: i.at, reverse=True)
 
 
-def _decision_item(row: AnnotationSet, step: ReviewTransition) -> InboxItem:
+class _Where(TypedDict):
+    clip_id: str
+    clip: str
+    case_id: str
+    case_label: str
+
+
+def _where(db: Db, clip_id: str) -> _Where:
+    """The clip and case an inbox item is about, by name."""
+    clip = db.get(Clip, clip_id)
+    assert clip is not None  # foreign keys
+    return _Where(clip_id=clip.id, clip=clip.filename, case_id=clip.case_id,
+                  case_label=clip.case.label)
+
+
+def _decision_item(db: Db, row: AnnotationSet, step: ReviewTransition) -> InboxItem:
     approved = step.to_state == "approved"
     said = f" {step.actor.email}: {step.comment}" if step.comment else ""
     return InboxItem(kind="approved" if approved else "changes_requested", at=step.at,
-                     clip_id=row.clip_id, set_id=row.id,
+                     set_id=row.id, set_coder_id=row.coder_id, actor=step.actor.email,
+                     text=step.comment, **_where(db, row.clip_id),
                      message=("Your coding was approved." if approved else
                               "Changes were requested in your coding.") + said)
 
@@ -223,4 +265,3 @@ def _decision_item(row: AnnotationSet, step: ReviewTransition) -> InboxItem:
 def _clock(ms: int | None) -> str:
     seconds = (ms or 0) // 1000
     return f"{seconds // 60}:{seconds % 60:02d}"
-

@@ -64,7 +64,7 @@ function Page({ route, me }: { route: Route; me: Me }) {
     case "upload":
       return <UploadPage key={route.caseId} caseId={route.caseId} />;
     case "clip":
-      return <ClipPage key={route.clipId} clipId={route.clipId} />;
+      return <ClipPage key={route.clipId} clipId={route.clipId} me={me} />;
     case "coding":
       return <CodingPage key={route.clipId} clipId={route.clipId} me={me} />;
     case "reviewQueue":

@@ -1,6 +1,8 @@
 // The API calls the web app makes, one function each.
 
 import { request } from "./client";
+// the review loop: second coders (own import, so the blocks below can grow apart)
+import type { Coder, SecondCoding } from "./types";
 import type {
   Case,
   Clip,
@@ -10,9 +12,9 @@ import type {
   Moment,
   Playlist,
   PlaylistDetail,
+  SessionAnswer,
   Share,
   ShareCreated,
-  SessionAnswer,
 } from "./types";
 // coding workspace and supervision (own import, so both blocks can grow apart)
 import type {
@@ -36,10 +38,10 @@ import type {
 
 export const auth = {
   me: () => request<Me>("GET", "/api/me"),
-  logIn: (email: string, password: string) =>
-    request<Me>("POST", "/api/auth/session", { email, password }),
   /** Who is logged in, if anyone: nobody is an answer, not an error. */
   session: () => request<SessionAnswer>("GET", "/api/session"),
+  logIn: (email: string, password: string) =>
+    request<Me>("POST", "/api/auth/session", { email, password }),
   logOut: () => request<void>("DELETE", "/api/auth/session"),
 };
 
@@ -153,3 +155,23 @@ export const supervision = {
     request<Thread>("POST", `/api/comments/${enc(threadId)}/${resolved ? "resolve" : "unresolve"}`),
   inbox: () => request<InboxItem[]>("GET", "/api/inbox"),
 };
+
+// -- the review loop: second coders, exports --
+
+export const secondCoding = {
+  list: (clipId: string) =>
+    request<SecondCoding[]>("GET", `/api/clips/${enc(clipId)}/second-coders`),
+  candidates: (clipId: string) =>
+    request<Coder[]>("GET", `/api/clips/${enc(clipId)}/second-coders/candidates`),
+  assign: (clipId: string, coderId: string, note: string) =>
+    request<SecondCoding>("POST", `/api/clips/${enc(clipId)}/second-coders`, {
+      coder_id: coderId,
+      note,
+    }),
+};
+
+/** The research exports of a set; each download is in the access log. */
+export const EXPORT_FORMATS = ["csv", "eaf", "w3c", "vtt"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export const exportUrl = (setId: string, format: ExportFormat) =>
+  `/api/sets/${enc(setId)}/export?format=${format}`;

@@ -227,7 +227,8 @@ export interface AnnotationSet {
   coder_id: string;
   coder: string;
   name: string;
-  purpose: "working" | "second_coder" | "imported";
+  /** "suggestions": the analysis' proposals, nobody's coding. */
+  purpose: "working" | "second_coder" | "imported" | "suggestions";
   review_state: ReviewState;
   annotation_count: number;
 }
@@ -281,13 +282,19 @@ export interface SetSummary {
   mean_repair_latency_ms: number | null;
 }
 
+/** What a step in a set's history was (the server's stable key). */
+export type StepKind = "submitted" | "withdrawn" | "approved" | "changes_requested" | "reopened";
+
 export interface ReviewTransition {
   from_state: ReviewState;
   to_state: ReviewState;
+  kind: StepKind;
   actor_id: string;
   actor: string;
   at: string;
   comment: string;
+  /** The person's own words ("" for a step an edit made). */
+  note: string;
 }
 
 export interface Review {
@@ -312,6 +319,10 @@ export interface QueueItem {
   annotation_count: number;
   resubmitted: boolean;
   open_threads: number;
+  /** What the professional wrote when submitting ("" when nothing). */
+  note: string;
+  /** The family consented to discussing the recordings in supervision. */
+  consent_supervision: boolean;
 }
 
 export interface CommentEntry {
@@ -344,11 +355,88 @@ export type InboxKind = "changes_requested" | "approved" | "second_coding" | "co
 export interface InboxItem {
   kind: InboxKind;
   at: string;
-  /** The server's words (English). */
+  /** The same in the server's words (English): the app words it from the fields below. */
   message: string;
   clip_id: string;
   set_id: string | null;
   comment_id: string | null;
+  case_id: string | null;
+  case_label: string | null;
+  /** The clip's file name. */
+  clip: string | null;
+  /** Whose set the item is about. */
+  set_coder_id: string | null;
+  /** Who decided, asked or wrote. */
+  actor: string | null;
+  /** Their own words: a decision's reason, an assignment's note, the last comment. */
+  text: string;
+  start_ms: number | null;
+}
+
+/** A colleague a supervisor can ask to code a clip as second coder. */
+export interface Coder {
+  id: string;
+  email: string;
+  role: Role;
+}
+
+/** Cohen's kappa of one code (or all codes) over time units; null when undefined. */
+export interface KappaReport {
+  value: number | null;
+  /** Landis & Koch's word for the value: "slight" … "almost perfect", "less than chance". */
+  band: string | null;
+  /** Share of the units both coders agree on (marked by both, or by neither). */
+  p_o: number;
+  undefined_reason: "not_used" | "never_in_units" | "everywhere" | null;
+}
+
+export interface EventAgreementReport {
+  matched: number;
+  only_a: number;
+  only_b: number;
+  /** matched / all distinct events; null when there are none. */
+  agreement: number | null;
+  total: number;
+}
+
+export interface CodeAgreementReport {
+  code: string;
+  events_a: number;
+  events_b: number;
+  kappa: KappaReport;
+  events: EventAgreementReport;
+}
+
+export interface AgreementReport {
+  unit_ms: number;
+  tolerance_ms: number;
+  units: number;
+  per_code: CodeAgreementReport[];
+  overall: {
+    pooled_kappa: number | null;
+    band: string | null;
+    p_o: number | null;
+    events: EventAgreementReport;
+  };
+}
+
+/** A second coding of a clip: where both sets stand, and the agreement once both are in. */
+export interface SecondCoding {
+  id: string;
+  clip_id: string;
+  coder_id: string;
+  coder: string;
+  reference_set_id: string;
+  reference_coder: string;
+  reference_state: ReviewState;
+  scheme_id: string;
+  set_id: string;
+  set_state: ReviewState;
+  note: string;
+  created_at: string;
+  /** Whose set is not handed in yet. */
+  waiting_on: string[];
+  agreement: AgreementReport | null;
 }
 
 /** A moment the analysis proposes; a person accepts it into their set or rejects it. */

@@ -322,8 +322,6 @@ export const en: Messages = {
   "coding.segmentTooShort": "{code} not saved: a segment must end after it starts. Let the video run first.",
   "coding.cancelled": "Segment stopped without saving.",
   "coding.undone": "Last change undone.",
-  "error.set_submitted": "This coding is submitted for review and cannot be changed. Withdraw it first.",
-  "error.set_approved": "This coding is approved and cannot be changed. Reopen it first.",
   "suggestions.title": "Suggestions",
   "suggestions.one": "Suggestion",
   "suggestions.disclaimer": "Proposed by an automatic analysis of motion and sound, to look at first. A suggestion is not a finding about the family: only what you accept becomes part of your coding.",
@@ -488,4 +486,91 @@ export const en: Messages = {
   "error.invalid_anchor": "This place in the recording is not valid.",
   "error.second_coder_blinded": "You are the second coder: other codings open once you have submitted your own.",
   "error.not_a_thread": "Only a whole thread can be resolved.",
+
+  // -- the review loop: notes and history, second coders, agreement, exports --
+  "reviewNote.submitted": "{who}'s note on submitting:",
+  "reviewNote.withdrawn": "{who} withdrew the submission:",
+  "reviewNote.approved": "{who} approved:",
+  "reviewNote.changes_requested": "{who} asks for changes:",
+  "reviewNote.reopened": "{who} opened the coding again:",
+  "reviewHistory.title": "Earlier steps ({count})",
+  "reviewStep.submitted": "{who} submitted",
+  "reviewStep.withdrawn": "{who} withdrew the submission",
+  "reviewStep.approved": "{who} approved",
+  "reviewStep.changes_requested": "{who} asked for changes",
+  "reviewStep.reopened": "Back to draft: {who} changed the coding",
+  "review.noSupervisionConsent":
+    "Please note: the family has not consented to discussing the recordings in supervision. Do not discuss this recording until that consent is recorded in the case.",
+  "queue.noSupervisionConsent": "No consent for supervision",
+
+  "inbox.case": "Case {label}",
+  "inbox.clip": "Recording {name}",
+  "inbox.said.changes_requested": "{who} asks for changes in your coding.",
+  "inbox.said.approved": "{who} approved your coding.",
+  "inbox.said.second_coding": "{who} asks you to code this recording blind, as second coder.",
+  "inbox.said.comment": "{who} wrote at {time}:",
+
+  "clip.viewCoding": "View the coding",
+  "clip.noCodingYet": "Nobody has coded this recording yet.",
+  "coding.supervisorNoOwnSet":
+    "As a supervisor you start no coding of your own here: you look at the professional's. You get one of your own when you are asked as second coder.",
+
+  "export.title": "Export for research",
+  "export.hint": "The coding as a file, for research. Every download is recorded in the access log.",
+  "export.setOf": "Coding by {coder}",
+  "export.format.csv": "CSV",
+  "export.format.eaf": "ELAN (.eaf)",
+  "export.format.w3c": "W3C (JSON-LD)",
+  "export.format.vtt": "WebVTT",
+
+  "secondCoder.title": "Second coder and agreement",
+  "secondCoder.assignTitle": "Ask for a second coder",
+  "secondCoder.assignHint":
+    "A colleague of the team codes this recording blind, without seeing the professional's coding. Once both codings are submitted, you see here how well they agree.",
+  "secondCoder.who": "Colleague",
+  "secondCoder.choose": "Choose a colleague",
+  "secondCoder.note": "Note for the colleague (optional)",
+  "secondCoder.assign": "Ask as second coder",
+  "secondCoder.nobodyLeft": "There is no colleague in the team left to ask as second coder.",
+  "secondCoder.noWorkingSet":
+    "The professional has not coded this recording yet. A second coder is compared with that coding: ask for one once it exists.",
+  "secondCoder.pair": "{b} codes blind, compared with {a}",
+  "secondCoder.waiting": "Waiting for {names} to submit.",
+  "role.professional": "professional",
+  "role.supervisor": "supervisor",
+  "role.admin": "administrator",
+  "role.privacy_officer": "privacy officer",
+
+  "agreement.title": "Agreement",
+  "agreement.overall": "Over all codes together: {words}.",
+  "agreement.bandWithKappa": "{band} (κ {kappa})",
+  "agreement.band.less_than_chance": "Less than chance",
+  "agreement.band.slight": "Slight agreement",
+  "agreement.band.fair": "Fair agreement",
+  "agreement.band.moderate": "Moderate agreement",
+  "agreement.band.substantial": "Substantial agreement",
+  "agreement.band.almost_perfect": "Almost perfect agreement",
+  "agreement.meaning.less_than_chance":
+    "They saw this at the same moments less often than chance would give: check together that they read the code the same way.",
+  "agreement.meaning.slight":
+    "They saw this at the same moments hardly more often than chance would give: discuss the code together.",
+  "agreement.meaning.fair":
+    "They saw this at the same moments somewhat more often than chance would give: discuss the code together.",
+  "agreement.meaning.moderate":
+    "They saw this at the same moments clearly more often than chance would give, but still differ quite often.",
+  "agreement.meaning.substantial": "They saw this at the same moments far more often than chance would give.",
+  "agreement.meaning.almost_perfect": "They saw this at the same moments nearly every time.",
+  "agreement.undefined.not_used": "Used by neither.",
+  "agreement.undefined.never_in_units":
+    "Marked so briefly that it cannot be compared per time unit; see the moments below.",
+  "agreement.undefined.everywhere":
+    "Both marked this throughout the recording: they agree, but κ cannot tell that from chance.",
+  "agreement.unitsAgreed":
+    "In {percent} of the {unit} s time units they agreed: both marked it, or neither did.",
+  "agreement.events": "{matched} of the {total} marked moments were seen by both (within {tolerance} s): {percent}.",
+  "agreement.eventsOverall":
+    "Over all codes, both saw {matched} of the {total} marked moments (within {tolerance} s): {percent}.",
+  "agreement.onlyOne": "Only {a}: {onlyA}; only {b}: {onlyB}.",
+  "agreement.shortClip": "The recording is short ({units} time units): read κ as a rough indication.",
+  "agreement.unusedLeftOut": "Codes neither of them used are left out.",
 };

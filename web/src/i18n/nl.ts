@@ -322,8 +322,6 @@ export const nl = {
   "coding.segmentTooShort": "{code} niet opgeslagen: een segment moet eindigen na het begin. Laat de video eerst lopen.",
   "coding.cancelled": "Segment gestopt zonder op te slaan.",
   "coding.undone": "Laatste wijziging ongedaan gemaakt.",
-  "error.set_submitted": "Deze codering is ingediend ter beoordeling en kan niet worden gewijzigd. Trek de indiening eerst in.",
-  "error.set_approved": "Deze codering is goedgekeurd en kan niet worden gewijzigd. Heropen haar eerst.",
   "suggestions.title": "Suggesties",
   "suggestions.one": "Suggestie",
   "suggestions.disclaimer": "Voorgesteld door een automatische analyse van beweging en geluid, om eerst naar te kijken. Een suggestie is geen bevinding over het gezin: alleen wat je accepteert, hoort bij je codering.",
@@ -488,6 +486,93 @@ export const nl = {
   "error.invalid_anchor": "Deze plek in de opname klopt niet.",
   "error.second_coder_blinded": "Je bent tweede codeur: andere coderingen zie je pas als je je eigen codering hebt ingediend.",
   "error.not_a_thread": "Alleen een hele discussie kan worden afgehandeld.",
+
+  // -- the review loop: notes and history, second coders, agreement, exports --
+  "reviewNote.submitted": "Toelichting van {who} bij het indienen:",
+  "reviewNote.withdrawn": "{who} trok de indiening in:",
+  "reviewNote.approved": "{who} keurde goed:",
+  "reviewNote.changes_requested": "{who} vraagt om aanpassingen:",
+  "reviewNote.reopened": "{who} heeft de codering weer geopend:",
+  "reviewHistory.title": "Eerdere stappen ({count})",
+  "reviewStep.submitted": "{who} diende in",
+  "reviewStep.withdrawn": "{who} trok de indiening in",
+  "reviewStep.approved": "{who} keurde goed",
+  "reviewStep.changes_requested": "{who} vroeg om aanpassingen",
+  "reviewStep.reopened": "Weer een concept: {who} paste de codering aan",
+  "review.noSupervisionConsent":
+    "Let op: het gezin heeft geen toestemming gegeven om de beelden in supervisie te bespreken. Bespreek deze opname pas als die toestemming is vastgelegd bij de casus.",
+  "queue.noSupervisionConsent": "Geen toestemming voor supervisie",
+
+  "inbox.case": "Casus {label}",
+  "inbox.clip": "Opname {name}",
+  "inbox.said.changes_requested": "{who} vraagt om aanpassingen in je codering.",
+  "inbox.said.approved": "{who} heeft je codering goedgekeurd.",
+  "inbox.said.second_coding": "{who} vraagt je deze opname blind te coderen, als tweede codeur.",
+  "inbox.said.comment": "{who} schreef bij {time}:",
+
+  "clip.viewCoding": "Bekijk de codering",
+  "clip.noCodingYet": "Nog niemand heeft deze opname gecodeerd.",
+  "coding.supervisorNoOwnSet":
+    "Als supervisor begin je hier geen eigen codering: je bekijkt die van de professional. Een eigen codering krijg je als je gevraagd wordt als tweede codeur.",
+
+  "export.title": "Exporteren voor onderzoek",
+  "export.hint": "De codering als bestand, voor onderzoek. Elke download wordt vastgelegd in het toegangslogboek.",
+  "export.setOf": "Codering van {coder}",
+  "export.format.csv": "CSV",
+  "export.format.eaf": "ELAN (.eaf)",
+  "export.format.w3c": "W3C (JSON-LD)",
+  "export.format.vtt": "WebVTT",
+
+  "secondCoder.title": "Tweede codeur en overeenstemming",
+  "secondCoder.assignTitle": "Een tweede codeur vragen",
+  "secondCoder.assignHint":
+    "Een collega van het team codeert deze opname blind, zonder de codering van de professional te zien. Zodra beide coderingen zijn ingediend, zie je hier hoe goed ze overeenkomen.",
+  "secondCoder.who": "Collega",
+  "secondCoder.choose": "Kies een collega",
+  "secondCoder.note": "Toelichting voor de collega (optioneel)",
+  "secondCoder.assign": "Vragen als tweede codeur",
+  "secondCoder.nobodyLeft": "Er is geen collega in het team meer om als tweede codeur te vragen.",
+  "secondCoder.noWorkingSet":
+    "De professional heeft deze opname nog niet gecodeerd. Een tweede codeur wordt daarmee vergeleken: vraag er een als die codering er is.",
+  "secondCoder.pair": "{b} codeert blind, vergeleken met {a}",
+  "secondCoder.waiting": "Wacht tot {names} de codering indient.",
+  "role.professional": "professional",
+  "role.supervisor": "supervisor",
+  "role.admin": "beheerder",
+  "role.privacy_officer": "privacyfunctionaris",
+
+  "agreement.title": "Overeenstemming",
+  "agreement.overall": "Over alle codes samen: {words}.",
+  "agreement.bandWithKappa": "{band} (κ {kappa})",
+  "agreement.band.less_than_chance": "Minder dan toeval",
+  "agreement.band.slight": "Nauwelijks overeenkomend",
+  "agreement.band.fair": "Matig overeenkomend",
+  "agreement.band.moderate": "Redelijk overeenkomend",
+  "agreement.band.substantial": "Goed overeenkomend",
+  "agreement.band.almost_perfect": "Zeer goed overeenkomend",
+  "agreement.meaning.less_than_chance":
+    "Ze zagen dit minder vaak op dezelfde momenten dan toeval zou geven: ga samen na of ze de code op dezelfde manier lezen.",
+  "agreement.meaning.slight":
+    "Ze zagen dit nauwelijks vaker op dezelfde momenten dan toeval zou geven: bespreek de code samen.",
+  "agreement.meaning.fair":
+    "Ze zagen dit iets vaker op dezelfde momenten dan toeval zou geven: bespreek de code samen.",
+  "agreement.meaning.moderate":
+    "Ze zagen dit duidelijk vaker op dezelfde momenten dan toeval zou geven, maar verschillen nog geregeld.",
+  "agreement.meaning.substantial": "Ze zagen dit veel vaker op dezelfde momenten dan toeval zou geven.",
+  "agreement.meaning.almost_perfect": "Ze zagen dit vrijwel steeds op dezelfde momenten.",
+  "agreement.undefined.not_used": "Door geen van beiden gebruikt.",
+  "agreement.undefined.never_in_units":
+    "Zo kort gemarkeerd dat het per tijdvak niet te vergelijken is; kijk naar de momenten hieronder.",
+  "agreement.undefined.everywhere":
+    "Allebei markeerden ze dit de hele opname: ze zijn het eens, maar κ kan dat niet van toeval onderscheiden.",
+  "agreement.unitsAgreed":
+    "In {percent} van de tijdvakken van {unit} s waren ze het eens: allebei wel of allebei niet gemarkeerd.",
+  "agreement.events": "{matched} van de {total} gemarkeerde momenten zagen ze allebei (binnen {tolerance} s): {percent}.",
+  "agreement.eventsOverall":
+    "Over alle codes zagen ze {matched} van de {total} gemarkeerde momenten allebei (binnen {tolerance} s): {percent}.",
+  "agreement.onlyOne": "Alleen {a}: {onlyA}; alleen {b}: {onlyB}.",
+  "agreement.shortClip": "De opname is kort ({units} tijdvakken): lees κ als een ruwe aanwijzing.",
+  "agreement.unusedLeftOut": "Codes die geen van beiden gebruikte, staan er niet bij.",
 };
 
 export type MessageKey = keyof typeof nl;

@@ -1,8 +1,10 @@
 import { clips } from "../api/endpoints";
-import { ACTIVE_CLIP_STATUSES } from "../api/types";
+import { ACTIVE_CLIP_STATUSES, type Me } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { PageTitle } from "../components/PageTitle";
 import { ProgressBar } from "../components/ProgressBar";
+import { ClipResearch, useClipSets } from "../components/review/ClipCoding";
+import { ClipWork } from "../components/review/ClipWork";
 import { ClipStatusBadge } from "../components/StatusBadge";
 import { onThisOrigin, VideoPlayer } from "../components/VideoPlayer";
 import { reasonFor } from "../errors";
@@ -13,8 +15,9 @@ import { Link, paths } from "../router";
 
 const POLL_MS = 2000;
 
-export function ClipPage({ clipId }: { clipId: string }) {
+export function ClipPage({ clipId, me }: { clipId: string; me: Me }) {
   const clip = useLoad(() => clips.get(clipId), clipId);
+  const sets = useClipSets(clipId);
   const status = clip.data?.status;
   usePolling(status !== undefined && ACTIVE_CLIP_STATUSES.includes(status), POLL_MS, clip.reload);
 
@@ -31,13 +34,8 @@ export function ClipPage({ clipId }: { clipId: string }) {
         <PageTitle>{c.filename}</PageTitle>
         <ClipStatusBadge status={c.status} />
       </div>
-      {c.status === "ready" && (
-        <p>
-          <Link href={paths.coding(c.id)} class="button primary">
-            {t("coding.open")}
-          </Link>
-        </p>
-      )}
+      {c.status === "ready" && sets.data && <ClipWork clipId={c.id} me={me} sets={sets.data} />}
+      <ErrorMessage error={sets.error} />
       {c.status === "ready" && c.hls_url ? (
         <VideoPlayer
           src={onThisOrigin(c.hls_url)}
@@ -58,6 +56,7 @@ export function ClipPage({ clipId }: { clipId: string }) {
         {c.width && c.height && <span>{`${c.width}×${c.height}`}</span>}
         {c.size_bytes != null && <span>{formatBytes(c.size_bytes)}</span>}
       </p>
+      {c.status === "ready" && sets.data && <ClipResearch clipId={c.id} me={me} sets={sets.data} />}
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { clips, coding } from "../api/endpoints";
 import type { AnnotationSet, Me } from "../api/types";
 import { Workspace } from "../components/coding/Workspace";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { ClipWork } from "../components/review/ClipWork";
 import { PageTitle } from "../components/PageTitle";
 import { useLoad } from "../hooks";
 import { t } from "../i18n";
@@ -47,7 +48,13 @@ export function CodingPage({ clipId, me }: { clipId: string; me: Me }) {
       <PageTitle>{t("coding.title", { name: c.filename })}</PageTitle>
       {c.status !== "ready" && <p>{t("clip.notReady")}</p>}
       {c.status === "ready" && mine && <Workspace key={mine.id} clip={c} setId={mine.id} readOnly={false} />}
-      {c.status === "ready" && !mine && (
+      {c.status === "ready" && !mine && me.role === "supervisor" && (
+        <div class="panel stack">
+          <p>{t("coding.supervisorNoOwnSet")}</p>
+          <ClipWork clipId={c.id} me={me} sets={sets.data.filter((s) => s.purpose !== "suggestions")} />
+        </div>
+      )}
+      {c.status === "ready" && !mine && me.role !== "supervisor" && (
         <div class="panel stack">
           <p>{t("coding.noSetYet")}</p>
           <button type="button" class="primary" disabled={starting} onClick={() => void start()}>

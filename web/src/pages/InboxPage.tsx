@@ -2,18 +2,45 @@ import { supervision } from "../api/endpoints";
 import type { InboxItem, Me } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { PageTitle } from "../components/PageTitle";
-import { formatDateTime } from "../format";
+import { formatDateTime, formatDuration } from "../format";
 import { useLoad } from "../hooks";
 import { t } from "../i18n";
 import { Link, paths } from "../router";
 
-/** Where an item is dealt with: a supervisor answers a thread on the set under review,
- * a coder in their own workspace. */
+/** Where an item is dealt with: a supervisor reviews someone else's set on its review
+ * page and opens the clip for a thread on no set; a coder works in their own workspace. */
 function linkFor(item: InboxItem, me: Me): string {
-  if (me.role === "supervisor" && item.kind === "comment" && item.set_id) {
+  if (me.role === "supervisor" && item.set_id && item.set_coder_id !== me.id) {
     return paths.reviewSet(item.set_id);
   }
+  if (me.role === "supervisor" && !item.set_id) return paths.clip(item.clip_id);
   return paths.coding(item.clip_id);
+}
+
+/** Who did what, in the user's language; the person's own words follow as they wrote them. */
+function whatHappened(item: InboxItem): string {
+  const who = item.actor ?? "";
+  if (item.kind === "comment") {
+    return t("inbox.said.comment", { who, time: formatDuration((item.start_ms ?? 0) / 1000) });
+  }
+  return t(`inbox.said.${item.kind}`, { who });
+}
+
+function InboxCard({ item, me }: { item: InboxItem; me: Me }) {
+  return (
+    <li class="card" data-kind={item.kind}>
+      <Link href={linkFor(item, me)} class="card-title">
+        {t(`inbox.kind.${item.kind}`)}
+      </Link>
+      <p class="card-meta inbox-where">
+        {item.case_label && <span>{t("inbox.case", { label: item.case_label })}</span>}
+        {item.clip && <span>{t("inbox.clip", { name: item.clip })}</span>}
+      </p>
+      <p>{whatHappened(item)}</p>
+      {item.text && <blockquote class="decision note">{item.text}</blockquote>}
+      <span class="card-meta">{formatDateTime(item.at)}</span>
+    </li>
+  );
 }
 
 /** What needs the user's attention, newest first. */
@@ -26,14 +53,7 @@ export function InboxPage({ me }: { me: Me }) {
       {inbox.data?.length === 0 && <p>{t("inbox.empty")}</p>}
       <ul class="cards">
         {inbox.data?.map((item, index) => (
-          <li key={`${item.kind}-${item.set_id}-${item.comment_id}-${index}`} class="card" data-kind={item.kind}>
-            <Link href={linkFor(item, me)} class="card-title">
-              {t(`inbox.kind.${item.kind}`)}
-            </Link>
-            {/* the server's own words (English), e.g. the supervisor's comment */}
-            <p lang="en">{item.message}</p>
-            <span class="card-meta">{formatDateTime(item.at)}</span>
-          </li>
+          <InboxCard key={`${item.kind}-${item.set_id}-${item.comment_id}-${index}`} item={item} me={me} />
         ))}
       </ul>
     </section>

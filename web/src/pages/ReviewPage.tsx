@@ -3,6 +3,7 @@ import { ReviewPanel } from "../components/coding/ReviewPanel";
 import { Workspace } from "../components/coding/Workspace";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { PageTitle } from "../components/PageTitle";
+import { SupervisionConsentNotice } from "../components/review/ConsentNotice";
 import { useLoad } from "../hooks";
 import { t } from "../i18n";
 import { Link, paths } from "../router";
@@ -27,6 +28,7 @@ function WithClip({ clipId, setId, coder }: { clipId: string; setId: string; cod
         <Link href={paths.reviewQueue()}>{t("review.back")}</Link>
       </p>
       <PageTitle>{t("review.pageTitle", { name: c.filename, coder })}</PageTitle>
+      <SupervisionConsentNotice caseId={c.case_id} />
       <Workspace clip={c} setId={setId} readOnly>
         <ReviewPanel setId={setId} as="supervisor" revision={0} />
       </Workspace>

@@ -58,7 +58,16 @@ export function ReviewQueuePage() {
               <span>{t("queue.annotations", { count: item.annotation_count })}</span>
               {item.resubmitted && <span class="badge badge-busy">{t("queue.resubmitted")}</span>}
               {item.open_threads > 0 && <span>{t("queue.openThreads", { count: item.open_threads })}</span>}
+              {!item.consent_supervision && (
+                <span class="badge badge-bad">{t("queue.noSupervisionConsent")}</span>
+              )}
             </span>
+            {item.note && (
+              <blockquote class="decision queue-note">
+                <p class="hint">{t("reviewNote.submitted", { who: item.coder })}</p>
+                <p class="note">{item.note}</p>
+              </blockquote>
+            )}
           </li>
         ))}
       </ul>

@@ -5,6 +5,8 @@ import { formatDateTime } from "../../format";
 import { useLoad } from "../../hooks";
 import { t } from "../../i18n";
 import { ErrorMessage } from "../ErrorMessage";
+import { ReviewHistory } from "../review/ReviewHistory";
+import { CurrentNote } from "../review/ReviewNote";
 
 const TONES: Record<ReviewState, string> = {
   draft: "neutral", submitted: "busy", approved: "good", changes_requested: "bad",
@@ -12,13 +14,6 @@ const TONES: Record<ReviewState, string> = {
 
 export function ReviewStateBadge({ state }: { state: ReviewState }) {
   return <span class={`badge badge-${TONES[state]}`}>{t(`reviewState.${state}`)}</span>;
-}
-
-/** The supervisor's last decision that came with words, if any. */
-function lastDecision(review: Review) {
-  return [...review.transitions]
-    .reverse()
-    .find((s) => (s.to_state === "approved" || s.to_state === "changes_requested") && s.comment);
 }
 
 interface Props {
@@ -57,7 +52,6 @@ export function ReviewPanel({ setId, as, revision, onMoved }: Props) {
 
   const r = review.data;
   if (!r) return <ErrorMessage error={review.error} />;
-  const decision = lastDecision(r);
   const canSubmit = as === "coder" && (r.state === "draft" || r.state === "changes_requested");
   const canWithdraw = as === "coder" && r.state === "submitted";
   const canDecide = as === "supervisor" && r.state === "submitted";
@@ -68,14 +62,7 @@ export function ReviewPanel({ setId, as, revision, onMoved }: Props) {
         <ReviewStateBadge state={r.state} />
         <span class="hint">{formatDateTime(r.state_at)}</span>
       </p>
-      {decision && (
-        <blockquote class="decision">
-          <p>{decision.comment}</p>
-          <footer class="hint">
-            {decision.actor}, {formatDateTime(decision.at)}
-          </footer>
-        </blockquote>
-      )}
+      <CurrentNote review={r} />
       {(canSubmit || canDecide) && (
         <div class="field">
           <label for="review-comment">
@@ -112,6 +99,7 @@ export function ReviewPanel({ setId, as, revision, onMoved }: Props) {
         )}
       </div>
       <ErrorMessage error={error} />
+      <ReviewHistory review={r} />
     </section>
   );
 }
