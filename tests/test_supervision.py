@@ -12,7 +12,7 @@ import pytest
 from support import make_people, ready_clip, team_name
 
 STATES = ("draft", "submitted", "approved", "changes_requested")
-ACTIONS = ("submit", "withdraw", "approve", "request_changes")
+ACTIONS = ("submit", "withdraw", "approve", "request_changes", "reopen")
 #: (state, action, who) -> the state after it; every other combination is refused.
 ALLOWED = {
     ("draft", "submit", "coder"): "submitted",
@@ -20,6 +20,7 @@ ALLOWED = {
     ("submitted", "withdraw", "coder"): "draft",
     ("submitted", "approve", "sup"): "approved",
     ("submitted", "request_changes", "sup"): "changes_requested",
+    ("approved", "reopen", "coder"): "draft",
 }
 
 
@@ -100,7 +101,7 @@ def test_every_transition_is_allowed_or_refused_by_state_and_role(
             else:
                 assert resp.status_code in (403, 409), (state, action, who, resp.text)
                 assert resp.json()["detail"]
-                wrong_party = (action in ("submit", "withdraw")) != (who == "coder")
+                wrong_party = (action in ("submit", "withdraw", "reopen")) != (who == "coder")
                 assert resp.status_code == (403 if wrong_party else 409), (state, action, who)
     _force_state(runtime, working["id"], "draft")
 
@@ -135,25 +136,70 @@ def test_sending_back_needs_a_reason_and_an_empty_set_cannot_be_submitted(
     _force_state(runtime, working["id"], "draft")
 
 
-def test_an_edit_to_a_submitted_or_approved_set_reopens_it(
-        client: Any, people: dict[str, Any], working: dict[str, Any]) -> None:
+def test_a_submitted_or_approved_set_is_read_only_until_its_coder_takes_it_back(
+        client: Any, runtime: Any, people: dict[str, Any], working: dict[str, Any]) -> None:
+    """A supervisor never decides on what they did not see, and a stray edit never
+    takes a set out of their queue: edits wait for a withdraw (or a reopen)."""
     pro, sup = people["pro"], people["sup"]
-    assert _move(client, pro, working["id"], "submit").json()["state"] == "submitted"
-    client.post(f"/api/sets/{working['id']}/annotations",
-                json={"code": "GUIDING", "start_ms": 8_000}, headers=pro["headers"])
-    review = client.get(f"/api/sets/{working['id']}/review", headers=sup["headers"]).json()
-    assert review["state"] == "draft"
-    assert review["transitions"][-1]["comment"] == "Reopened by an edit."
-    assert _move(client, sup, working["id"], "approve").status_code == 409
-    _move(client, pro, working["id"], "submit")
-    _move(client, sup, working["id"], "approve")
-    note = client.get(f"/api/sets/{working['id']}", headers=pro["headers"]).json()
-    first = note["annotations"][0]
+    set_id = working["id"]
+
+    def refused(resp: Any, code: str) -> None:
+        assert resp.status_code == 409, resp.text
+        assert resp.json()["code"] == code and resp.json()["detail"]
+
+    def edits() -> list[Any]:
+        first = client.get(f"/api/sets/{set_id}", headers=pro["headers"]).json()[
+            "annotations"][0]
+        url, tag = f"/api/annotations/{first['id']}", f'"{first["id"]}.{first["version"]}"'
+        return [
+            client.post(f"/api/sets/{set_id}/annotations",
+                        json={"code": "GUIDING", "start_ms": 8_000}, headers=pro["headers"]),
+            client.patch(url, json={"note": "toch anders"},
+                         headers={**pro["headers"], "If-Match": tag}),
+            client.delete(url, headers={**pro["headers"], "If-Match": tag}),
+            client.put(f"/api/sets/{set_id}/ratings/sensitivity", json={"value": 3},
+                       headers=pro["headers"]),
+        ]
+
+    before = client.get(f"/api/sets/{set_id}", headers=pro["headers"]).json()
+    assert _move(client, pro, set_id, "submit").json()["state"] == "submitted"
+    for resp in edits():
+        refused(resp, "set_submitted")
+    review = client.get(f"/api/sets/{set_id}/review", headers=sup["headers"]).json()
+    assert review["state"] == "submitted"  # still in the supervisor's queue
+    queue = client.get("/api/review/queue", headers=sup["headers"]).json()
+    assert set_id in [i["set_id"] for i in queue]
+    after = client.get(f"/api/sets/{set_id}", headers=pro["headers"]).json()
+    assert after["annotations"] == before["annotations"]
+
+    # withdrawn on purpose, it is the coder's again
+    assert _move(client, pro, set_id, "withdraw").json()["state"] == "draft"
+    added = client.post(f"/api/sets/{set_id}/annotations",
+                        json={"code": "GUIDING", "start_ms": 8_000}, headers=pro["headers"])
+    assert added.status_code == 201, added.text
+    _move(client, pro, set_id, "submit")
+    assert _move(client, sup, set_id, "approve").json()["state"] == "approved"
+
+    # approved is done: changing it needs a deliberate reopen, which takes the approval back
+    for resp in edits():
+        refused(resp, "set_approved")
+    assert client.get(f"/api/sets/{set_id}/review",
+                      headers=pro["headers"]).json()["state"] == "approved"
+    reopened = _move(client, pro, set_id, "reopen")
+    assert reopened.status_code == 200, reopened.text
+    assert reopened.json()["state"] == "draft"
+    last = reopened.json()["transitions"][-1]
+    assert (last["from_state"], last["to_state"], last["actor"]) == (
+        "approved", "draft", pro["email"])
+    assert _move(client, sup, set_id, "approve").status_code == 409  # not seen again yet
+    first = client.get(f"/api/sets/{set_id}", headers=pro["headers"]).json()["annotations"][0]
     changed = client.patch(f"/api/annotations/{first['id']}", json={"note": "toch anders"},
-                           headers={**pro["headers"], "If-Match": f'"{first["id"]}.1"'})
+                           headers={**pro["headers"],
+                                    "If-Match": f'"{first["id"]}.{first["version"]}"'})
     assert changed.status_code == 200, changed.text
     listed = client.get(f"/api/clips/{working['clip_id']}/sets", headers=pro["headers"]).json()
-    assert next(s for s in listed if s["id"] == working["id"])["review_state"] == "draft"
+    assert next(s for s in listed if s["id"] == set_id)["review_state"] == "draft"
+    _force_state(runtime, set_id, "draft")
 
 
 def test_each_step_in_the_history_says_what_it_was_as_a_key(
@@ -166,11 +212,13 @@ def test_each_step_in_the_history_says_what_it_was_as_a_key(
     _move(client, sup, own["id"], "request_changes", comment="Kijk nog eens naar 0:01")
     _move(client, sup2, own["id"], "submit")
     _move(client, sup, own["id"], "approve")
+    _move(client, sup2, own["id"], "reopen")
     steps = client.get(f"/api/sets/{own['id']}/review", headers=sup["headers"]).json()
     assert [s["kind"] for s in steps["transitions"]] == [
-        "submitted", "withdrawn", "submitted", "changes_requested", "submitted", "approved"]
+        "submitted", "withdrawn", "submitted", "changes_requested", "submitted", "approved",
+        "reopened"]
     assert [s["note"] for s in steps["transitions"]] == [
-        "Eerste keer", "", "", "Kijk nog eens naar 0:01", "", ""]
+        "Eerste keer", "", "", "Kijk nog eens naar 0:01", "", "", ""]
 
 
 def test_older_histories_name_a_step_an_edit_made() -> None:

@@ -3,8 +3,10 @@
 A set moves ``draft -> submitted -> approved | changes_requested -> submitted
 ...``; every move is kept with who, when and why (``review_transitions``).
 The coder submits and may withdraw; only a supervisor of the case's team
-decides, and never on their own coding (four eyes). An edit to a submitted
-or approved set takes it back to draft (``services.annotate.sets.open_for_edit``).
+decides, and never on their own coding (four eyes). A submitted or approved set
+is read-only (``services.annotate.sets.check_editable``): the coder withdraws a
+submitted one, or reopens an approved one, to edit it again; either takes it
+back to draft.
 """
 
 from __future__ import annotations
@@ -43,10 +45,11 @@ class Action(enum.StrEnum):
     withdraw = "withdraw"
     approve = "approve"
     request_changes = "request_changes"
+    reopen = "reopen"
 
 
 _DONE = {Action.submit: "submitted", Action.withdraw: "withdrawn", Action.approve: "approved",
-         Action.request_changes: "sent back for changes"}
+         Action.request_changes: "sent back for changes", Action.reopen: "reopened"}
 
 
 class StepKind(enum.StrEnum):
@@ -104,6 +107,9 @@ MOVES: dict[Action, Move] = {
                          Party.supervisor),
     Action.request_changes: Move(frozenset({ReviewState.submitted}),
                                  ReviewState.changes_requested, Party.supervisor),
+    # An approved set is done; changing it after all is a deliberate step that
+    # takes the approval back, so it goes to the supervisor again.
+    Action.reopen: Move(frozenset({ReviewState.approved}), ReviewState.draft, Party.coder),
 }
 
 

@@ -322,6 +322,8 @@ export const en: Messages = {
   "coding.segmentTooShort": "{code} not saved: a segment must end after it starts. Let the video run first.",
   "coding.cancelled": "Segment stopped without saving.",
   "coding.undone": "Last change undone.",
+  "error.set_submitted": "This coding is submitted for review and cannot be changed. Withdraw it first.",
+  "error.set_approved": "This coding is approved and cannot be changed. Reopen it first.",
   "suggestions.title": "Suggestions",
   "suggestions.one": "Suggestion",
   "suggestions.disclaimer": "Proposed by an automatic analysis of motion and sound, to look at first. A suggestion is not a finding about the family: only what you accept becomes part of your coding.",

@@ -322,6 +322,8 @@ export const nl = {
   "coding.segmentTooShort": "{code} niet opgeslagen: een segment moet eindigen na het begin. Laat de video eerst lopen.",
   "coding.cancelled": "Segment gestopt zonder op te slaan.",
   "coding.undone": "Laatste wijziging ongedaan gemaakt.",
+  "error.set_submitted": "Deze codering is ingediend ter beoordeling en kan niet worden gewijzigd. Trek de indiening eerst in.",
+  "error.set_approved": "Deze codering is goedgekeurd en kan niet worden gewijzigd. Heropen haar eerst.",
   "suggestions.title": "Suggesties",
   "suggestions.one": "Suggestie",
   "suggestions.disclaimer": "Voorgesteld door een automatische analyse van beweging en geluid, om eerst naar te kijken. Een suggestie is geen bevinding over het gezin: alleen wat je accepteert, hoort bij je codering.",
