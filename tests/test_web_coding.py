@@ -1,8 +1,9 @@
 """The coding workspace and its review in Debian's Chromium, against the real
 app, on a laptop's screen: a professional codes a playing clip with the
 scheme's hotkeys (a moment, a mismatch segment, a repair linked to it), undoes
-the last change and submits; a supervisor finds the set in the queue, comments
-at the current time and approves; the professional's inbox says so.
+the last change (the status line says which) and submits; a supervisor finds
+the set in the queue, comments at the current time and approves; the
+professional's inbox says so.
 
 The clip is made ready through the API (``support.ready_clip``): uploading from
 the page is test_web.py's business. The app must have been built.
@@ -79,6 +80,11 @@ def video_ms(page: Any) -> int:
     return int(page.evaluate("Math.round(document.querySelector('video').currentTime * 1000)"))
 
 
+def clock(ms: int) -> str:
+    """A time as the workspace writes it, to the millisecond: 3000 -> 0:03.000."""
+    return f"{ms // 60_000}:{ms % 60_000 // 1000:02d}.{ms % 1000:03d}"
+
+
 def annotations(api: Any, person: dict[str, Any], clip_id: str) -> list[dict[str, Any]]:
     sets = api.get(f"/api/clips/{clip_id}/sets", headers=person["headers"]).json()
     mine = [s for s in sets if s["coder_id"] == person["id"]]
@@ -153,7 +159,8 @@ def test_a_professional_codes_with_hotkeys_and_a_supervisor_approves(
 
     page.locator("body").click(position={"x": 5, "y": 5})  # out of the field
     page.keyboard.press("Control+z")
-    expect(page.get_by_role("status")).to_have_text("Laatste wijziging ongedaan gemaakt.")
+    expect(page.get_by_role("status")).to_have_text(
+        f"Herstel op {clock(repair['start_ms'])} verwijderd — ongedaan gemaakt.")
     until(lambda: not by_code(annotations(api, pro, clip["id"]), "REPAIR"),
           "undo did not remove the repair", page)
     expect(page.locator(".tl-item[data-code=REPAIR]")).to_have_count(0)

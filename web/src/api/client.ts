@@ -47,12 +47,14 @@ export function whenUnauthenticated(handler: () => void): void {
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
-/** `extraHeaders`: e.g. If-Match, which changing an annotation needs. */
+/** `extraHeaders`: e.g. If-Match, which changing an annotation needs.
+ * `keepalive`: the request goes out even while the page is being left. */
 export async function request<T>(
   method: Method,
   path: string,
   body?: unknown,
   extraHeaders: Record<string, string> = {},
+  keepalive = false,
 ): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json", ...extraHeaders };
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -63,6 +65,7 @@ export async function request<T>(
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: "same-origin",
     cache: "no-store",
+    keepalive,
   });
   if (!response.ok) {
     const error = apiErrorFrom(response.status, await response.text());

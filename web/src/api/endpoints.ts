@@ -121,8 +121,9 @@ export const coding = {
     request<void>("DELETE", `/api/annotations/${enc(a.id)}`, undefined, {
       "If-Match": etagOf(a),
     }),
-  rate: (setId: string, scale: string, value: number) =>
-    request<Rating>("PUT", `/api/sets/${enc(setId)}/ratings/${enc(scale)}`, { value, note: "" }),
+  /** `leaving`: sent while the page is being left (a choice not saved yet). */
+  rate: (setId: string, scale: string, value: number, leaving = false) =>
+    request<Rating>("PUT", `/api/sets/${enc(setId)}/ratings/${enc(scale)}`, { value, note: "" }, {}, leaving),
   analysis: (clipId: string, setId: string) =>
     request<ClipAnalysis>("GET", `/api/clips/${enc(clipId)}/analysis?set_id=${enc(setId)}`),
   analyseAgain: (clipId: string) =>

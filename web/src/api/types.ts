@@ -256,7 +256,8 @@ export interface AnnotationFields {
   end_ms: number | null;
   subject?: Subject;
   note: string;
-  repairs: string | null;
+  /** Left out of a new repair: the server links the mismatch it follows or overlaps. */
+  repairs?: string | null;
 }
 
 export interface Rating {
@@ -304,7 +305,7 @@ export interface Review {
   transitions: ReviewTransition[];
 }
 
-export type ReviewAction = "submit" | "withdraw" | "approve" | "request_changes";
+export type ReviewAction = "submit" | "withdraw" | "approve" | "request_changes" | "reopen";
 
 export interface QueueItem {
   set_id: string;

@@ -28,6 +28,10 @@ export function HelpPanel({ codes, readOnly }: { codes: SchemeCode[]; readOnly: 
             </dt>
             <dd>{t("help.undo")}</dd>
             <dt>
+              <kbd>Ctrl</kbd>+<kbd>Shift</kbd>+<kbd>Z</kbd> <kbd>Ctrl</kbd>+<kbd>Y</kbd>
+            </dt>
+            <dd>{t("help.redo")}</dd>
+            <dt>
               <kbd>Esc</kbd>
             </dt>
             <dd>{t("help.cancel")}</dd>

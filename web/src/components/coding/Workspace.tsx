@@ -1,19 +1,22 @@
 import type { ComponentChildren } from "preact";
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { coding as api } from "../../api/endpoints";
-import type { Annotation, AnnotationFields, Clip, Scheme, SchemeCode, Suggestion } from "../../api/types";
+import type { Annotation, Clip, Review, Scheme, SchemeCode, Suggestion } from "../../api/types";
 import { useLoad } from "../../hooks";
-import { t, type MessageKey, type Vars } from "../../i18n";
+import { t } from "../../i18n";
 import { ErrorMessage } from "../ErrorMessage";
 import { onThisOrigin } from "../VideoPlayer";
-import { AnnotationDetails, mismatchesBefore } from "./AnnotationDetails";
+import { AnnotationDetails } from "./AnnotationDetails";
 import { formatClock } from "./clock";
 import { CodingPlayer } from "./CodingPlayer";
 import { CommentsPanel } from "./CommentsPanel";
+import { EditBar } from "./EditBar";
 import { HelpPanel } from "./HelpPanel";
+import { isLocked, LockedBanner, lockedKeySaid } from "./LockedBanner";
 import { RatingsPanel } from "./RatingsPanel";
 import { ReviewPanel } from "./ReviewPanel";
-import { labelOf, labelOfKey } from "./schemeText";
+import { type Said, sentence, type Tell } from "./said";
+import { labelOf } from "./schemeText";
 import { useStoryboard } from "./storyboard";
 import { Signals } from "./Signals";
 import { SuggestionPanel } from "./SuggestionPanel";
@@ -35,15 +38,22 @@ interface Props {
 
 /** The coding workspace: player, timeline, hotkeys and the panels around them. */
 export function Workspace(props: Props) {
-  const codingSet = useCodingSet(props.setId);
+  // The status line: always the latest action, whichever panel made it.
+  const [said, tell] = useState<Said | null>(null);
+  const codingSet = useCodingSet(props.setId, tell);
   const schemeId = codingSet.set?.scheme.id;
   if (!codingSet.set || !schemeId) {
     return codingSet.error ? <ErrorMessage error={codingSet.error} /> : <p class="muted">{t("app.loading")}</p>;
   }
-  return <WithScheme {...props} schemeId={schemeId} codingSet={codingSet} />;
+  return <WithScheme {...props} schemeId={schemeId} codingSet={codingSet} said={said} tell={tell} />;
 }
 
-function WithScheme(props: Props & { schemeId: string; codingSet: CodingSet }) {
+interface Status {
+  said: Said | null;
+  tell: Tell;
+}
+
+function WithScheme(props: Props & Status & { schemeId: string; codingSet: CodingSet }) {
   const scheme = useLoad(() => api.scheme(props.schemeId), props.schemeId);
   if (!scheme.data) {
     return scheme.error ? <ErrorMessage error={scheme.error} /> : <p class="muted">{t("app.loading")}</p>;
@@ -51,11 +61,12 @@ function WithScheme(props: Props & { schemeId: string; codingSet: CodingSet }) {
   return <Desk {...props} scheme={scheme.data} />;
 }
 
-/** A sentence for the status line, worded at render time (a language switch re-words it). */
-type Said = { key: MessageKey; vars?: Vars } | null;
-
-function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingSet: CodingSet; scheme: Scheme }) {
+function Desk(props: Props & Status & { codingSet: CodingSet; scheme: Scheme }) {
+  const { clip, readOnly, children, codingSet, scheme, said, tell } = props;
   const set = codingSet.set!;
+  // A set with a supervisor, or approved, is read-only until its coder takes it back.
+  const locked = !readOnly && isLocked(set.review_state) ? set.review_state : null;
+  const editable = !readOnly && !locked;
   const durationMs = Math.round((clip.duration_s ?? 0) * 1000);
   const playback = usePlayback(clip.fps, durationMs);
   const thumbnails = useStoryboard(clip.storyboard_url ? onThisOrigin(clip.storyboard_url) : null);
@@ -67,7 +78,6 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
     openRef.current = next;
     setOpenState(next);
   };
-  const [said, setSaid] = useState<Said>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   // A coder decides about suggestions; the supervisor's read-only view has none.
   const suggestions = useSuggestions(clip.id, set.id, !readOnly);
@@ -75,31 +85,26 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
   const [deciding, setDeciding] = useState(false);
   const chosen = suggestions.open.find((s) => s.id === suggestionId);
 
-  /** Runs a change made from the keyboard or the toolbar; its error shows under the timeline. */
-  const attempt = async (change: () => Promise<unknown>, success: Said) => {
+  /** Runs a change made from the keyboard or the toolbar; its error shows under the timeline.
+   * A change of the set says itself what it did; `success` is for anything else. */
+  const attempt = async (change: () => Promise<unknown>, success?: Said) => {
     setActionError(null);
     try {
       await change();
-      setSaid(success);
+      if (success) tell(success);
     } catch (caught) {
-      setSaid(null);
+      tell(null);
       setActionError(caught);
     }
   };
 
-  const save = (code: SchemeCode, startMs: number, endMs: number | null) => {
-    // A repair is linked to the nearest earlier mismatch straight away; the
-    // details panel offers the others (or none).
-    const repairs =
-      code.category === "repair"
-        ? mismatchesBefore(set.annotations, scheme.codes, startMs)[0]?.id ?? null
-        : null;
-    const fields: AnnotationFields = { code: code.key, start_ms: startMs, end_ms: endMs, note: "", repairs };
-    return attempt(
-      async () => setSelectedId((await codingSet.add(fields)).id),
-      { key: "coding.added", vars: { code: labelOf(code), time: formatClock(startMs) } },
-    );
-  };
+  // A repair is linked by the server to the mismatch it follows or overlaps;
+  // the details panel offers the others (or none).
+  const save = (code: SchemeCode, startMs: number, endMs: number | null) =>
+    attempt(async () => {
+      const made = await codingSet.add({ code: code.key, start_ms: startMs, end_ms: endMs, note: "" });
+      setSelectedId(made.id);
+    });
 
   const onCode = (code: SchemeCode, shift: boolean) => {
     const at = playback.now();
@@ -111,18 +116,21 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
     const started = openRef.current.find((o) => o.code === code.key);
     if (!started) {
       setOpen([...openRef.current, { code: code.key, startMs: at }]);
-      setSaid({ key: "coding.segmentStarted", vars: { code: labelOf(code), time: formatClock(at) } });
+      tell({ key: "coding.segmentStarted", code: code.key, vars: { time: formatClock(at) } });
       return;
     }
     setOpen(openRef.current.filter((o) => o !== started));
     if (at <= started.startMs) {
-      setSaid({ key: "coding.segmentTooShort", vars: { code: labelOf(code) } });
+      tell({ key: "coding.segmentTooShort", code: code.key });
       return;
     }
     void save(code, started.startMs, at);
   };
 
-  const undo = () => attempt(() => codingSet.undo(), { key: "coding.undone" });
+  const undo = () =>
+    codingSet.canUndo ? attempt(codingSet.undo) : tell({ key: "coding.nothingToUndo" });
+  const redo = () =>
+    codingSet.canRedo ? attempt(codingSet.redo) : tell({ key: "coding.nothingToRedo" });
 
   /** Moves on to the next suggestion after this one, so a coder can go through them in a row. */
   const showNext = (after: number, skip?: string) => {
@@ -142,46 +150,58 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
         suggestions.decided(s, verdict);
         showNext(s.start_ms, s.id);
       },
-      {
-        key: verdict === "accepted" ? "suggestions.accepted" : "suggestions.rejected",
-        vars: { code: labelOfKey(scheme.codes, s.code), time: formatClock(s.start_ms) },
-      },
+      verdict === "rejected"
+        ? { key: "suggestions.rejected", code: s.code, vars: { time: formatClock(s.start_ms) } }
+        : undefined,
     );
     setDeciding(false);
   };
   const decideChosen = (verdict: "accepted" | "rejected") => {
-    if (!chosen || deciding) return false;
-    void decide(chosen, verdict);
-    return true;
+    if (chosen && !deciding) void decide(chosen, verdict);
   };
+  /** What a key that would change the set does while it is read-only: say why. */
+  const refuse = () => {
+    if (locked) tell(lockedKeySaid(locked));
+  };
+  /** A move in supervision (submitted, withdrawn, reopened): said, and the set read again. */
+  const moved = async (review: Review) => {
+    tell({ key: "coding.reviewMoved", what: { key: `reviewState.${review.state}` } });
+    await codingSet.moved(review.state);
+  };
+  const cancel = () => {
+    setOpen([]);
+    tell({ key: "coding.cancelled" });
+  };
+  // While the set is read-only, every key that would change it says why instead.
+  const refusing = { code: refuse, undo: refuse, redo: refuse, accept: refuse, reject: refuse };
   useCodingKeys(
     playback,
     scheme.codes,
     readOnly
       ? {}
-      : {
-          code: onCode,
-          undo: () => void (codingSet.canUndo && undo()),
-          cancel: () => {
-            setOpen([]);
-            setSaid({ key: "coding.cancelled" });
+      : locked
+        ? { ...refusing, nudge: refuse, cancel }
+        : {
+            code: onCode,
+            undo: () => void undo(),
+            redo: () => void redo(),
+            cancel,
+            accept: () => decideChosen("accepted"),
+            reject: () => decideChosen("rejected"),
           },
-          accept: () => decideChosen("accepted"),
-          reject: () => decideChosen("rejected"),
-        },
   );
+  useEffect(() => {
+    if (locked) setOpen([]); // a segment cannot be finished in a read-only set
+  }, [locked]);
 
-  const adjust = (a: Annotation, edges: Edges) =>
-    void attempt(() => codingSet.change(a, edges), {
-      key: "coding.adjusted",
-      vars: { time: formatClock(edges.start_ms ?? edges.end_ms ?? a.start_ms) },
-    });
+  const adjust = (a: Annotation, edges: Edges) => void attempt(() => codingSet.change(a, edges));
 
   const selected = set.annotations.find((a) => a.id === selectedId);
   return (
     <div class="workspace" data-set-id={set.id}>
       <p class="hint wide-screen-note">{t("coding.widerScreen")}</p>
       <div class="workspace-main stack">
+        {locked && <LockedBanner setId={set.id} state={locked} onTakenBack={moved} />}
         {clip.hls_url ? (
           <CodingPlayer
             playback={playback}
@@ -193,18 +213,14 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
           <p>{t("clip.notReady")}</p>
         )}
         {!readOnly && (
-          <div class="row toolbar">
-            <button type="button" disabled={!codingSet.canUndo} onClick={() => void undo()}>
-              {t("coding.undo")}
-            </button>
-            {open.length > 0 && (
-              <span class="open-segments">
-                {t("coding.recording", {
-                  codes: open.map((o) => labelOfKey(scheme.codes, o.code)).join(", "),
-                })}
-              </span>
-            )}
-          </div>
+          <EditBar
+            codes={scheme.codes}
+            open={open}
+            canUndo={editable && codingSet.canUndo}
+            canRedo={editable && codingSet.canRedo}
+            onUndo={() => void undo()}
+            onRedo={() => void redo()}
+          />
         )}
         <Timeline
           codes={scheme.codes}
@@ -218,7 +234,7 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
             setSuggestionId(null);
           }}
           onSeek={playback.seek}
-          onAdjust={readOnly ? undefined : adjust}
+          onAdjust={editable ? adjust : undefined}
           thumbnails={thumbnails}
           suggestions={suggestions.open}
           selectedSuggestionId={suggestionId}
@@ -236,7 +252,7 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
           />
         )}
         <p role="status" class="coding-status">
-          {said ? t(said.key, said.vars) : ""}
+          {said ? sentence(said, scheme.codes) : ""}
         </p>
         <ErrorMessage error={actionError} />
         {selected && (
@@ -244,7 +260,7 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
             annotation={selected}
             annotations={set.annotations}
             codes={scheme.codes}
-            editing={readOnly ? undefined : codingSet}
+            editing={editable ? codingSet : undefined}
             onDeleted={() => setSelectedId(null)}
           />
         )}
@@ -252,7 +268,14 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
       </div>
       <div class="workspace-side stack">
         {children}
-        {!readOnly && <ReviewPanel setId={set.id} as="coder" revision={codingSet.revision} />}
+        {!readOnly && (
+          <ReviewPanel
+            setId={set.id}
+            as="coder"
+            revision={codingSet.revision}
+            onMoved={(review) => void moved(review)}
+          />
+        )}
         {!readOnly && (
           <SuggestionPanel
             analysis={suggestions.analysis}
@@ -262,8 +285,8 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
             codes={scheme.codes}
             busy={deciding}
             onNext={() => showNext(playback.now(), suggestionId ?? undefined)}
-            onAccept={(s) => void decide(s, "accepted")}
-            onReject={(s) => void decide(s, "rejected")}
+            onAccept={(s) => (locked ? refuse() : void decide(s, "accepted"))}
+            onReject={(s) => (locked ? refuse() : void decide(s, "rejected"))}
             onAnalyseAgain={() => void attempt(suggestions.again, { key: "suggestions.queued" })}
             onPlace={(regions) => void attempt(() => suggestions.place(regions), { key: "suggestions.queued" })}
           />
@@ -274,8 +297,11 @@ function Desk({ clip, readOnly, children, codingSet, scheme }: Props & { codingS
           setId={set.id}
           scales={scheme.scales}
           ratings={set.ratings}
-          readOnly={readOnly}
-          onRated={() => void codingSet.reload()}
+          readOnly={!editable}
+          onRated={(scale, value) => {
+            tell({ key: "coding.rated", vars: { scale: labelOf(scale), value } });
+            void codingSet.reload();
+          }}
         />
       </div>
     </div>

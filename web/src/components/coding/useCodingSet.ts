@@ -1,16 +1,16 @@
 // One coder's set as the workspace edits it: its annotations, every change
-// sent to the API, and the inverse of the last change kept for undo.
+// sent to the API and said on the status line, and the history of changes
+// for undo and redo.
 
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { coding } from "../../api/endpoints";
-import type { Annotation, AnnotationFields, SetDetail } from "../../api/types";
+import type { Annotation, AnnotationFields, ReviewState, SetDetail } from "../../api/types";
 import { useLoad } from "../../hooks";
+import { added, changed, type Entry, removed, type Step } from "./history";
+import type { Tell } from "./said";
 
-/** What undoing the last change does: its inverse, as the client can apply it. */
-type Inverse =
-  | { kind: "delete"; id: string } // undoes a create
-  | { kind: "create"; fields: AnnotationFields } // undoes a delete (the new one gets a new id)
-  | { kind: "change"; id: string; back: Partial<AnnotationFields> }; // undoes a change
+/** How many changes back undo reaches. */
+const HISTORY = 100;
 
 export interface CodingSet {
   set: SetDetail | undefined;
@@ -18,90 +18,153 @@ export interface CodingSet {
   /** Bumped after every change the server accepted: panels derived from the set reload. */
   revision: number;
   canUndo: boolean;
+  canRedo: boolean;
   add: (fields: AnnotationFields) => Promise<Annotation>;
   change: (a: Annotation, changes: Partial<AnnotationFields>) => Promise<Annotation>;
   remove: (a: Annotation) => Promise<void>;
   /** Accepts a suggestion into the set (undo deletes the copy; the decision stays). */
   accept: (suggestionId: string) => Promise<Annotation | null>;
   undo: () => Promise<void>;
+  redo: () => Promise<void>;
   /** Read the set again (after a rating, which is not an annotation change). */
   reload: () => Promise<void>;
-}
-
-function fieldsOf(a: Annotation): AnnotationFields {
-  return {
-    code: a.code, start_ms: a.start_ms, end_ms: a.end_ms,
-    subject: a.subject, note: a.note, repairs: a.repairs,
-  };
+  /** The set moved in supervision: read-only (or not) at once, then read again. */
+  moved: (state: ReviewState) => Promise<void>;
 }
 
 function byTime(a: Annotation, b: Annotation): number {
   return a.start_ms - b.start_ms || (a.end_ms ?? a.start_ms) - (b.end_ms ?? b.start_ms);
 }
 
-export function useCodingSet(setId: string): CodingSet {
-  const loaded = useLoad(() => coding.set(setId), setId);
-  const [inverse, setInverse] = useState<Inverse | null>(null);
-  const [revision, setRevision] = useState(0);
+interface History {
+  undo: Entry[];
+  redo: Entry[];
+}
 
-  const current = (id: string) => loaded.data?.annotations.find((a) => a.id === id);
+/** `tell`: every change says what it did on the workspace's status line (null: it failed). */
+export function useCodingSet(setId: string, tell: Tell): CodingSet {
+  const loaded = useLoad(() => coding.set(setId), setId);
+  const [revision, setRevision] = useState(0);
+  const [history, setHistoryState] = useState<History>({ undo: [], redo: [] });
+  // Key presses come faster than renders: the history is read from here.
+  const historyRef = useRef(history);
+  const setHistory = (next: History) => {
+    historyRef.current = next;
+    setHistoryState(next);
+  };
+  // An annotation made again by undo or redo has a new id: later steps follow it.
+  const renamed = useRef(new Map<string, string>());
+  const idOf = (id: string): string => {
+    let current = id;
+    while (renamed.current.has(current)) current = renamed.current.get(current)!;
+    return current;
+  };
+  // One undo or redo at a time, in the order pressed.
+  const queue = useRef<Promise<void>>(Promise.resolve());
+
+  const refresh = async () => {
+    await loaded.reload();
+    setRevision((r) => r + 1);
+  };
 
   /** Runs a change; afterwards the set is read again, also after a failure: the
    * server may have touched more than the one annotation (a delete unlinks its
    * repairs), and a 412 means someone else changed it (the error says so). */
-  const run = async <T>(change: () => Promise<T>, undoWith: (result: T) => Inverse | null) => {
+  const run = async <T>(change: () => Promise<T>, after: (result: T) => void): Promise<T> => {
     try {
       const result = await change();
-      setInverse(undoWith(result));
+      after(result);
       return result;
+    } catch (caught) {
+      tell(null);
+      throw caught;
     } finally {
-      await loaded.reload();
-      setRevision((r) => r + 1);
+      await refresh();
     }
   };
 
-  const add = (fields: AnnotationFields) =>
-    run(() => coding.add(setId, fields), (made) => ({ kind: "delete", id: made.id }));
-
-  const change = (a: Annotation, changes: Partial<AnnotationFields>) => {
-    const before = fieldsOf(a);
-    const back = Object.fromEntries(
-      Object.keys(changes).map((key) => [key, before[key as keyof AnnotationFields]]),
-    ) as Partial<AnnotationFields>;
-    return run(() => coding.change(a, changes), () => ({ kind: "change", id: a.id, back }));
+  /** A new change: it can be undone, and what was undone before can no longer be redone. */
+  const record = (entry: Entry) => {
+    setHistory({ undo: [...historyRef.current.undo, entry].slice(-HISTORY), redo: [] });
+    tell({ key: "coding.done", what: entry.did });
   };
 
-  const remove = (a: Annotation) =>
-    run(() => coding.remove(a), () => ({ kind: "create", fields: fieldsOf(a) }));
+  const add = (fields: AnnotationFields) =>
+    run(() => coding.add(setId, fields), (made) => record(added(made, "coding.did.added")));
+
+  const change = (a: Annotation, changes: Partial<AnnotationFields>) =>
+    run(() => coding.change(a, changes), (after) => record(changed(a, after, changes)));
+
+  const remove = (a: Annotation) => {
+    const others = loaded.data?.annotations ?? [];
+    return run(() => coding.remove(a), () => record(removed(a, others)));
+  };
 
   const accept = (suggestionId: string) =>
     run(
       async () => (await coding.decide(suggestionId, "accept", setId)).annotation,
-      (made) => (made ? { kind: "delete", id: made.id } : null),
+      (made) => made && record(added(made, "coding.did.accepted")),
     );
 
-  const undo = async () => {
-    if (!inverse) return;
-    // Undo is one step: once applied, there is nothing left to undo.
-    const step = inverse;
+  /** Makes one step's request again, on the annotation as it is now. */
+  const apply = async (step: Step) => {
+    // a repair names its mismatch as it is known now
+    const fields = (f: Partial<AnnotationFields>) =>
+      f.repairs ? { ...f, repairs: idOf(f.repairs) } : f;
     if (step.kind === "create") {
-      await run(() => coding.add(setId, step.fields), () => null);
+      const made = await coding.add(setId, fields(step.fields) as AnnotationFields);
+      renamed.current.set(idOf(step.id), made.id);
       return;
     }
-    const target = current(step.id);
-    if (!target) {
-      setInverse(null);
-      return; // gone already (deleted elsewhere): nothing to undo
-    }
-    if (step.kind === "delete") await run(() => coding.remove(target), () => null);
-    else await run(() => coding.change(target, step.back), () => null);
+    const target = (await coding.set(setId)).annotations.find((a) => a.id === idOf(step.id));
+    if (!target) return; // gone already (deleted elsewhere): nothing to do
+    if (step.kind === "delete") await coding.remove(target);
+    else await coding.change(target, fields(step.to));
+  };
+
+  /** Takes the last change back (undo) or does the last undone one again (redo). */
+  const travel = (direction: "undo" | "redo") => {
+    const work = async () => {
+      const from = historyRef.current[direction];
+      const entry = from[from.length - 1];
+      if (!entry) return;
+      await run(
+        async () => {
+          for (const step of entry[direction]) await apply(step);
+        },
+        () => {
+          const { undo, redo } = historyRef.current;
+          setHistory(
+            direction === "undo"
+              ? { undo: undo.slice(0, -1), redo: [...redo, entry] }
+              : { undo: [...undo, entry], redo: redo.slice(0, -1) },
+          );
+          tell(
+            direction === "undo"
+              ? { key: "coding.undone", what: entry.undid }
+              : { key: "coding.redone", what: entry.did },
+          );
+        },
+      );
+    };
+    const next = queue.current.then(work);
+    queue.current = next.catch(() => {});
+    return next;
+  };
+
+  const moved = async (state: ReviewState) => {
+    if (loaded.data) loaded.set({ ...loaded.data, review_state: state });
+    await refresh();
   };
 
   const set = loaded.data
     ? { ...loaded.data, annotations: [...loaded.data.annotations].sort(byTime) }
     : undefined;
   return {
-    set, error: loaded.error, revision, canUndo: inverse !== null,
-    add, change, remove, accept, undo, reload: loaded.reload,
+    set, error: loaded.error, revision,
+    canUndo: history.undo.length > 0, canRedo: history.redo.length > 0,
+    add, change, remove, accept,
+    undo: () => travel("undo"), redo: () => travel("redo"),
+    reload: loaded.reload, moved,
   };
 }
