@@ -45,7 +45,7 @@ QUESTIONS_SHOWN = """(() => {
 
 @pytest.fixture(scope="module")
 def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional")
+    return make_people(runtime, app, team_name(), pro="professional", sup="supervisor")
 
 
 @pytest.fixture(scope="module")
@@ -504,4 +504,108 @@ def test_visit_mode_goes_moment_by_moment_with_one_question_and_a_pause_to_talk(
     expect(leave).to_be_visible()
     leave.click()
     expect(page.get_by_role("button", name="Volledig scherm", exact=True)).to_be_visible()
+    context.close()
+
+
+PHONE_TALL = {"width": 390, "height": 844}
+#: How far apart (px) the middles of the header's items are: 0 on one line.
+HEADER_SPREAD = """(() => {
+  const items = Array.from(
+    document.querySelectorAll('.app-header-inner > *, .app-header-tools > *'))
+    .filter((el) => el.getClientRects().length > 0 && !el.matches('.app-header-tools'));
+  const middles = items.map((el) => {
+    const r = el.getBoundingClientRect();
+    return (r.top + r.bottom) / 2;
+  });
+  return Math.max(...middles) - Math.min(...middles);
+})()"""
+
+
+def _box(page: Any, selector: str) -> dict[str, float]:
+    return dict(page.evaluate(f"(() => {{ const r = document.querySelector('{selector}')"
+                              ".getBoundingClientRect(); return {top: r.top, bottom: r.bottom, "
+                              "height: r.height}; })()"))
+
+
+def _fits(page: Any, selector: str) -> dict[str, float]:
+    """The element ends on the screen (once the video knows its size), without scrolling."""
+    page.locator("video").wait_for()
+    page.locator(selector).wait_for()
+    _poll(page, "document.querySelector('video').readyState", lambda v: v >= 1,
+          "the video did not load")
+    height = page.viewport_size["height"]
+    _poll(page, f"document.querySelector('{selector}').getBoundingClientRect().bottom",
+          lambda bottom: bottom <= height, f"{selector} ends below the screen")
+    return _box(page, selector)
+
+
+@pytest.fixture(scope="module")
+def portrait(api: Any, runtime: Any, media_dir: Path, people: dict[str, Any]) -> dict[str, Any]:
+    """A portrait recording (filmed upright on a phone), a moment of it in a
+    rendered playlist with a question, and a link for the family."""
+    headers = people["pro"]["headers"]
+    source = media.make_plain_h264(media_dir, width=240, height=426, seconds=4,
+                                   name="visit_portrait.mp4")
+    clip = ready_clip(runtime, api, headers, source, "Gezin 2026-402", filename="staand.mp4")
+    set_id = api.post(f"/api/clips/{clip['id']}/sets", json={}, headers=headers).json()["id"]
+    moment = api.post(f"/api/sets/{set_id}/annotations",
+                      json={"code": "SHARED_JOY", "start_ms": 1_500}, headers=headers).json()
+    playlist = _new_playlist(api, headers, clip["case_id"], "Staand gefilmd")
+    api.post(f"/api/playlists/{playlist['id']}/items",
+             json={"annotation_id": moment["id"], "caption": QUESTION}, headers=headers)
+    assert api.post(f"/api/playlists/{playlist['id']}/render", headers=headers).status_code == 202
+    run_jobs(runtime)
+    api.put(f"/api/cases/{clip['case_id']}/consent",
+            json={"feedback": True, "supervision": False, "training": False}, headers=headers)
+    share = api.post(f"/api/playlists/{playlist['id']}/shares", json={"days": 3},
+                     headers=headers)
+    assert share.status_code == 201, share.text
+    return {"clip_id": clip["id"], "playlist_id": playlist["id"], "url": share.json()["url"]}
+
+
+def test_on_a_phone_videos_fill_the_screen_with_their_controls_on_it(
+        browser: Any, live_url: str, people: dict[str, Any],  # noqa: F811
+        portrait: dict[str, Any]) -> None:
+    context = browser.new_context(viewport=PHONE_TALL, base_url=live_url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    log_in(page, people["pro"])
+    page.wait_for_url("**/")
+    assert page.evaluate(HEADER_SPREAD) < 4, "the header takes more than one line"
+    assert fits_the_screen(page)
+
+    # the clip page: the upright recording and its controls on the screen
+    page.goto(f"/clips/{portrait['clip_id']}")
+    video = _fits(page, "video")
+    assert video["height"] >= 0.4 * PHONE_TALL["height"]
+    assert page.evaluate(HEADER_SPREAD) < 4
+
+    # visit mode on the phone: the video, its question and the buttons on one screen
+    page.goto(f"/playlists/{portrait['playlist_id']}/visit")
+    _fits(page, ".visit-controls")
+    context.close()
+
+    # a supervisor's header has one link more, still on one line
+    context = browser.new_context(viewport=PHONE_TALL, base_url=live_url)
+    page = context.new_page()
+    log_in(page, people["sup"])
+    page.wait_for_url("**/")
+    expect(page.get_by_role("link", name="Beoordelen")).to_be_visible()
+    assert page.evaluate(HEADER_SPREAD) < 4, "the supervisor's header takes more than one line"
+    context.close()
+
+    # the family's page: the upright video uses the screen, the question is big
+    context = browser.new_context(viewport=PHONE_TALL, base_url=live_url)
+    context.set_default_timeout(15_000)
+    parent = context.new_page()
+    parent.goto(_watch_path(portrait["url"]))
+    expect(parent.locator("h1")).to_have_text("Staand gefilmd")
+    video = _fits(parent, ".caption-line")
+    assert _box(parent, "video")["height"] >= 0.6 * PHONE_TALL["height"]
+    _plays(parent)
+    _poll(parent, QUESTIONS_SHOWN, lambda shown: shown == [QUESTION], "no question shown")
+    size = parent.evaluate("parseFloat(getComputedStyle(document.querySelector('.caption-line'))"
+                           ".fontSize)")
+    assert size >= 20, f"the question is {size} px high"
+    assert fits_the_screen(parent)
     context.close()

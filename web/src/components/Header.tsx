@@ -39,7 +39,10 @@ export function Header({ me, onLogOut }: Props) {
             aria-label={t("header.switchLanguageLabel")}
             onClick={() => setLang(other)}
           >
-            {t("header.switchLanguage")}
+            <span class="wide-only">{t("header.switchLanguage")}</span>
+            <span class="narrow-only" aria-hidden="true">
+              {t("header.switchLanguageShort")}
+            </span>
           </button>
           {me && (
             <button type="button" class="link-button" onClick={onLogOut}>

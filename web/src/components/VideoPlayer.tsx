@@ -2,6 +2,7 @@ import type { RefObject } from "preact";
 import { useRef } from "preact/hooks";
 import { type Trouble, useHlsSource } from "../hls";
 import { t } from "../i18n";
+import { useFitToScreen } from "./useFitToScreen";
 
 export { onThisOrigin } from "../hls";
 
@@ -28,6 +29,7 @@ export function useHls(video: RefObject<HTMLVideoElement>, src: string): Trouble
 export function VideoPlayer({ src, poster, label }: Props) {
   const video = useRef<HTMLVideoElement>(null);
   const trouble = useHls(video, src);
+  useFitToScreen(video); // a portrait recording on a phone keeps its controls on screen
 
   return (
     <div class="player">

@@ -13,6 +13,7 @@ export const en: Messages = {
   "header.logOut": "Log out",
   "header.switchLanguage": "Nederlands",
   "header.switchLanguageLabel": "Schakel naar Nederlands",
+  "header.switchLanguageShort": "NL",
 
   "login.title": "Log in",
   "login.email": "E-mail address",

@@ -13,6 +13,7 @@ export const nl = {
   "header.logOut": "Uitloggen",
   "header.switchLanguage": "English",
   "header.switchLanguageLabel": "Switch to English",
+  "header.switchLanguageShort": "EN",
 
   "login.title": "Inloggen",
   "login.email": "E-mailadres",

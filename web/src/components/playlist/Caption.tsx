@@ -68,9 +68,9 @@ export function useCaption(video: RefObject<HTMLVideoElement>): string {
 }
 
 /** The question under the video; the line keeps its room when there is none, so nothing jumps. */
-export function Caption({ text }: { text: string }) {
+export function Caption({ text, lineRef }: { text: string; lineRef?: RefObject<HTMLParagraphElement> }) {
   return (
-    <p class="caption-line" aria-live="polite" data-caption={text}>
+    <p ref={lineRef} class="caption-line" aria-live="polite" data-caption={text}>
       {text}
     </p>
   );

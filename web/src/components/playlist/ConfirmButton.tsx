@@ -8,6 +8,8 @@ interface Props {
   /** What will happen, asked before it does. */
   question: string;
   confirmLabel: string;
+  /** The first button looks destructive too (else only the confirming one does). */
+  danger?: boolean;
   disabled?: boolean;
   onConfirm: () => void;
 }
@@ -16,7 +18,7 @@ interface Props {
  * A destructive button that asks first, in place: the question takes the
  * focus, Escape or "Annuleren" puts it back on the button.
  */
-export function ConfirmButton({ label, ariaLabel, question, confirmLabel, disabled, onConfirm }: Props) {
+export function ConfirmButton({ label, ariaLabel, question, confirmLabel, danger, disabled, onConfirm }: Props) {
   const [asking, setAsking] = useState(false);
   const questionId = useId();
   const questionRef = useRef<HTMLParagraphElement>(null);
@@ -30,7 +32,7 @@ export function ConfirmButton({ label, ariaLabel, question, confirmLabel, disabl
 
   if (!asking) {
     return (
-      <button ref={buttonRef} type="button" class="danger" disabled={disabled} aria-label={ariaLabel}
+      <button ref={buttonRef} type="button" class={danger ? "danger" : ""} disabled={disabled} aria-label={ariaLabel}
         onClick={() => setAsking(true)}>
         {label}
       </button>

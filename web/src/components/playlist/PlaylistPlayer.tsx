@@ -1,5 +1,6 @@
 import { useRef } from "preact/hooks";
 import { t } from "../../i18n";
+import { useFitToScreen } from "../useFitToScreen";
 import { Caption, useCaption } from "./Caption";
 import { onThisOrigin, usePlaylistHls } from "./hls";
 
@@ -18,6 +19,8 @@ export function PlaylistPlayer({ src, label }: Props) {
   const video = useRef<HTMLVideoElement>(null);
   const trouble = usePlaylistHls(video, onThisOrigin(src));
   const caption = useCaption(video);
+  const line = useRef<HTMLParagraphElement>(null);
+  useFitToScreen(video, line);
   return (
     <div class="player playlist-player">
       <video
@@ -30,7 +33,7 @@ export function PlaylistPlayer({ src, label }: Props) {
         disablePictureInPicture
         onContextMenu={(event) => event.preventDefault()}
       />
-      <Caption text={caption} />
+      <Caption text={caption} lineRef={line} />
       <PlayerTrouble trouble={trouble} />
     </div>
   );

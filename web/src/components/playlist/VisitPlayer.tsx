@@ -1,6 +1,7 @@
 import { useMemo, useRef } from "preact/hooks";
 import { t } from "../../i18n";
 import { ProgressBar } from "../ProgressBar";
+import { useFitToScreen } from "../useFitToScreen";
 import { capAtLowest, prebufferConfig, useBuffered } from "./buffering";
 import { Caption, useCaption } from "./Caption";
 import { onThisOrigin, usePlaylistHls } from "./hls";
@@ -26,6 +27,7 @@ interface Props {
 export function VisitPlayer({ src, title, durationS, starts }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const video = useRef<HTMLVideoElement>(null);
+  const controls = useRef<HTMLDivElement>(null);
   const options = useMemo(
     () => ({ config: prebufferConfig(durationS), onManifest: capAtLowest }),
     [durationS],
@@ -37,6 +39,7 @@ export function VisitPlayer({ src, title, durationS, starts }: Props) {
   const caption = useCaption(video);
   const screen = useFullScreen(box);
   useVisitKeys({ ...playback, fullScreen: screen.toggle });
+  useFitToScreen(video, controls); // the video, its question and the buttons on one screen
 
   return (
     <div
@@ -56,9 +59,19 @@ export function VisitPlayer({ src, title, durationS, starts }: Props) {
         )}
         {!buffered.ready && <p class="hint">{t("visit.preparingHint")}</p>}
       </div>
-      <p class="visit-moment" aria-live="polite">
-        {t("visit.moment", { number: moment + 1, count: starts.length })}
-      </p>
+      <div class="visit-status">
+        <p class="visit-moment" aria-live="polite">
+          {t("visit.moment", { number: moment + 1, count: starts.length })}
+        </p>
+        <button
+          type="button"
+          class="visit-option"
+          aria-pressed={playback.pauseAfter}
+          onClick={() => playback.setPauseAfter(!playback.pauseAfter)}
+        >
+          <span class="switch" aria-hidden="true" /> {t("visit.pauseAfter")}
+        </button>
+      </div>
       <video
         ref={video}
         playsInline
@@ -74,7 +87,7 @@ export function VisitPlayer({ src, title, durationS, starts }: Props) {
         {held !== null ? t("visit.held", { number: held + 1 }) : ""}
       </p>
       <PlayerTrouble trouble={trouble} />
-      <div class="visit-controls">
+      <div class="visit-controls" ref={controls}>
         <button type="button" class="visit-button" onClick={playback.previous} disabled={moment === 0}>
           <Icon name="previous" /> <span>{t("visit.previous")}</span>
         </button>
@@ -95,14 +108,6 @@ export function VisitPlayer({ src, title, durationS, starts }: Props) {
           <span>{screen.full ? t("visit.exitFullScreen") : t("visit.fullScreen")}</span>
         </button>
       </div>
-      <button
-        type="button"
-        class="visit-option"
-        aria-pressed={playback.pauseAfter}
-        onClick={() => playback.setPauseAfter(!playback.pauseAfter)}
-      >
-        <span class="switch" aria-hidden="true" /> {t("visit.pauseAfter")}
-      </button>
       <p class="hint visit-keys">{t("visit.keys")}</p>
     </div>
   );
