@@ -161,8 +161,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(e.get("loc", ())), "message": _message(e)}
-                  for e in exc.errors()]
+        errors = [{"field": _field(e.get("loc", ())), "message": _message(e),
+                   "code": str(e.get("type", "invalid"))} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return JSONResponse({"detail": detail, "code": "invalid_request", "errors": errors},
                             status_code=422)

@@ -140,6 +140,10 @@ def test_the_supervisor_reads_the_note_is_warned_decides_and_finds_the_coding_ag
     panel = review.locator(".review-panel")
     expect(panel.locator(".current-note")).to_contain_text("Twijfel bij 0:02: is dit ontvangen?")
 
+    # asking for changes without saying which: the reason in Dutch, not the API's English
+    panel.get_by_role("button", name="Aanpassingen vragen").click()
+    expect(review.get_by_role("alert")).to_contain_text("verplicht als je om aanpassingen vraagt")
+    no_english(review)
     panel.get_by_label("Toelichting (verplicht bij aanpassingen vragen)").fill(
         "Markeer ook het ontvangen bij 0:04")
     panel.get_by_role("button", name="Aanpassingen vragen").click()

@@ -30,9 +30,9 @@ class Anchor:
     annotation_id: str | None
 
 
-def _invalid(field: str, message: str) -> ApiError:
+def _invalid(field: str, message: str, rule: str) -> ApiError:
     return ApiError(422, f"{field}: {message}", "invalid_anchor",
-                    errors=[{"field": field, "message": message}])
+                    errors=[{"field": field, "message": message, "code": rule}])
 
 
 def resolve_anchor(db: Session, user: User, clip: Clip, anchor: Anchor) -> Anchor:
@@ -42,9 +42,11 @@ def resolve_anchor(db: Session, user: User, clip: Clip, anchor: Anchor) -> Ancho
     if anchor.annotation_id:
         note = db.get(Annotation, anchor.annotation_id)
         if note is None or note.set.clip_id != clip.id:
-            raise _invalid("annotation_id", "no such annotation on this clip")
+            raise _invalid("annotation_id", "no such annotation on this clip",
+                           "no_such_annotation")
         if set_id and set_id != note.set_id:
-            raise _invalid("annotation_id", "the annotation is not in the given set")
+            raise _invalid("annotation_id", "the annotation is not in the given set",
+                           "annotation_in_other_set")
         sets.set_for(db, user, note.set_id)
         set_id = note.set_id
         if start is None:
@@ -52,15 +54,19 @@ def resolve_anchor(db: Session, user: User, clip: Clip, anchor: Anchor) -> Ancho
     elif set_id:
         row = db.get(AnnotationSet, set_id)
         if row is None or row.clip_id != clip.id:
-            raise _invalid("set_id", "no such annotation set on this clip")
+            raise _invalid("set_id", "no such annotation set on this clip",
+                           "no_such_set")
         sets.set_for(db, user, set_id)
     if start is None:
-        raise _invalid("start_ms", "say where in the clip the comment points")
+        raise _invalid("start_ms", "say where in the clip the comment points",
+                       "time_required")
     duration = sets.duration_ms(clip)
     if not 0 <= start <= duration:
-        raise _invalid("start_ms", f"must lie within the clip (0 to {duration} ms)")
+        raise _invalid("start_ms", f"must lie within the clip (0 to {duration} ms)",
+                       "outside_clip")
     if end is not None and not start < end <= duration:
-        raise _invalid("end_ms", f"must lie after start_ms and within the clip ({duration} ms)")
+        raise _invalid("end_ms", f"must lie after start_ms and within the clip ({duration} ms)",
+                       "end_before_start_or_outside_clip")
     return Anchor(start, end, set_id, anchor.annotation_id)
 
 

@@ -3,7 +3,7 @@
 // (English) reason rather than a vague "something went wrong".
 
 import { ApiError } from "./api/client";
-import { knownKey, t } from "./i18n";
+import { getLang, knownKey, t } from "./i18n";
 
 /** A reason given by code, with the server's sentence for codes we do not know. */
 export function reasonFor(code: string | null, detail: string | null): string {
@@ -12,10 +12,18 @@ export function reasonFor(code: string | null, detail: string | null): string {
   return detail ?? t("error.unknown");
 }
 
-/** "einde: must be after start_ms": the field in the user's words where we know it. */
-function fieldReason({ field, message }: { field: string; message: string }): string {
-  const key = knownKey(`field.${field}`);
-  return key ? `${t(key)}: ${message}` : message;
+type FieldError = { field: string; message: string; code?: string };
+
+/** "toelichting: verplicht bij aanpassingen vragen": the field and the rule in the
+ * user's words. A rule the app has no words for reads as the API words it in
+ * English only; in Dutch it says the value is not valid, never an English phrase. */
+function fieldReason({ field, message, code }: FieldError): string {
+  const label = knownKey(`field.${field}`);
+  const rule = code ? knownKey(`fieldError.${code}`) : null;
+  const english = getLang() === "en";
+  const why = rule ? t(rule) : english ? message : t("fieldError.invalid");
+  if (label) return `${t(label)}: ${why}`;
+  return english ? `${field}: ${why}` : why;
 }
 
 export function describeError(error: unknown): string {

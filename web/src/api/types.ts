@@ -92,7 +92,8 @@ export type Activity = (typeof ACTIVITIES)[number];
 export interface ErrorBody {
   detail: string;
   code: string;
-  errors?: { field: string; message: string }[];
+  /** `code`: the rule the field breaks, for the app to word (not every error has one yet). */
+  errors?: { field: string; message: string; code?: string }[];
 }
 
 // -- playlists --
