@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import parselmouth
 
 STEP_MS = 100
 HOP_S = 0.010
@@ -37,8 +38,17 @@ SILENT_DB = -60.0
 VOICE_ABOVE_FLOOR_DB = 8.0
 CRY_ABOVE_FLOOR_DB = 14.0
 LOUD_DB = -24.0
-VOICING = 0.5
-CRY_MIN_S = 0.5
+PITCH_FLOOR_HZ = 75.0
+PEAK_RANGE_DB = 40.0
+"""Spectral peaks within this range of a hop's strongest peak are matched to the pitch."""
+HARMONIC_TOLERANCE = 0.15
+"""A peak is a harmonic when it lies within this share of the pitch of a multiple."""
+OCTAVE_GAIN = 0.25
+"""A half or a third of the pitch replaces it when it explains this much more peak power."""
+MIN_EXPLAINED = 0.6
+"""A cry is a clean harmonic sound: its pitch explains this share of the peak power."""
+CRY_MIN_S = 0.8
+"""Infant coos last 0.2-0.7 s; a cry's expiratory bouts last about 1 s and repeat."""
 TURN_GAP_S = 1.5
 ADULT_HZ = (80.0, 250.0)
 INFANT_HZ = (250.0, 800.0)
@@ -84,60 +94,91 @@ def frame_levels(audio: npt.NDArray[np.float32], sample_rate: int) -> npt.NDArra
 
 
 def frame_pitch(
-    audio: npt.NDArray[np.float32],
-    sample_rate: int,
-    hops: npt.NDArray[np.bool_] | None = None,
+    audio: npt.NDArray[np.float32], sample_rate: int
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Voicing strength (0..1) and pitch (Hz, NaN if unvoiced) per 10 ms hop.
 
-    Only hops where ``hops`` is true are analysed (the others are unvoiced),
-    which skips the quiet majority of most recordings.
+    Praat's autocorrelation pitch (Boersma 1993, through parselmouth), the usual
+    tool in infant-cry acoustics: it keeps up to 15 candidates per frame and
+    chooses a path through them with costs for octave jumps and voicing changes,
+    so a track does not flip to twice its pitch for a frame or two. The range
+    75-1000 Hz covers a man's voice and an infant's cry in one pass.
     """
-    all_frames = _hop_frames(audio, sample_rate)
-    count, frame = all_frames.shape
-    selected = np.arange(count) if hops is None else np.flatnonzero(hops[:count])
+    count = len(_hop_frames(audio, sample_rate))
     strength_all = np.zeros(count)
     pitch_all = np.full(count, np.nan)
-    if len(selected) == 0:
+    window_s = 3.0 / PITCH_FLOOR_HZ
+    if len(audio) < window_s * sample_rate + 2:
         return strength_all, pitch_all
-    frames = all_frames[selected].astype(np.float32)
-
-    min_lag = max(2, int(sample_rate / VOICE_HZ[1]))
-    max_lag = min(frame - 2, int(np.ceil(sample_rate / VOICE_HZ[0])))
-    size = 1 << int(np.ceil(np.log2(frame + max_lag + 1)))
-    window = np.hanning(frame)
-    centred = (frames - frames.mean(axis=1, keepdims=True)) * window.astype(np.float32)
-    spectrum = np.fft.rfft(centred, n=size, axis=1)
-    ac = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, n=size, axis=1)[:, : max_lag + 2]
-    ac = ac.astype(np.float64)
-    window_spectrum = np.fft.rfft(window, n=size)
-    window_ac = np.fft.irfft(np.abs(window_spectrum) ** 2, n=size)[: max_lag + 2]
-    energy = ac[:, :1]
-    r = np.zeros_like(ac)
-    np.divide(ac / window_ac, energy / window_ac[0], out=r, where=energy > 1e-12)
-
-    candidates = r[:, min_lag : max_lag + 1]
-    strength = candidates.max(axis=1)
-    local_peak = np.zeros_like(candidates, dtype=bool)
-    local_peak[:, 1:-1] = (candidates[:, 1:-1] >= candidates[:, :-2]) & (
-        candidates[:, 1:-1] >= candidates[:, 2:]
-    )
-    near_top = local_peak & (candidates >= 0.9 * strength[:, None])
-    first = np.argmax(near_top, axis=1)
-    first = np.where(near_top.any(axis=1), first, np.argmax(candidates, axis=1))
-    lag = (first + min_lag).astype(np.float64)
-    inner = (first > 0) & (first < candidates.shape[1] - 1)
-    rows = np.arange(len(first))
-    left = candidates[rows, np.maximum(first - 1, 0)]
-    mid = candidates[rows, first]
-    right = candidates[rows, np.minimum(first + 1, candidates.shape[1] - 1)]
-    curve = left - 2.0 * mid + right
-    offset = np.zeros_like(mid)
-    np.divide(0.5 * (left - right), curve, out=offset, where=inner & (curve < 0))
-    pitch = sample_rate / (lag + np.clip(offset, -0.5, 0.5))
-    strength_all[selected] = np.clip(strength, 0.0, 1.0)
-    pitch_all[selected] = np.where(strength >= VOICING, pitch, np.nan)
+    sound = parselmouth.Sound(np.asarray(audio, dtype=np.float64), sampling_frequency=sample_rate)
+    pitch = sound.to_pitch_ac(
+        time_step=HOP_S, pitch_floor=PITCH_FLOOR_HZ, pitch_ceiling=VOICE_HZ[1],
+        silence_threshold=0.01, voicing_threshold=0.45, octave_cost=0.01,
+        octave_jump_cost=0.35, voiced_unvoiced_cost=0.14,
+    )  # fmt: skip
+    chosen = pitch.selected_array
+    centres = np.arange(count) * HOP_S + FRAME_S / 2
+    index = np.round((centres - pitch.x1) / pitch.dt).astype(int)
+    inside = (index >= 0) & (index < pitch.nx)
+    frequency = np.where(inside, chosen["frequency"][np.clip(index, 0, pitch.nx - 1)], 0.0)
+    strength = np.where(inside, chosen["strength"][np.clip(index, 0, pitch.nx - 1)], 0.0)
+    strength_all[:] = np.clip(strength, 0.0, 1.0)
+    pitch_all[:] = np.where(frequency > 0, frequency, np.nan)
     return strength_all, pitch_all
+
+
+def harmonic_check(
+    audio: npt.NDArray[np.float32], sample_rate: int, pitch: npt.NDArray[np.float64],
+    hops: npt.NDArray[np.bool_],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Octave-corrected pitch, and the share of spectral peak power the pitch explains.
+
+    A phone microphone cuts a man's 100-130 Hz fundamental; what is left (240,
+    360, 480 Hz ...) can make any autocorrelation tracker report twice the pitch,
+    in an infant's range. The spectrum shows the error: peaks at 1.5x and 2.5x
+    the reported pitch are harmonics of half of it. For each hop in ``hops``
+    the strongest peaks of a 64 ms spectrum (100-4000 Hz) are matched to
+    multiples of the pitch and of a half and a third of it; when a divided
+    pitch explains the peaks clearly better, it replaces the reported one.
+    """
+    corrected = pitch.copy()
+    explained = np.full(len(pitch), np.nan)
+    selected = np.flatnonzero(hops[: len(pitch)] & np.isfinite(pitch))
+    if len(selected) == 0:
+        return corrected, explained
+    size = 1024 if sample_rate <= 16000 else 2048
+    hop = round(HOP_S * sample_rate)
+    centre = round(FRAME_S / 2 * sample_rate)
+    padded = np.concatenate([np.zeros(size // 2, np.float32), audio,
+                             np.zeros(size // 2, np.float32)])
+    starts = selected * hop + centre
+    frames = np.lib.stride_tricks.sliding_window_view(padded, size)[starts]
+    power = np.abs(np.fft.rfft(frames * np.hanning(size), axis=1)) ** 2
+    freqs = np.fft.rfftfreq(size, 1.0 / sample_rate)
+    band = (freqs >= 100.0) & (freqs <= 4000.0)
+    power, freqs = power[:, band], freqs[band]
+    is_peak = np.zeros_like(power, dtype=bool)
+    is_peak[:, 1:-1] = (power[:, 1:-1] > power[:, :-2]) & (power[:, 1:-1] >= power[:, 2:])
+    is_peak &= power >= power.max(axis=1, keepdims=True) * 10 ** (-PEAK_RANGE_DB / 10)
+    for row, hop_index in enumerate(selected):
+        peaks = np.flatnonzero(is_peak[row])
+        if len(peaks) == 0:
+            continue
+        weight = power[row, peaks] / power[row, peaks].sum()
+        where = freqs[peaks]
+        f0 = float(pitch[hop_index])
+        fits = []
+        for divisor in (1, 2, 3):
+            ratio = where / (f0 / divisor)
+            near = (np.abs(ratio - np.round(ratio)) <= HARMONIC_TOLERANCE) & (ratio >= 0.5)
+            fits.append(float(weight[near].sum()))
+        best = 0
+        for divisor in (2, 3):
+            if f0 / divisor >= PITCH_FLOOR_HZ and fits[divisor - 1] - fits[best] > OCTAVE_GAIN:
+                best = divisor - 1
+        corrected[hop_index] = f0 / (best + 1)
+        explained[hop_index] = fits[best]
+    return corrected, explained
 
 
 def _to_steps(per_hop: npt.NDArray[np.float64], steps: int, hops_per_step: int) -> npt.NDArray[
@@ -236,13 +277,19 @@ def analyse_audio(audio: npt.NDArray[np.float32], sample_rate: int, steps: int) 
         last = floor_hop[-1] if len(floor_hop) else ABSOLUTE_FLOOR_DB
         floor_hop = np.concatenate([floor_hop, np.full(len(level) - len(floor_hop), last)])
     audible = (level > floor_hop + VOICE_ABOVE_FLOOR_DB) & (level > SILENT_DB)
-    _strength, pitch = frame_pitch(samples, sample_rate, audible)
-    voiced = np.isfinite(pitch)
+    _strength, tracked = frame_pitch(samples, sample_rate)
+    tracked = tracked[: len(level)]
+    if len(tracked) < len(level):
+        tracked = np.concatenate([tracked, np.full(len(level) - len(tracked), np.nan)])
+    high = audible & np.isfinite(tracked) & (tracked >= ADULT_HZ[1] * 0.9)
+    pitch, explained = harmonic_check(samples, sample_rate, tracked, high)
+    voiced = audible & np.isfinite(pitch)
     f0 = np.where(voiced, pitch, 0.0)
     loud = ((level > floor_hop + CRY_ABOVE_FLOOR_DB) | (level > LOUD_DB)) & (level > SILENT_DB)
-    voice_hop = audible & voiced & (f0 >= VOICE_HZ[0]) & (f0 <= VOICE_HZ[1])
-    adult_hop = audible & voiced & (f0 >= ADULT_HZ[0]) & (f0 < ADULT_HZ[1])
-    infant_hop = audible & voiced & (f0 >= INFANT_HZ[0]) & (f0 <= INFANT_HZ[1])
+    voice_hop = voiced & (f0 >= VOICE_HZ[0]) & (f0 <= VOICE_HZ[1])
+    adult_hop = voiced & (f0 >= ADULT_HZ[0]) & (f0 < ADULT_HZ[1])
+    clean = np.nan_to_num(explained, nan=0.0) >= MIN_EXPLAINED
+    infant_hop = voiced & (f0 >= INFANT_HZ[0]) & (f0 <= INFANT_HZ[1]) & clean
     cry_hop = loud & infant_hop
 
     power = _to_steps(10.0 ** (level / 10.0), steps, hops_per_step)
