@@ -5,6 +5,7 @@ ever served."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -507,6 +508,39 @@ def test_revoked_expired_and_forged_links_get_a_friendly_page(
     forged = client.get("/s/" + "x" * 43)
     assert forged.status_code == 404 and "klopt niet" in forged.text
     assert "Traceback" not in forged.text
+
+
+def _uris(base: str, playlist: str) -> list[str]:
+    """Every URI an HLS playlist names (its lines and its URI="..." attributes)."""
+    named = [line for line in playlist.splitlines() if line and not line.startswith("#")]
+    named += re.findall(r'URI="([^"]+)"', playlist)
+    return [urljoin(base, uri) for uri in named]
+
+
+def test_every_file_of_a_link_is_refused_once_it_is_revoked_and_none_is_cached(
+        client: Any, people: dict[str, Any], rendered: dict[str, Any],
+        consented: None) -> None:
+    pro = people["pro"]
+    share = _share(client, pro, rendered["id"]).json()
+    client.cookies.clear()
+    opened = client.get(f"/api/shared/{_link_path(share).rsplit('/', 1)[1]}").json()
+    master = client.get(opened["hls_url"])
+    assert master.status_code == 200, master.text
+    playlists = _uris(opened["hls_url"], master.text)  # renditions and captions
+    files = [uri for url in playlists for uri in _uris(url, client.get(url).text)]
+    assert any(".m4s" in url for url in files) and any(".mp4" in url for url in files)
+    every = [opened["hls_url"], *playlists, *files, opened["chapters_url"]]
+    for url in every:
+        served = client.get(url)
+        assert served.status_code == 200, url
+        assert served.headers["cache-control"] == "no-store", url  # asked again, checked again
+
+    assert client.delete(f"/api/shares/{share['id']}", headers=pro["headers"]).status_code == 204
+    for url in every:
+        refused = client.get(url, headers={"Range": "bytes=0-99"})
+        assert refused.status_code == 410, url
+        assert refused.json()["code"] == "share_revoked"
+        assert "stopgezet" in refused.json()["detail_nl"]
 
 
 # -- in a real browser -----------------------------------------------------------------------

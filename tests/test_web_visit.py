@@ -91,6 +91,7 @@ def _poll(page: Any, script: str, until: Any, what: str, seconds: float = 30) ->
 
 def _plays(page: Any) -> None:
     """The page's video starts (muted, as autoplay allows) and its time advances."""
+    page.locator("video").wait_for()
     _poll(page, "document.querySelector('video').readyState", lambda v: v >= 1,
           "the video did not load")
     page.evaluate("(v => { v.muted = true; return v.play(); })(document.querySelector('video'))")
@@ -211,6 +212,7 @@ def test_a_professional_builds_renders_shows_and_shares_a_visit_playlist(
     share = page.locator("li[data-share-id]")
     expect(share).to_contain_text("1\N{MULTIPLICATION SIGN} bekeken")
     share.get_by_role("button", name="Intrekken").click()
+    share.get_by_role("button", name="Ja, intrekken").click()
     expect(share).to_have_attribute("data-state", "revoked")
     parent.reload()
     expect(parent.get_by_role("alert")).to_contain_text("heeft deze link stopgezet")
@@ -609,3 +611,64 @@ def test_on_a_phone_videos_fill_the_screen_with_their_controls_on_it(
     assert size >= 20, f"the question is {size} px high"
     assert fits_the_screen(parent)
     context.close()
+
+
+def test_revoking_a_link_asks_first_and_stops_a_family_that_is_watching(
+        browser: Any, live_url: str, client: Any, runtime: Any,  # noqa: F811
+        people: dict[str, Any], coded_case: dict[str, str]) -> None:
+    headers = people["pro"]["headers"]
+    playlist = _new_playlist(client, headers, coded_case["case_id"], "Heel langzaam")
+    moments = client.get(f"/api/cases/{coded_case['case_id']}/moments", headers=headers).json()
+    for moment in moments[:2]:  # at a quarter speed: half a minute, longer than is fetched ahead
+        client.post(f"/api/playlists/{playlist['id']}/items",
+                    json={"annotation_id": moment["annotation_id"], "speed": 0.25,
+                          "caption": QUESTION}, headers=headers)
+    assert client.post(f"/api/playlists/{playlist['id']}/render",
+                       headers=headers).status_code == 202
+    run_jobs(runtime)
+    client.put(f"/api/cases/{coded_case['case_id']}/consent",
+               json={"feedback": True, "supervision": False, "training": False},
+               headers=headers)
+    made = client.post(f"/api/playlists/{playlist['id']}/shares", json={"days": 3},
+                       headers=headers).json()
+
+    # the parent is watching on their phone
+    family = browser.new_context(viewport=PHONE_TALL, base_url=live_url)
+    family.set_default_timeout(15_000)
+    parent = family.new_page()
+    parent.goto(_watch_path(made["url"]))
+    _plays(parent)
+
+    # the professional: a wrong number of days is said by the page; revoking asks first
+    office = browser.new_context(viewport=LAPTOP, base_url=live_url)
+    office.set_default_timeout(15_000)
+    page = office.new_page()
+    log_in(page, people["pro"])
+    page.wait_for_url("**/")
+    page.goto(f"/playlists/{playlist['id']}")
+    page.get_by_label("Geldig (dagen)").fill("0")
+    page.get_by_role("button", name="Link maken").click()
+    expect(page.get_by_text("Kies hoe lang de link werkt: 1 tot 90 dagen.")).to_be_visible()
+    assert page.evaluate(INVALID) == 0
+    share = page.locator(f"li[data-share-id='{made['id']}']")
+    share.get_by_role("button", name="Intrekken").focus()
+    page.keyboard.press("Enter")
+    asked = share.get_by_role("group")
+    expect(asked).to_contain_text("Deze link intrekken?")
+    expect(asked.locator("p")).to_be_focused()
+    page.keyboard.press("Escape")  # not now
+    expect(share.get_by_role("button", name="Intrekken")).to_be_focused()
+    expect(share).to_have_attribute("data-state", "active")
+    page.keyboard.press("Enter")
+    expect(asked.locator("p")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(share.get_by_role("button", name="Ja, intrekken")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(share).to_have_attribute("data-state", "revoked")
+    office.close()
+
+    # the parent's video stops at its next request, and the page says why
+    expect(parent.get_by_role("alert")).to_contain_text("heeft deze link stopgezet",
+                                                        timeout=30_000)
+    assert parent.evaluate("document.querySelectorAll('video').length") == 0
+    family.close()

@@ -239,7 +239,10 @@ def shared_playlist(token: str, request: Request, db: Db, runtime: Rt,
 def shared_media(share_id: str, path: str, request: Request, db: Db, runtime: Rt,
                  t: Annotated[str, Query()] = "") -> Response:
     """A file of the shared presentation; the link is checked on every request,
-    so a revoked or expired link stops even a playback in progress."""
+    so a revoked or expired link stops even a playback in progress. Nothing of
+    it is kept in the browser's cache: a segment asked for again (after a seek,
+    or played once more) is asked of this route, and a family's phone (often
+    shared) keeps no copy of the recording."""
     try:
         signing.verify(runtime.secret_key, t, k="share", id=share_id)
     except signing.InvalidToken:
@@ -258,8 +261,10 @@ def shared_media(share_id: str, path: str, request: Request, db: Db, runtime: Rt
         return _refused_media(refusal)
     if path == "master.m3u8":
         shares.record_view(db, row, client_ip(request))
-    return playback.serve_file(runtime, row.playlist.media_prefix or "", path, t, request,
-                               lambda: _media_token(runtime, row))
+    served = playback.serve_file(runtime, row.playlist.media_prefix or "", path, t, request,
+                                 lambda: _media_token(runtime, row))
+    served.headers["Cache-Control"] = "no-store"
+    return served
 
 
 def _refused_media(refusal: shares.Refusal) -> JSONResponse:

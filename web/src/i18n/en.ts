@@ -255,6 +255,8 @@ export const en: Messages = {
   "share.expires": "valid until {date}",
   "share.hasCode": "with code",
   "share.revoke": "Revoke",
+  "share.revokeConfirm": "Revoke this link? The family can no longer watch the videos, not even if they are watching now. You can make a new link afterwards.",
+  "share.revokeYes": "Yes, revoke",
   "share.errorDays": "Choose how long the link works: 1 to 90 days.",
   "shareState.active": "Active",
   "shareState.expired": "Expired",

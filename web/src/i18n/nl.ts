@@ -255,6 +255,8 @@ export const nl = {
   "share.expires": "geldig tot {date}",
   "share.hasCode": "met code",
   "share.revoke": "Intrekken",
+  "share.revokeConfirm": "Deze link intrekken? Het gezin kan de video's dan niet meer bekijken, ook niet als ze nu kijken. Daarna kun je wel een nieuwe link maken.",
+  "share.revokeYes": "Ja, intrekken",
   "share.errorDays": "Kies hoe lang de link werkt: 1 tot 90 dagen.",
   "shareState.active": "Actief",
   "shareState.expired": "Verlopen",

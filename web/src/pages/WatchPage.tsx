@@ -1,6 +1,7 @@
-import { useEffect, useState } from "preact/hooks";
-import { openShared, ShareRefusal } from "../api/shared";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { openShared, ShareRefusal, stillShared } from "../api/shared";
 import type { SharedPlaylist } from "../api/types";
+import { onThisOrigin } from "../components/playlist/hls";
 import { PlaylistPlayer } from "../components/playlist/PlaylistPlayer";
 import { formatDate } from "../format";
 import { getLang, setLang, t, useLang } from "../i18n";
@@ -11,6 +12,9 @@ type View =
   | { state: "refused"; refusal: ShareRefusal }
   | { state: "offline" }
   | { state: "watching"; playlist: SharedPlaylist };
+
+/** Seconds fetched ahead: the player keeps asking the server, so revoking a link stops it soon. */
+const BUFFER_S = 12;
 
 /** The API's answers that mean "ask for the access code" (again). */
 const CODE_ASKED = new Set(["access_code_required", "access_code_wrong"]);
@@ -44,6 +48,17 @@ export function WatchPage({ token }: { token: string }) {
     void open();
   }, [token]);
 
+  // A file of the video refused: if the link was revoked or expired meanwhile,
+  // the player goes (and stops) and the page says so.
+  const checking = useRef(false);
+  const recheck = async (playlist: SharedPlaylist) => {
+    if (checking.current) return;
+    checking.current = true;
+    const refusal = await stillShared(onThisOrigin(playlist.chapters_url));
+    checking.current = false;
+    if (refusal) setView({ state: "refused", refusal });
+  };
+
   const other = getLang() === "nl" ? "en" : "nl";
   return (
     <main id="main" class="watch stack-lg">
@@ -72,7 +87,12 @@ export function WatchPage({ token }: { token: string }) {
       )}
       {view.state === "watching" && (
         <>
-          <PlaylistPlayer src={view.playlist.hls_url} label={t("watch.player", { title: view.playlist.title })} />
+          <PlaylistPlayer
+            src={view.playlist.hls_url}
+            label={t("watch.player", { title: view.playlist.title })}
+            bufferS={BUFFER_S}
+            onRefused={() => void recheck(view.playlist)}
+          />
           <p class="hint">{t("watch.until", { date: formatDate(view.playlist.expires_at) })}</p>
         </>
       )}

@@ -8,6 +8,13 @@ interface Props {
   /** The signed master playlist of the rendered presentation. */
   src: string;
   label: string;
+  /**
+   * Fetch at most this many seconds ahead (and keep as many behind): a family's
+   * player keeps asking the server as it plays, so a revoked link stops it.
+   */
+  bufferS?: number;
+  /** The server refused a file of the presentation (or the browser's own player failed). */
+  onRefused?: () => void;
 }
 
 /**
@@ -15,9 +22,10 @@ interface Props {
  * the builder's preview and the family's page. View only: no download, no
  * picture-in-picture (a family's video stays in this page).
  */
-export function PlaylistPlayer({ src, label }: Props) {
+export function PlaylistPlayer({ src, label, bufferS, onRefused }: Props) {
   const video = useRef<HTMLVideoElement>(null);
-  const trouble = usePlaylistHls(video, onThisOrigin(src));
+  const config = bufferS ? { maxBufferLength: bufferS, maxMaxBufferLength: bufferS, backBufferLength: bufferS } : {};
+  const trouble = usePlaylistHls(video, onThisOrigin(src), { config, onRefused });
   const caption = useCaption(video);
   const line = useRef<HTMLParagraphElement>(null);
   useFitToScreen(video, line);
@@ -32,6 +40,7 @@ export function PlaylistPlayer({ src, label }: Props) {
         controlsList="nodownload noremoteplayback"
         disablePictureInPicture
         onContextMenu={(event) => event.preventDefault()}
+        onError={onRefused}
       />
       <Caption text={caption} lineRef={line} />
       <PlayerTrouble trouble={trouble} />

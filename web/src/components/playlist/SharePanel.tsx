@@ -7,6 +7,7 @@ import { useLoad } from "../../hooks";
 import { t } from "../../i18n";
 import { Link, paths } from "../../router";
 import { ErrorMessage } from "../ErrorMessage";
+import { ConfirmButton } from "./ConfirmButton";
 
 /** The API's limit on a link's life (services/review/shares.py). */
 const MAX_DAYS = 90;
@@ -17,7 +18,8 @@ const STATE_TONES: Record<ShareState, string> = {
 
 /**
  * Family links: make one (shown once, with the access code apart from it),
- * see who watched, and switch a link off at once.
+ * see who watched, and switch a link off at once (after a confirmation: a
+ * family that is watching right now is stopped too).
  */
 export function SharePanel({ playlist }: { playlist: PlaylistDetail }) {
   const list = useLoad(() => playlists.shares(playlist.id), playlist.id);
@@ -108,14 +110,14 @@ export function SharePanel({ playlist }: { playlist: PlaylistDetail }) {
                 {share.has_access_code && <span>{t("share.hasCode")}</span>}
               </span>
               {share.state === "active" && (
-                <button
-                  type="button"
-                  class="danger"
+                <ConfirmButton
+                  label={t("share.revoke")}
+                  question={t("share.revokeConfirm")}
+                  confirmLabel={t("share.revokeYes")}
+                  danger
                   disabled={busy}
-                  onClick={() => void act(() => playlists.revokeShare(share.id))}
-                >
-                  {t("share.revoke")}
-                </button>
+                  onConfirm={() => void act(() => playlists.revokeShare(share.id))}
+                />
               )}
             </li>
           ))}

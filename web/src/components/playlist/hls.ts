@@ -16,6 +16,8 @@ export interface HlsOptions {
   config?: Partial<HlsConfig>;
   /** Called once the presentation's renditions are known (e.g. to cap the quality). */
   onManifest?: (hls: Hls) => void;
+  /** Called when the server refuses a playlist or segment (4xx: a link revoked or expired). */
+  onRefused?: () => void;
 }
 
 /**
@@ -41,6 +43,10 @@ export function usePlaylistHls(
         if (data.type !== "subtitles") return;
         data.cues.forEach((cue: VTTCue) => addOnce(captions, cue));
         element.dispatchEvent(new Event(CUES_ADDED));
+      });
+      hls.on(HlsClass.Events.ERROR, (_event, data) => {
+        const status = data.response?.code ?? 0;
+        if (status >= 400 && status < 500) options.onRefused?.();
       });
       hls.on(HlsClass.Events.MANIFEST_PARSED, () => {
         // the captions are part of the message: always on, whatever the default says
