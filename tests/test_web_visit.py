@@ -317,11 +317,17 @@ def test_times_are_frame_exact_everywhere_and_the_fields_take_what_they_show(
     expect(item.get_by_label("Stilzetten op")).to_have_value("0:04.567")
     expect(item.get_by_label("Seconden ervoor")).to_have_value("1,5")
 
-    # and in English when the page is English
+    # a mistake on screen is said again in English when the page turns English
+    at.fill("straks")
+    at.press("Enter")
+    expect(item.get_by_text("Vul een tijd in de opname in, zoals 0:01.833.")).to_be_visible()
     page.get_by_role("button", name="Switch to English").click()
-    item.get_by_label("Freeze at").fill("soon")
-    item.get_by_label("Freeze at").press("Enter")
     expect(item.get_by_text("Enter a time in the recording, such as 0:01.833.")).to_be_visible()
+    expect(item.locator("[data-save]")).to_have_text(
+        "Not saved: correct what is marked in red above.")
+    # and it goes as soon as it is put right
+    item.get_by_label("Freeze at").fill("0:04.5")
+    expect(item.locator(".field-error")).to_have_count(0)
     page.get_by_role("button", name="Schakel naar Nederlands").click()
 
 

@@ -56,7 +56,8 @@ export function useAutosave({ playlist, apply, enqueue, momentOf }: Options): Au
   latest.current = playlist;
   const drafts = useRef(new Map<string, ItemForm>()).current;
   const states = useRef(new Map<string, SaveState>()).current;
-  const shown = useRef(new Map<string, FormErrors>()).current;
+  /** Items whose mistakes are shown (worded when shown: a language switch re-words them). */
+  const shown = useRef(new Set<string>()).current;
   const queued = useRef(new Set<string>()).current;
   const itemOf = (id: string) => latest.current.items.find((i) => i.id === id);
 
@@ -88,10 +89,11 @@ export function useAutosave({ playlist, apply, enqueue, momentOf }: Options): Au
     const item = itemOf(id);
     if (!form || !item) return;
     const { errors } = readForm(form, item);
-    shown.set(id, errors);
     if (hasErrors(errors)) {
+      shown.add(id);
       states.set(id, { kind: "invalid" });
     } else if (!queued.has(id)) {
+      shown.delete(id);
       queued.add(id);
       states.set(id, { kind: "saving" });
       void enqueue(() => save(id));
@@ -103,8 +105,6 @@ export function useAutosave({ playlist, apply, enqueue, momentOf }: Options): Au
     const form = { ...(drafts.get(item.id) ?? formOf(item, momentOf(item))), ...patch };
     drafts.set(item.id, form);
     states.set(item.id, { kind: queued.has(item.id) ? "saving" : "dirty" });
-    // a mistake that is shown disappears as soon as it is put right
-    if (hasErrors(shown.get(item.id) ?? {})) shown.set(item.id, readForm(form, item).errors);
     changed();
     if (now) commit(item.id);
   };
@@ -131,7 +131,12 @@ export function useAutosave({ playlist, apply, enqueue, momentOf }: Options): Au
 
   return {
     formFor: (item) => drafts.get(item.id) ?? formOf(item, momentOf(item)),
-    errorsFor: (id) => shown.get(id) ?? {},
+    // once shown, an item's mistakes follow its form: one put right disappears as it is typed
+    errorsFor: (id) => {
+      const form = drafts.get(id);
+      const item = itemOf(id);
+      return shown.has(id) && form && item ? readForm(form, item).errors : {};
+    },
     stateOf: (id) => states.get(id),
     edit,
     commit,
