@@ -44,13 +44,32 @@ ANALYSIS_FPS = 10.0
 ANALYSIS_LONG_SIDE = 160
 KINDS = (
     "family", "coupled", "independent", "static", "dark", "no_audio", "single", "shake",
-    "mismatch",
+    "mismatch", "calm_repair", "soothe", "responsive", "layout", "speech_weak", "parent_led",
 )
+LAYOUTS = ("halves", "swapped", "stacked", "one_half")
+"""Where the figures stand: parent left and child right (the default regions' halves), the
+other way round, one above the other in a landscape frame, or both in the left half."""
+STYLES = ("parent_leads", "child_leads", "responds")
+"""How coupled movement looks: the child follows the parent's path, the parent follows the
+child's, or the parent answers each of the baby's gestures 0.3-0.9 s later with one of
+their own (not a copy of the baby's path)."""
 
 Truth = tuple[str, int, int | None]
 """(code, start_ms, end_ms); end_ms is None for a moment (REPAIR)."""
 
 FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Look:
+    """How a clip is filmed and sounds, drawn per family clip (fixed for the test kinds)."""
+
+    layout: str = "halves"
+    brightness: float = 1.0
+    crf: int = 23
+    phone_voice: bool = False
+    """A man's voice at 100-130 Hz through a phone microphone that cuts below ~300 Hz."""
+    coo_s: tuple[float, float] = (0.2, 0.35)
 
 
 @dataclass(frozen=True)
@@ -61,6 +80,8 @@ class ClipSpec:
     width: int = 320
     height: int = 180
     fps: int = 25
+    look: Look | None = None
+    """None: the kind's own look (family clips draw theirs from the seed)."""
 
 
 @dataclass
@@ -73,6 +94,16 @@ class ClipPlan:
     shakes: list[tuple[float, float]]
     calm: list[tuple[float, float]]
     truth: list[Truth] = field(default_factory=list)
+    look: Look = field(default_factory=Look)
+    style: npt.NDArray[np.int_] | None = None
+    """Per frame, the index in STYLES of how coupled movement looks (default: parent leads)."""
+    child_gain: FloatArray | None = None
+    """Per frame, how much the child moves (1 normally; ~0.1 once the baby has calmed)."""
+    parent_gain: FloatArray | None = None
+    turned_away: FloatArray | None = None
+    """Per frame, 1 while the parent has turned away from the child (0..1 ramps)."""
+    endings: list[str] = field(default_factory=list)
+    """How each planted mismatch ends (see :func:`plan_clip`)."""
 
 
 @dataclass(frozen=True)
@@ -99,38 +130,84 @@ def _ramp(mask: FloatArray, samples: int) -> FloatArray:
     return np.convolve(np.pad(mask, samples, mode="edge"), kernel, mode="same")[samples:-samples]
 
 
+def draw_look(rng: np.random.Generator) -> Look:
+    """A family clip's filming and sound: layout, dim or heavily compressed video, voice."""
+    layout = LAYOUTS[int(rng.choice(len(LAYOUTS), p=[0.4, 0.2, 0.2, 0.2]))]
+    quality = rng.uniform()
+    brightness = float(rng.uniform(0.3, 0.45)) if quality < 0.25 else 1.0
+    crf = int(rng.integers(34, 39)) if 0.2 < quality < 0.45 else 23
+    phone_voice = bool(rng.uniform() < 0.5)
+    coo_s = (0.45, 0.7) if rng.uniform() < 0.5 else (0.2, 0.35)
+    return Look(layout, brightness, crf, phone_voice, coo_s)
+
+
+KIND_LOOKS = {
+    "layout": Look(layout="one_half"),
+    "speech_weak": Look(phone_voice=True, coo_s=(0.5, 0.65)),
+}
+
+
 def plan_clip(spec: ClipSpec) -> ClipPlan:
-    """Draw the clip's timeline: coupled/independent stretches, cries, shakes, truth."""
+    """Draw the clip's timeline: coupled/independent stretches, cries, shakes, truth.
+
+    A planted mismatch ends in one of four ways: coupling returns as the cry
+    stops (``classic``); the baby calms and barely moves while the parent turns
+    back to them (``calm``); the parent starts soothing 1-2.5 s before the cry
+    stops (``soothe``); or coupling returns with the parent following the child
+    (``parent_follows``). The repair is where the crying stops.
+    """
     rng = np.random.default_rng([spec.seed, KINDS.index(spec.kind)])
+    # the look, the endings and the styles come from their own stream, so a seed's
+    # timeline of cries and coupling stays what it was before they existed
+    extra = np.random.default_rng([spec.seed, 23, KINDS.index(spec.kind)])
     seconds = spec.seconds
     n = round(seconds * spec.fps)
     coupled = np.ones(n)
+    style = np.zeros(n, dtype=int)
+    child_gain = np.ones(n)
+    parent_gain = np.ones(n)
+    away = np.zeros(n)
     crying: list[tuple[float, float]] = []
     shakes: list[tuple[float, float]] = []
     calm: list[tuple[float, float]] = []
     truth: list[Truth] = []
+    endings: list[str] = []
+    look = spec.look or KIND_LOOKS.get(spec.kind, Look())
 
     def frames_of(a: float, b: float) -> slice:
         return slice(round(a * spec.fps), round(b * spec.fps))
 
-    if spec.kind == "independent":
-        coupled[:] = 0.0
-        calm.append((0.0, seconds))
-    elif spec.kind == "family":
+    def episode(t: float, length: float, ending: str) -> float:
+        """A planted mismatch from ``t``; returns when the calm after it ends."""
+        end = t + length
+        endings.append(ending)
+        crying.append((t, end))
+        truth.append(("MISMATCH", round(t * 1000), round(end * 1000)))
+        truth.append(("REPAIR", round(end * 1000), None))
+        back = end
+        if ending == "soothe":
+            back = end - float(extra.uniform(1.0, max(1.0, min(2.5, length - 1.5))))
+        coupled[frames_of(t, back)] = 0.0
+        rest = float(rng.uniform(6.0, 10.0))
+        if ending == "calm":
+            away[frames_of(t + 0.5, end)] = 1.0
+            child_gain[frames_of(end, end + rest)] = float(extra.uniform(0.05, 0.15))
+            parent_gain[frames_of(end + 0.8, end + rest)] = float(extra.uniform(0.3, 0.6))
+        if ending == "parent_follows":
+            style[frames_of(end, end + rest)] = STYLES.index("child_leads")
+        calm.append((end + 1.0, end + rest))
+        return end + rest
+
+    if spec.kind == "family":
+        look = spec.look or draw_look(extra)
         t = float(rng.uniform(5.0, 9.0))
         calm.append((0.0, t))
         while t < seconds - 12.0:
             choice = rng.uniform()
             if choice < 0.5:
                 length = float(rng.uniform(3.0, 8.0))
-                coupled[frames_of(t, t + length)] = 0.0
-                crying.append((t, t + length))
-                truth.append(("MISMATCH", round(t * 1000), round((t + length) * 1000)))
-                truth.append(("REPAIR", round((t + length) * 1000), None))
-                t += length
-                rest = float(rng.uniform(6.0, 10.0))
-                calm.append((t + 1.0, t + rest))
-                t += rest
+                ending = ("classic", "calm", "soothe", "parent_follows")[int(extra.integers(4))]
+                t = episode(t, length, ending)
             elif choice < 0.7:
                 length = float(rng.uniform(4.0, 7.0))
                 coupled[frames_of(t, t + length)] = 0.0
@@ -147,14 +224,27 @@ def plan_clip(spec: ClipSpec) -> ClipPlan:
                 calm.append((t, t + 1.0))
                 t += length + float(rng.uniform(5.0, 8.0))
         calm.append((t, seconds))
-    elif spec.kind == "mismatch":
+        # coupled stretches take turns in how they look
+        stretch = 0.0
+        while stretch < seconds:
+            length = float(extra.uniform(6.0, 15.0))
+            picked = style[frames_of(stretch, stretch + length)]
+            picked[picked == 0] = int(extra.choice(len(STYLES), p=[0.5, 0.2, 0.3]))
+            stretch += length
+    elif spec.kind == "independent":
+        coupled[:] = 0.0
+        calm.append((0.0, seconds))
+    elif spec.kind in ("mismatch", "calm_repair", "soothe", "parent_led", "layout"):
         start = round(0.4 * seconds, 1)
-        stop = start + min(5.0, 0.25 * seconds)
-        coupled[frames_of(start, stop)] = 0.0
-        crying.append((start, stop))
-        truth.append(("MISMATCH", round(start * 1000), round(stop * 1000)))
-        truth.append(("REPAIR", round(stop * 1000), None))
-        calm += [(0.0, start), (stop + 1.0, seconds)]
+        length = min(5.0, 0.25 * seconds)
+        calm.append((0.0, start))
+        ending = {"calm_repair": "calm", "soothe": "soothe",
+                  "parent_led": "parent_follows"}.get(spec.kind, "classic")
+        episode(start, length, ending)
+        calm[-1] = (calm[-1][0], seconds)
+    elif spec.kind == "responsive":
+        style[:] = STYLES.index("responds")
+        calm.append((0.0, seconds))
     elif spec.kind == "shake":
         calm.append((0.0, seconds))
         t = 4.0
@@ -164,13 +254,57 @@ def plan_clip(spec: ClipSpec) -> ClipPlan:
             t += length + float(rng.uniform(4.0, 7.0))
     else:
         calm.append((0.0, seconds))
-        if spec.kind == "coupled":
+        if spec.kind in ("coupled", "speech_weak"):
             t = float(rng.uniform(10.0, 20.0))
             while t < seconds - 5.0:
                 length = float(rng.uniform(1.0, 2.0))
                 shakes.append((t, t + length))
                 t += length + float(rng.uniform(15.0, 25.0))
-    return ClipPlan(spec, _ramp(coupled, max(1, spec.fps // 3)), crying, shakes, calm, truth)
+    ramp = max(1, spec.fps // 3)
+    return ClipPlan(
+        spec, _ramp(coupled, ramp), crying, shakes, calm, truth, look, style,
+        _ramp(child_gain, spec.fps // 2), _ramp(parent_gain, spec.fps // 2),
+        _ramp(away, round(0.6 * spec.fps)), endings,
+    )
+
+
+def _delayed(values: FloatArray, lag: int) -> FloatArray:
+    return np.concatenate([np.repeat(values[:1], lag, axis=0), values[: len(values) - lag]])
+
+
+def _gestures(
+    rng: np.random.Generator, n: int, fps: int, speed: float, scale: float
+) -> tuple[FloatArray, FloatArray]:
+    """A baby's gestures and the parent's answers, as (n, 2) velocities each.
+
+    The baby makes a movement of 0.4-1.0 s every 1.2-3.5 s; the parent answers
+    nine in ten of them 0.3-0.9 s later with a movement of their own: another
+    direction, another length, so the two paths do not look alike.
+    """
+    baby = np.zeros((n, 2))
+    parent = np.zeros((n, 2))
+
+    def burst(into: FloatArray, at: float, length: float) -> None:
+        i, m = round(at * fps), max(2, round(length * fps))
+        if i >= n:
+            return
+        shape = np.sin(np.pi * np.arange(m) / m) ** 2
+        angle = float(rng.uniform(0, 2 * np.pi))
+        wobble = 0.4 * np.sin(2 * np.pi * float(rng.uniform(1.0, 3.0)) * np.arange(m) / fps)
+        v = np.stack([np.cos(angle + wobble), np.sin(angle + wobble)], axis=1) * shape[:, None]
+        sign = 1.0 if rng.uniform() < 0.5 else -1.0
+        take = min(m, n - i)
+        into[i : i + take] += sign * v[:take] * speed * scale * float(rng.uniform(0.7, 1.3))
+
+    t = float(rng.uniform(0.3, 1.5))
+    seconds = n / fps
+    while t < seconds:
+        length = float(rng.uniform(0.4, 1.0))
+        burst(baby, t, length)
+        if rng.uniform() < 0.9:
+            burst(parent, t + float(rng.uniform(0.3, 0.9)), float(rng.uniform(0.4, 1.1)))
+        t += length + float(rng.uniform(1.2, 3.5))
+    return parent, baby
 
 
 def _positions(plan: ClipPlan, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
@@ -179,7 +313,8 @@ def _positions(plan: ClipPlan, rng: np.random.Generator) -> tuple[FloatArray, Fl
     People move in bursts with still moments in between: velocity is smooth
     noise gated by a slow activity envelope that is zero about 40 % of the
     time; positions are its leaky integral, softly limited to stay in frame.
-    Coupled, the child's position is the parent's, delayed and scaled.
+    Coupled, one follows the other's path, delayed and scaled (``STYLES``), or
+    the parent answers the baby's gestures; uncoupled, the child moves on its own.
     """
     spec = plan.spec
     n = len(plan.coupled)
@@ -205,9 +340,30 @@ def _positions(plan: ClipPlan, rng: np.random.Generator) -> tuple[FloatArray, Fl
     jitter = integrate(velocity(0.2))
     lag = round(float(rng.uniform(0.2, 1.0)) * fps)
     gain = float(rng.uniform(0.7, 1.0))
-    follow = np.concatenate([np.repeat(parent[:1], lag, axis=0), parent[: n - lag]]) * gain
+    follow = _delayed(parent, lag) * gain
     weight = plan.coupled[:, None]
     child = weight * follow + (1.0 - weight) * own + jitter
+    style = plan.style if plan.style is not None else np.zeros(n, dtype=int)
+    if (style != 0).any():
+        answer, gesture = _gestures(rng, n, fps, 2.2, scale)
+        styles = [
+            (parent, child),
+            (_delayed(own, lag) * gain + jitter, own),
+            (integrate(answer) + jitter, integrate(gesture)),
+        ]
+        share = np.stack([_ramp((style == k).astype(float), max(1, fps // 3))
+                          for k in range(len(STYLES))], axis=1)
+        coupled_parent = sum(share[:, k, None] * styles[k][0] for k in range(len(STYLES)))
+        coupled_child = sum(share[:, k, None] * styles[k][1] for k in range(len(STYLES)))
+        parent = weight * coupled_parent + (1.0 - weight) * parent
+        child = weight * coupled_child + (1.0 - weight) * (own + jitter)
+    if plan.child_gain is not None:
+        child = child * plan.child_gain[:, None]
+    if plan.parent_gain is not None:
+        parent = parent * plan.parent_gain[:, None]
+    if plan.turned_away is not None:
+        # turning away from the child: leaning back and off to the side, and back again
+        parent = parent + plan.turned_away[:, None] * np.array([-9.0, 4.0]) * scale
     return parent, child
 
 
@@ -241,12 +397,20 @@ def render_frames(plan: ClipPlan) -> Iterator[npt.NDArray[np.uint8]]:
     stripes = 12.0 * np.sign(np.sin(np.arange(w + 2 * margin) / 6.0))
     background += stripes[None, :]
     parent_pos, child_pos = _positions(plan, rng)
-    ph, pw = int(h * 0.62), int(w * 0.24)
-    ch, cw = int(h * 0.36), int(w * 0.17)
+    # (parent centre x, y, height, width), then the child's, as shares of the frame
+    places = {
+        "halves": ((0.25, 0.5, 0.62, 0.24), (0.72, 0.58, 0.36, 0.17)),
+        "swapped": ((0.74, 0.5, 0.62, 0.24), (0.28, 0.58, 0.36, 0.17)),
+        "stacked": ((0.45, 0.27, 0.42, 0.2), (0.56, 0.76, 0.3, 0.16)),
+        "one_half": ((0.14, 0.48, 0.55, 0.19), (0.37, 0.64, 0.32, 0.14)),
+    }
+    (pxc, pyc, phs, pws), (cxc, cyc, chs, cws) = places[plan.look.layout]
+    ph, pw = int(h * phs), int(w * pws)
+    ch, cw = int(h * chs), int(w * cws)
     parent_sprite = _sprite(rng, ph, pw, 70.0)
     child_sprite = _sprite(rng, ch, cw, 165.0)
-    parent_home = (int(w * 0.25) - pw // 2, int(h * 0.5) - ph // 2)
-    child_home = (int(w * 0.72) - cw // 2, int(h * 0.58) - ch // 2)
+    parent_home = (int(w * pxc) - pw // 2, int(h * pyc) - ph // 2)
+    child_home = (int(w * cxc) - cw // 2, int(h * cyc) - ch // 2)
     shake = np.zeros((n, 2), dtype=int)
     for a, b in plan.shakes:
         span = slice(int(a * spec.fps), int(b * spec.fps))
@@ -258,7 +422,7 @@ def render_frames(plan: ClipPlan) -> Iterator[npt.NDArray[np.uint8]]:
         + 0.05 * np.sin(2 * np.pi * float(rng.uniform(0.3, 1.0)) * t)
         + 0.015 * rng.standard_normal(n)
     )
-    brightness = 0.07 if spec.kind == "dark" else 1.0
+    brightness = 0.07 if spec.kind == "dark" else plan.look.brightness
     layers = [(_layer(parent_sprite, parent_home, h, w), parent_pos)]
     if spec.kind != "single":
         layers.append((_layer(child_sprite, child_home, h, w), child_pos))
@@ -324,21 +488,30 @@ def _voiced(rng: np.random.Generator, f0: FloatArray, formants: tuple[float, flo
     return out / (np.abs(out).max() + 1e-9)
 
 
-def _speech_and_coos(rng: np.random.Generator, a: float, b: float, total: int) -> FloatArray:
-    """Adult phrases of ~4 Hz syllables at 120-200 Hz, sometimes answered by an infant coo."""
+def _speech_and_coos(
+    rng: np.random.Generator, a: float, b: float, total: int, look: Look
+) -> FloatArray:
+    """Adult phrases of ~4 Hz syllables, sometimes answered by an infant coo.
+
+    A woman's voice at 120-200 Hz, or with ``look.phone_voice`` a man's at
+    100-130 Hz (with sustained vowels); coos last ``look.coo_s``.
+    """
     out = np.zeros(total)
     b = min(b, total / SAMPLE_RATE)
     t = a + float(rng.uniform(0.2, 1.0))
-    base = float(rng.uniform(120.0, 170.0))
+    base = float(rng.uniform(100.0, 130.0) if look.phone_voice else rng.uniform(120.0, 170.0))
+    low, high = (85.0, 160.0) if look.phone_voice else (110.0, 210.0)
     while t < b - 1.0:
         phrase = min(float(rng.uniform(1.0, 2.5)), b - t)
         s = t
         while s < t + phrase - 0.12:
             syl = float(rng.uniform(0.15, 0.25))
+            if look.phone_voice and rng.uniform() < 0.25:
+                syl = float(rng.uniform(0.4, 0.8))  # a drawn-out vowel: "ohhh", "jaaa"
             m = int(syl * SAMPLE_RATE)
             tt = np.arange(m) / SAMPLE_RATE
             f0 = base * (1.0 + 0.15 * (1.0 - (s - t) / phrase)) * (1 + 0.05 * np.sin(9 * tt))
-            f0 = np.clip(f0, 110.0, 210.0)
+            f0 = np.clip(f0, low, high)
             formants = (float(rng.uniform(400, 800)), float(rng.uniform(1100, 2200)))
             env = np.sin(np.pi * tt / syl) ** 1.5
             i = int(s * SAMPLE_RATE)
@@ -348,14 +521,15 @@ def _speech_and_coos(rng: np.random.Generator, a: float, b: float, total: int) -
         t += phrase
         if rng.uniform() < 0.5 and t + 1.2 < b:
             t += float(rng.uniform(0.3, 0.8))
-            coo = float(rng.uniform(0.2, 0.35))
+            coo = float(rng.uniform(*look.coo_s))
             m = int(coo * SAMPLE_RATE)
             tt = np.arange(m) / SAMPLE_RATE
             f0 = float(rng.uniform(300.0, 480.0)) * (1.0 + 0.1 * np.sin(np.pi * tt / coo))
             i = int(t * SAMPLE_RATE)
             env = np.sin(np.pi * tt / coo)
             room = len(out[i : i + m])
-            out[i : i + m] += (0.06 * env * _voiced(rng, f0, (900.0, 2500.0)))[:room]
+            loudness = float(rng.uniform(0.06, 0.14))
+            out[i : i + m] += (loudness * env * _voiced(rng, f0, (900.0, 2500.0)))[:room]
             t += coo
         t += float(rng.uniform(0.6, 2.5))
     return out
@@ -373,14 +547,26 @@ def render_audio(plan: ClipPlan) -> npt.NDArray[np.float32] | None:
     if spec.kind != "static":
         for a, b in plan.calm:
             if b - a > 1.5:
-                audio += _speech_and_coos(rng, a, b, total)
+                audio += _speech_and_coos(rng, a, b, total, plan.look)
     for a, b in plan.crying:
         start = round(a * SAMPLE_RATE)
         if start >= total:
             continue
         cry = _cry(rng, b - a)
         audio[start : start + len(cry)] += cry[: total - start]
+    if plan.look.phone_voice:
+        audio = _phone(audio)
     return np.clip(audio, -1.0, 1.0).astype(np.float32)
+
+
+def _phone(audio: FloatArray) -> FloatArray:
+    """A phone microphone: little below 300 Hz (a man's fundamental is gone), nothing
+    above 3.4 kHz."""
+    spectrum = np.fft.rfft(audio)
+    f = np.fft.rfftfreq(len(audio), 1.0 / SAMPLE_RATE)
+    response = 1.0 / np.sqrt(1.0 + (300.0 / np.maximum(f, 1e-3)) ** 8)
+    response /= np.sqrt(1.0 + (f / 3400.0) ** 8)
+    return np.fft.irfft(spectrum * response, n=len(audio)) * 1.6
 
 
 def write_clip(spec: ClipSpec, path: Path) -> list[Truth]:
@@ -396,7 +582,10 @@ def write_clip(spec: ClipSpec, path: Path) -> list[Truth]:
             raw.write_bytes(audio.astype("<f4").tobytes())
             argv += ["-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", str(raw),
                      "-c:a", "aac", "-b:a", "96k", "-ar", "48000"]  # fmt: skip
-        argv += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
+        # one encoder thread and bit-exact output: the same seed gives the same file
+        argv += ["-c:v", "libx264", "-preset", "veryfast", "-crf", str(plan.look.crf),
+                 "-threads", "1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+                 "-flags:a", "+bitexact", "-pix_fmt", "yuv420p",
                  "-movflags", "+faststart", "-shortest", str(path)]  # fmt: skip
         process = subprocess.Popen(argv, stdin=subprocess.PIPE)
         assert process.stdin is not None

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 #: Names the signal processing and rules; stored with each analysis so that
 #: results of an older method can be told apart (and redone) later.
-METHOD = "mea-sync-cry/1"
+METHOD = "mea-sync-cry/2"
 FAILED_REASON = ("The automatic analysis could not be completed; code this clip by hand. "
                  "Nothing about the clip itself is wrong.")
 

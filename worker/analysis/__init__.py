@@ -7,7 +7,15 @@ suggestions with their evidence, and notes on what could not be analysed.
 
 from worker.analysis.audio import AudioResult, VocalTurns, analyse_audio
 from worker.analysis.evaluate import CodeScore, evaluate
-from worker.analysis.motion import Box, MotionResult, Regions, default_regions, motion_energy
+from worker.analysis.motion import (
+    Box,
+    MotionResult,
+    Regions,
+    default_regions,
+    motion_energy,
+    propose_regions,
+)
+from worker.analysis.responsiveness import Responsiveness, responsiveness
 from worker.analysis.series import Series, from_json, make_series, to_json
 from worker.analysis.suggest import Analysis, Note, Suggestion, analyse
 from worker.analysis.synchrony import SynchronyResult, windowed_synchrony
@@ -20,6 +28,7 @@ __all__ = [
     "MotionResult",
     "Note",
     "Regions",
+    "Responsiveness",
     "Series",
     "Suggestion",
     "SynchronyResult",
@@ -31,6 +40,8 @@ __all__ = [
     "from_json",
     "make_series",
     "motion_energy",
+    "propose_regions",
+    "responsiveness",
     "to_json",
     "windowed_synchrony",
 ]

@@ -5,13 +5,18 @@ The method is deliberately simple and explainable, not a trained classifier:
 - Loudness per 10 ms hop, compared with an adaptive floor (the running 10th
   percentile over 20 s), so the room's background noise and the recording
   gain do not matter.
-- Pitch per 40 ms frame (10 ms hop) from the normalised autocorrelation
-  (Boersma 1993: divided by the window's own autocorrelation); the voicing
-  strength is the autocorrelation peak, the pitch is the shortest lag that
-  reaches nearly that peak, which avoids picking a multiple of the period.
-- Infant crying: loud (well above the floor), voiced, pitch 250-800 Hz, for at
-  least 0.5 s. Adult speech sits at 80-250 Hz; infant-directed speech that
-  rises above 250 Hz for long stretches can be mistaken for crying.
+- Pitch per 10 ms hop from Praat's autocorrelation method (Boersma 1993,
+  through parselmouth), which follows a path through its candidates with a
+  cost for octave jumps. Where it reports an infant's pitch, the spectrum is
+  checked: when half or a third of that pitch explains the harmonic peaks
+  clearly better (a man's voice whose fundamental a phone microphone cut),
+  the lower pitch is taken.
+- Infant crying: loud (well above the floor), voiced at 250-800 Hz with a
+  pitch that explains most of the harmonic peaks, for at least 0.8 s (coos are
+  shorter and softer; a cry's bouts last about a second and repeat). Adult
+  speech sits at 80-250 Hz; infant-directed speech that rises above 250 Hz for
+  long stretches can still be mistaken for crying, and so can a voice whose
+  energy lies in a single harmonic (a pure tone has no octave to check).
 - Vocal turns: adult = voiced at 80-250 Hz, infant = voiced at 250-800 Hz
   outside crying; a turn is one speaker starting within 1.5 s of the other
   stopping.

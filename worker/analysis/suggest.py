@@ -4,15 +4,25 @@ Signals are combined with explicit rules so every suggestion can say why it
 was made (``evidence``, ``explanation``). They are prompts for a professional
 to look at a moment, never findings about a family.
 
-- MISMATCH (segment): movement synchrony below its chance level for at least
-  2 s, together with infant distress (crying) or one-sided activity (one
-  person moving, the other still although present). A cry anchors the onset
-  and end: synchrony comes from 4 s windows and is smeared by about 2 s,
-  while the cry's edges are sharp to 0.1 s.
-- REPAIR (moment): after a mismatch, synchrony returns above chance and the
-  distress has ended; linked to its mismatch through ``repairs``.
-- ATTENTIVE (segment): synchrony above chance for at least 3 s with no crying.
+- MISMATCH (segment): infant distress (crying) while movement synchrony is
+  below its chance level for at least 2 s, or crying for at least 3 s while
+  synchrony is not clearly above chance; or, without crying, 5 s of one-sided
+  activity (one person moving, the other still although present) below
+  chance. A cry anchors the onset and end: synchrony comes from 4 s windows
+  and is smeared by about 2 s, while the cry's edges are sharp to 0.1 s.
+- REPAIR (moment): where the distress ends for good, with at least one sign
+  of re-engaging around it (back in step, both or the baby calm, the parent
+  starting to move, the baby's initiative answered; the evidence names which);
+  without a cry, where movement comes back in step or both settle. Linked to
+  its mismatch through ``repairs``.
+- ATTENTIVE (segment): for at least 3 s without crying, synchrony above
+  chance or the parent answering most of a run of the baby's initiatives
+  (``responsiveness``), more often than chance.
 - TURN_TAKING (segment): parent and infant vocalisations alternate.
+
+Without boxes drawn by a person, the parent's and child's regions are
+proposed from where motion happens over the clip (``motion.propose_regions``),
+or else the picture's halves.
 
 Frames where the camera moved are unreliable and left out of all of them.
 """
@@ -26,7 +36,19 @@ import numpy as np
 import numpy.typing as npt
 
 from worker.analysis.audio import STEP_MS, AudioResult, analyse_audio, close_gaps, runs
-from worker.analysis.motion import MotionResult, Regions, default_regions, motion_energy
+from worker.analysis.motion import (
+    MotionResult,
+    Regions,
+    default_regions,
+    motion_energy,
+    propose_regions,
+)
+from worker.analysis.responsiveness import (
+    Responsiveness,
+    mask_onsets,
+    movement_onsets,
+    responsiveness,
+)
 from worker.analysis.series import Series, make_series
 from worker.analysis.synchrony import SynchronyResult, smooth, windowed_synchrony
 
@@ -41,12 +63,28 @@ of their own 90th-percentile motion in the clip."""
 ONE_SIDED_ACTIVE = 0.4
 ONE_SIDED_STILL = 0.08
 MIN_LOW_S = 2.0
-MIN_ONE_SIDED_S = 3.0
+MIN_ONE_SIDED_S = 5.0
 MIN_ATTENTIVE_S = 3.0
 CRY_ANCHOR_S = 2.5
+LONG_CRY_S = 3.0
+"""Crying this long with movement not clearly in step is a possible mismatch by itself..."""
+IN_STEP_MARGIN = 0.1
+"""...where clearly in step is synchrony at least this far above its chance level."""
 CRY_MERGE_S = 1.0
 REPAIR_SEARCH_S = 8.0
 REPAIR_ANCHOR_S = 4.0
+CALM_SHARE = 0.25
+"""Calm: 1 s mean motion below this share of the person's 90th-percentile motion."""
+CALM_S = 1.0
+REPAIR_BEFORE_S = 1.5
+"""Evidence of a repair counts from this long before the distress ended..."""
+REPAIR_AFTER_S = 4.0
+"""...until this long after (a 4 s synchrony window lags the change by up to 2 s)."""
+AFTER_CRY_S = 10.0
+"""A baby calming down after crying is not a one-sided mismatch for this long."""
+CHAIN_GAP_S = 6.0
+CHAIN_MIN_ANSWERED = 3
+CHAIN_MIN_SHARE = 0.7
 LOW_SHARE = 0.4
 MIN_DEFICIT = 0.04
 
@@ -78,6 +116,10 @@ class Analysis:
     series: dict[str, Series]
     suggestions: list[Suggestion]
     notes: list[Note]
+    regions: Regions | None = None
+    regions_source: str = "halves"
+    """Where ``regions`` came from: ``drawn`` by a person, proposed from ``motion``, or the
+    picture's ``halves``."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +135,11 @@ class _Timeline:
     both_still: npt.NDArray[np.bool_]
     cry: npt.NDArray[np.bool_]
     has_audio: bool
+    parent_level: float = 0.0
+    child_level: float = 0.0
+    responses: Responsiveness | None = None
+    parent_starts: npt.NDArray[np.intp] = field(
+        default_factory=lambda: np.zeros(0, dtype=np.intp))
 
 
 def _as_gray(frames: npt.ArrayLike) -> npt.NDArray[np.uint8]:
@@ -207,6 +254,13 @@ def _mismatch(
 
 
 def _cry_mismatches(t: _Timeline) -> list[Suggestion]:
+    """Crying with movement below chance; or long crying with movement not clearly in step.
+
+    A baby who cries for several seconds while the parent's movement is no more
+    in step with theirs than chance is a possible mismatch even when two
+    unrelated movements happen to correlate now and then (then synchrony sits
+    near its chance level rather than clearly below it).
+    """
     suggestions: list[Suggestion] = []
     low_runs = [
         (a, b)
@@ -218,20 +272,51 @@ def _cry_mismatches(t: _Timeline) -> list[Suggestion]:
         overlapping = [
             (a, b) for a, b in low_runs if a < cry_stop + anchor and b > cry_start - anchor
         ]
-        if not overlapping:
-            continue
-        low_start = min(a for a, _ in overlapping)
-        low_stop = max(b for _, b in overlapping)
-        start = cry_start if cry_start >= low_start - anchor else low_start
-        stop = cry_stop if cry_stop <= low_stop + anchor else low_stop
-        start = max(start, low_start - anchor)
-        if stop - start < MIN_LOW_S * RATE_HZ:
-            continue
-        cry_s = _seconds(int(t.cry[start:stop].sum()))
-        found = _mismatch(t, start, stop, "cry", cry_s, {"cry_s": round(cry_s, 2)})
+        found = None
+        if overlapping:
+            low_start = min(a for a, _ in overlapping)
+            start = cry_start if cry_start >= low_start - anchor else low_start
+            start = max(start, low_start - anchor)
+            # the mismatch lasts as long as the distress: the repair is where it ends
+            if cry_stop - start >= MIN_LOW_S * RATE_HZ:
+                cry_s = _seconds(int(t.cry[start:cry_stop].sum()))
+                found = _mismatch(t, start, cry_stop, "cry", cry_s, {"cry_s": round(cry_s, 2)})
+        if found is None:
+            found = _long_cry_mismatch(t, cry_start, cry_stop)
         if found is not None:
             suggestions.append(found)
     return suggestions
+
+
+def _long_cry_mismatch(t: _Timeline, start: int, stop: int) -> Suggestion | None:
+    if stop - start < LONG_CRY_S * RATE_HZ or t.unreliable[start:stop].mean() > 0.5:
+        return None
+    valid = np.isfinite(t.sync[start:stop]) & np.isfinite(t.chance[start:stop])
+    if valid.sum() < MIN_LOW_S * RATE_HZ:
+        return None
+    sync = _mean(t.sync[start:stop][valid])
+    chance = _mean(t.chance[start:stop][valid])
+    if sync - chance >= IN_STEP_MARGIN:
+        return None
+    seconds = _seconds(stop - start)
+    cry_s = _seconds(int(t.cry[start:stop].sum()))
+    confidence = float(np.clip(0.3 + 0.2 * min(1.0, cry_s / 6.0)
+                               + 0.2 * min(1.0, (IN_STEP_MARGIN - (sync - chance)) / 0.2),
+                               0.05, 0.8))
+    evidence: dict[str, float | str] = {
+        "synchrony": round(sync, 3),
+        "chance": round(chance, 3),
+        "below_chance_share": round(float(_low_sync(t)[start:stop][valid].mean()), 3),
+        "reason": "cry",
+        "cry_s": round(cry_s, 2),
+        "movement": "not clearly in step",
+    }
+    return Suggestion(
+        "MISMATCH", _ms(start), _ms(stop), confidence, evidence,
+        f"The baby may have been crying for {seconds:.1f} s while parent and child movements "
+        f"were no more in step than chance ({sync:.2f} against {chance:.2f}); this may be "
+        "a mismatch.",
+    )  # fmt: skip
 
 
 def _one_sided_mismatches(
@@ -248,6 +333,14 @@ def _one_sided_mismatches(
                 for s in taken + suggestions
             ):
                 continue
+            if any(
+                s.end_ms is not None and s.evidence.get("reason") == "cry"
+                and s.end_ms <= _ms(start) < s.end_ms + AFTER_CRY_S * 1000
+                for s in taken
+            ):  # fmt: skip
+                continue  # a baby calming down after crying
+            if _answered_in(t, start, stop) >= 2:
+                continue  # the parent answers the baby: not out of touch
             seconds = _seconds(stop - start)
             found = _mismatch(
                 t, start, stop, "one-sided activity", seconds,
@@ -258,12 +351,128 @@ def _one_sided_mismatches(
     return suggestions
 
 
+def _answered_in(t: _Timeline, start: int, stop: int) -> int:
+    if t.responses is None:
+        return 0
+    r = t.responses
+    inside = (r.initiatives >= start) & (r.initiatives < stop)
+    return int((inside & r.answered).sum())
+
+
+def _calm_for(values: npt.NDArray[np.float32], level: float, start: int, stop: int) -> bool:
+    """Whether the 1 s mean motion stays below the calm level for ``CALM_S`` somewhere."""
+    if level <= 0 or stop <= start:
+        return False
+    smoothed = smooth(values, int(RATE_HZ))[start:stop]
+    with np.errstate(invalid="ignore"):
+        calm = smoothed < CALM_SHARE * level
+    return any(b - a >= CALM_S * RATE_HZ for a, b in runs(calm))
+
+
+def _distress_end(t: _Timeline, mismatch: Suggestion) -> int | None:
+    """Where the crying of a cry mismatch stops for good (no crying in the next 2 s)."""
+    assert mismatch.end_ms is not None
+    calm = int(2 * RATE_HZ)
+    end = mismatch.end_ms // STEP_MS
+    last = min(len(t.cry), end + int(REPAIR_SEARCH_S * RATE_HZ))
+    for _start, stop in runs(close_gaps(t.cry, int(CRY_MERGE_S * RATE_HZ))):
+        if stop < end - int(RATE_HZ) or stop > last:
+            continue
+        if not t.cry[stop : stop + calm].any():
+            return stop
+    return None
+
+
+def _repair_evidence(t: _Timeline, anchor: int) -> list[str]:
+    """Which signs of a repair show around the end of distress at ``anchor``."""
+    steps = len(t.sync)
+    before = max(0, anchor - int(REPAIR_BEFORE_S * RATE_HZ))
+    after = min(steps, anchor + int(REPAIR_AFTER_S * RATE_HZ))
+    valid = np.isfinite(t.sync) & np.isfinite(t.chance)
+    fired: list[str] = []
+    if (valid & (t.sync >= t.chance))[before:after].any():
+        fired.append("in step")
+    parent_calm = _calm_for(t.parent, t.parent_level, anchor, after)
+    child_calm = _calm_for(t.child, t.child_level, anchor, after)
+    if parent_calm and child_calm:
+        fired.append("both calm")
+    elif child_calm:
+        fired.append("baby calm")
+    until = min(steps, anchor + 2 * int(RATE_HZ))
+    turning = (t.parent_starts >= before) & (t.parent_starts < until)
+    if turning.any():
+        fired.append("parent turns back")
+    if _answered_in(t, max(0, anchor - 2 * int(RATE_HZ)), after):
+        fired.append("baby answered")
+    return fired
+
+
 def _repair(t: _Timeline, mismatch: Suggestion, index: int) -> Suggestion | None:
+    """A repair where the distress ends with signs of re-engaging, else where movement returns.
+
+    A coder marks the repair where the crying stops and the parent turns back
+    to the baby; the movement evidence around that moment is one or more of:
+    back in step, both (or the baby) calm, the parent starting to move toward
+    the baby, the baby's initiative answered. Without a cry, the first return
+    above chance (or to both settling) after the mismatch is the repair.
+    """
+    assert mismatch.end_ms is not None
+    if mismatch.evidence.get("reason") == "cry":
+        anchor = _distress_end(t, mismatch)
+        if anchor is not None:
+            fired = _repair_evidence(t, anchor)
+            if fired:
+                return _repair_at(t, mismatch, index, anchor, fired, cried=True)
+    return _repair_by_movement(t, mismatch, index)
+
+
+def _repair_at(t: _Timeline, mismatch: Suggestion, index: int, onset: int, fired: list[str],
+               cried: bool) -> Suggestion:
+    steps = len(t.sync)
+    after = slice(onset, min(steps, onset + int(REPAIR_ANCHOR_S * RATE_HZ)))
+    sync = _mean(t.sync[after])
+    chance = _mean(t.chance[after])
+    margin = max(0.0, sync - chance) if math.isfinite(sync - chance) else 0.0
+    confidence = float(np.clip(0.35 + 0.1 * len(fired) + 0.2 * min(1.0, margin / 0.2)
+                               + 0.1 * cried, 0.05, 0.95))
+    seconds = (onset * STEP_MS - mismatch.start_ms) / 1000.0
+    evidence: dict[str, float | str] = {
+        "after_mismatch_s": round(seconds, 2),
+        "evidence": ", ".join(fired),
+        "movement": "in step" if "in step" in fired else (
+            "both still" if "both calm" in fired else "changed"),
+        "distress_ended": "yes" if cried else "n/a",
+    }
+    if math.isfinite(sync) and math.isfinite(chance):
+        evidence |= {"synchrony": round(sync, 3), "chance": round(chance, 3)}
+    stopped = "The crying stopped here" if cried else "Here"
+    return Suggestion(
+        "REPAIR", _ms(onset), None, confidence, evidence,
+        f"{stopped} and {_said(fired)}, {seconds:.1f} s after a possible mismatch began: "
+        "this may be a repair.",
+        repairs=index,
+    )  # fmt: skip
+
+
+def _said(fired: list[str]) -> str:
+    words = {
+        "in step": "movements came back in step",
+        "both calm": "parent and baby both calmed",
+        "baby calm": "the baby calmed",
+        "parent turns back": "the parent moved, perhaps turning back to the baby",
+        "baby answered": "the parent answered the baby",
+        "settled": "both settled",
+    }
+    said = [words.get(f, f) for f in fired]
+    return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+
+
+def _repair_by_movement(t: _Timeline, mismatch: Suggestion, index: int) -> Suggestion | None:
     """The first return above chance (or to both settling) after the mismatch, distress over.
 
     When that return comes within ``REPAIR_ANCHOR_S`` of the end of the
-    mismatch, the repair is placed at that end (usually the end of the cry):
-    a 4 s window with 2 s of lag only rises above chance up to 4 s later.
+    mismatch, the repair is placed at that end: a 4 s window with 2 s of lag
+    only rises above chance up to 4 s later.
     """
     assert mismatch.end_ms is not None
     end = mismatch.end_ms // STEP_MS
@@ -279,37 +488,48 @@ def _repair(t: _Timeline, mismatch: Suggestion, index: int) -> Suggestion | None
         if not (above[i] or settled[i]) or t.cry[i : i + calm].any():
             continue
         onset = end if i - end <= anchor else i
-        after = slice(onset, min(steps, onset + anchor))
-        sync = _mean(t.sync[after])
-        chance = _mean(t.chance[after])
         cried = bool(t.cry[max(0, end - int(RATE_HZ)) : end].any())
-        in_step = bool(above[after].any())
-        margin = max(0.0, sync - chance) if math.isfinite(sync - chance) else 0.0
-        confidence = float(
-            np.clip(0.35 + 0.3 * min(1.0, margin / 0.2) + 0.15 * in_step + 0.15 * cried, 0.05, 0.95)
-        )
-        seconds = (onset * STEP_MS - mismatch.start_ms) / 1000.0
-        how = "come back in step" if in_step else "settled"
-        stopped = " and the crying stopped" if cried else ""
-        evidence: dict[str, float | str] = {
-            "after_mismatch_s": round(seconds, 2),
-            "movement": "in step" if in_step else "both still",
-            "distress_ended": "yes" if cried else "n/a",
-        }
-        if math.isfinite(sync) and math.isfinite(chance):
-            evidence |= {"synchrony": round(sync, 3), "chance": round(chance, 3)}
-        return Suggestion(
-            "REPAIR", _ms(onset), None, confidence, evidence,
-            f"Movements may have {how} here{stopped}, "
-            f"{seconds:.1f} s after a possible mismatch began.",
-            repairs=index,
-        )  # fmt: skip
+        fired = ["in step" if above[onset : onset + anchor].any() else "settled"]
+        return _repair_at(t, mismatch, index, onset, fired, cried)
     return None
 
 
+def _answer_chains(t: _Timeline) -> npt.NDArray[np.bool_]:
+    """Stretches where the parent answered most of a run of the baby's initiatives.
+
+    Initiatives at most ``CHAIN_GAP_S`` apart form a run; a run with at least
+    three answers, answered clearly more often than shifted starts would be, is
+    responsive from its first initiative to its last answer.
+    """
+    steps = len(t.sync)
+    mask = np.zeros(steps, dtype=bool)
+    r = t.responses
+    if r is None or len(r.initiatives) == 0 or not math.isfinite(r.chance_high):
+        return mask
+    needed = max(CHAIN_MIN_SHARE, r.chance_high)
+    gap = int(CHAIN_GAP_S * RATE_HZ)
+    groups: list[list[int]] = [[0]]
+    for k in range(1, len(r.initiatives)):
+        if r.initiatives[k] - r.initiatives[k - 1] <= gap:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    for group in groups:
+        answered = [k for k in group if r.answers[k] >= 0]
+        if len(answered) < CHAIN_MIN_ANSWERED or len(answered) / len(group) < needed:
+            continue
+        first = int(r.initiatives[group[0]])
+        last = int(max(r.answers[k] for k in answered)) + int(RATE_HZ)
+        mask[first : min(steps, last)] = True
+    return mask
+
+
 def _attentive(t: _Timeline, taken: list[Suggestion]) -> list[Suggestion]:
+    """In step above chance, or answering the baby's initiatives, for at least 3 s, no crying."""
     valid = np.isfinite(t.sync) & np.isfinite(t.chance)
-    above = valid & (t.sync >= t.chance) & ~t.cry
+    in_step = valid & (t.sync >= t.chance)
+    answering = _answer_chains(t)
+    above = (in_step | answering) & ~t.cry
     out: list[Suggestion] = []
     for start, stop in runs(close_gaps(above, int(RATE_HZ // 2))):
         if stop - start < MIN_ATTENTIVE_S * RATE_HZ:
@@ -324,10 +544,13 @@ def _attentive(t: _Timeline, taken: list[Suggestion]) -> list[Suggestion]:
         chance = _mean(t.chance[start:stop])
         seconds = _seconds(stop - start)
         calm = "with calm sound" if t.has_audio else "(no sound to check)"
+        answers = _answered_in(t, start, stop)
+        step_share = float(in_step[start:stop].mean())
+        margin = (sync - chance) if math.isfinite(sync - chance) else 0.0
         confidence = float(
             np.clip(
-                0.2 + 0.4 * min(1.0, (sync - chance) / 0.2) + 0.3 * min(1.0, seconds / 8.0)
-                + (0.1 if t.has_audio else 0.0),
+                0.2 + 0.4 * max(min(1.0, margin / 0.2), min(1.0, answers / 5.0))
+                + 0.3 * min(1.0, seconds / 8.0) + (0.1 if t.has_audio else 0.0),
                 0.05,
                 0.95,
             )
@@ -335,19 +558,27 @@ def _attentive(t: _Timeline, taken: list[Suggestion]) -> list[Suggestion]:
         lag = float(np.nanmedian(t.lag_s[start:stop])) if np.isfinite(t.lag_s[start:stop]).any() \
             else math.nan
         evidence: dict[str, float | str] = {
-            "synchrony": round(sync, 3),
-            "chance": round(chance, 3),
             "audio": "calm" if t.has_audio else "none",
+            "in_step_share": round(step_share, 2),
         }
+        if math.isfinite(sync) and math.isfinite(chance):
+            evidence |= {"synchrony": round(sync, 3), "chance": round(chance, 3)}
         if math.isfinite(lag):
             evidence["lag_s"] = round(lag, 2)
+        if t.responses is not None:
+            inside = (t.responses.initiatives >= start) & (t.responses.initiatives < stop)
+            evidence |= {"initiatives": int(inside.sum()), "answered": answers,
+                         "answered_by_chance": round(t.responses.chance, 2)}
+        if step_share >= 0.5 and math.isfinite(sync) and math.isfinite(chance):
+            why = (f"Parent and child movements were in step for {seconds:.1f} s "
+                   f"(synchrony {sync:.2f} above a chance level of {chance:.2f}) {calm}")
+        else:
+            why = (f"The parent answered {answers} of the baby's movements or sounds within "
+                   f"0.3-1.5 s over {seconds:.1f} s (by chance about "
+                   f"{100 * (t.responses.chance if t.responses else 0):.0f} % would be) {calm}")
         out.append(
-            Suggestion(
-                "ATTENTIVE", _ms(start), _ms(stop), confidence, evidence,
-                f"Parent and child movements were in step for {seconds:.1f} s "
-                f"(synchrony {sync:.2f} above a chance level of {chance:.2f}) {calm}; "
-                "this may be an attuned moment.",
-            )
+            Suggestion("ATTENTIVE", _ms(start), _ms(stop), confidence, evidence,
+                       f"{why}; this may be an attuned moment.")
         )  # fmt: skip
     return out
 
@@ -431,7 +662,14 @@ def analyse(
     audio_s = 0.0 if sound_in is None else len(sound_in) / sample_rate
     duration_s = max(video_s, audio_s)
     steps = math.ceil(round(duration_s * RATE_HZ, 6))
-    regions = regions or default_regions(video.shape[1], video.shape[2])
+    source = "drawn"
+    if regions is None:
+        proposed = propose_regions(video) if len(video) else None
+        if proposed is not None:
+            regions, source = proposed, "motion"
+            notes.append(_regions_note(proposed))
+        else:
+            regions, source = default_regions(video.shape[1], video.shape[2]), "halves"
 
     motion: MotionResult = motion_energy(video, regions)
     parent = _resample(motion.parent, fps, steps)
@@ -517,6 +755,17 @@ def analyse(
     if sound is not None:
         for a, b in sound.cry_events:
             cry_mask[a // STEP_MS : b // STEP_MS] = True
+    responses: Responsiveness | None = None
+    parent_starts = np.zeros(0, dtype=np.intp)
+    if motion_ok:
+        parent_starts = movement_onsets(masked_parent, parent_level, RATE_HZ)
+        initiatives = movement_onsets(masked_child, child_level, RATE_HZ)
+        if sound is not None and not sound.silent:
+            infant = (sound.infant_voice >= 0.3) | (sound.cry >= 0.4)
+            initiatives = np.union1d(initiatives, mask_onsets(infant))
+        responses = responsiveness(initiatives, parent_starts, steps, RATE_HZ)
+        if len(initiatives):
+            notes.append(_responsiveness_note(responses))
     timeline = _Timeline(
         parent=masked_parent,
         child=masked_child,
@@ -527,6 +776,10 @@ def analyse(
         both_still=_on_steps(sync.both_still.astype(np.float32), window_step, steps) > 0.5,
         cry=cry_mask,
         has_audio=sound is not None and not sound.silent,
+        parent_level=parent_level,
+        child_level=child_level,
+        responses=responses,
+        parent_starts=np.asarray(parent_starts, dtype=np.intp),
     )
 
     mismatches: list[Suggestion] = []
@@ -552,4 +805,37 @@ def analyse(
         series=_series(steps, (parent, child), unreliable, sync, sound),
         suggestions=_ordered(mismatches, others, repairs),
         notes=notes,
+        regions=regions,
+        regions_source=source,
+    )
+
+
+def _regions_note(regions: Regions) -> Note:
+    """The boxes proposed from motion, so an app can draw them for a person to correct."""
+    values: dict[str, float | str] = {}
+    for who, box in (("parent", regions.parent), ("child", regions.child)):
+        for name, value in zip(("x", "y", "w", "h"), box, strict=True):
+            values[f"{who}_{name}"] = round(float(value), 3)
+    return Note(
+        "regions_from_motion",
+        "No parent and child boxes were drawn, so they were placed where the movement was "
+        "(the larger one taken as the parent); draw boxes if they are wrong.",
+        values,
+    )
+
+
+def _responsiveness_note(r: Responsiveness) -> Note:
+    """How many of the baby's initiatives the parent answered, against chance."""
+    count = len(r.initiatives)
+    answered = int(r.answered.sum())
+    chance = r.chance if math.isfinite(r.chance) else 0.0
+    return Note(
+        "responsiveness",
+        f"The parent answered {answered} of the baby's {count} initiatives (a movement or "
+        f"sound) within 0.3-1.5 s; shifted in time, about {chance * count:.0f} would have "
+        "been answered by chance.",
+        {"initiatives": count, "answered": answered,
+         "answered_by_chance": round(chance * count, 1),
+         "chance_share": round(chance, 3),
+         "chance_share_95": round(r.chance_high, 3) if math.isfinite(r.chance_high) else ""},
     )
