@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -25,8 +27,28 @@ def get_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+        return _own_connections_after_fork(engine)
+    return _own_connections_after_fork(create_engine(url, pool_pre_ping=True))
+
+
+def _own_connections_after_fork(engine: Engine) -> Engine:
+    """A forked child (RQ's work horse) opens connections of its own.
+
+    The pool's connections are sockets the parent keeps using (the worker's
+    sweeper thread): a child that took one would talk over the same session
+    at the same time, and PostgreSQL ends a session whose messages are
+    interleaved. The child forgets them without closing them, which would
+    end the parent's sessions too.
+    """
+    ref = weakref.ref(engine)
+
+    def forget() -> None:
+        forked = ref()
+        if forked is not None:
+            forked.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget)
+    return engine
 
 
 @lru_cache(maxsize=8)
