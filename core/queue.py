@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from contextlib import suppress
+from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from rq import Queue, Retry
@@ -96,12 +97,26 @@ def enqueue_analysis(settings: Settings, redis: Redis, clip_id: str,
                     job_id, timeout_s=transcode_timeout(settings, duration_s))
 
 
-def job_alive(redis: Redis, job_id: str | None) -> bool:
-    """The job is still waiting or running (not finished, failed or gone)."""
+def job_alive(redis: Redis, job_id: str | None, *,
+              started_within_s: float | None = None) -> bool:
+    """The job is still waiting or running (not finished, failed or gone).
+
+    With ``started_within_s``, a job that a worker started longer ago than
+    that no longer counts: for work that marks itself as begun the moment it
+    starts (a transcode claims its clip first), still being unmarked means the
+    worker died in between, and RQ goes on calling such a job "started" until
+    its own clean-up, minutes later.
+    """
     if not job_id:
         return False
     try:
         job = Job.fetch(job_id, connection=redis)
     except NoSuchJobError:
         return False
-    return job.get_status(refresh=False) in LIVE_STATES
+    status = job.get_status(refresh=False)
+    if status is JobStatus.STARTED and started_within_s is not None and job.started_at:
+        started = job.started_at
+        if started.tzinfo is None:
+            started = started.replace(tzinfo=UTC)
+        return datetime.now(UTC) - started <= timedelta(seconds=started_within_s)
+    return status in LIVE_STATES

@@ -108,7 +108,8 @@ def _sweep(runtime: Runtime) -> list[str]:
             Clip.updated_at < cutoff,
         )).all()
         for clip in candidates:
-            if clip.status is ClipStatus.queued and job_alive(runtime.redis, clip.job_id):
+            if clip.status is ClipStatus.queued and job_alive(
+                    runtime.redis, clip.job_id, started_within_s=runtime.settings.stale_after_s):
                 continue
             touched.append(clip.id)
             if clip.attempts >= MAX_ATTEMPTS:
