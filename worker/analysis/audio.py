@@ -6,17 +6,20 @@ The method is deliberately simple and explainable, not a trained classifier:
   percentile over 20 s), so the room's background noise and the recording
   gain do not matter.
 - Pitch per 10 ms hop from Praat's autocorrelation method (Boersma 1993,
-  through parselmouth), which follows a path through its candidates with a
-  cost for octave jumps. Where it reports an infant's pitch, the spectrum is
-  checked: when half or a third of that pitch explains the harmonic peaks
-  clearly better (a man's voice whose fundamental a phone microphone cut),
-  the lower pitch is taken.
-- Infant crying: loud (well above the floor), voiced at 250-800 Hz with a
-  pitch that explains most of the harmonic peaks, for at least 0.8 s (coos are
-  shorter and softer; a cry's bouts last about a second and repeat). Adult
-  speech sits at 80-250 Hz; infant-directed speech that rises above 250 Hz for
-  long stretches can still be mistaken for crying, and so can a voice whose
-  energy lies in a single harmonic (a pure tone has no octave to check).
+  through parselmouth), the usual tool in infant-cry acoustics. It handles
+  octave errors itself: of up to 15 candidates per frame it follows the path
+  with the least cost for octave jumps and voicing changes, so a man's voice
+  whose fundamental a phone microphone cut is not read at twice its pitch the
+  way the shortest strong autocorrelation lag was. (A spectral octave check
+  on top of it was measured with bench/cry_eval.py and changed nothing, so
+  it is not here.)
+- Infant crying: loud (well above the floor), voiced at 250-800 Hz, for at
+  least 0.8 s, bouts with gasps of up to 0.5 s between them counting as one
+  (coos last 0.2-0.7 s and stand alone; a cry's expiratory bouts repeat).
+  Adult speech sits at 80-250 Hz; infant-directed speech that rises above
+  250 Hz for long stretches can still be mistaken for crying, and so can a
+  vowel whose energy lies in one harmonic above 250 Hz (a pure tone has no
+  lower pitch to find), held for 0.8 s or more.
 - Vocal turns: adult = voiced at 80-250 Hz, infant = voiced at 250-800 Hz
   outside crying; a turn is one speaker starting within 1.5 s of the other
   stopping.
@@ -44,16 +47,10 @@ VOICE_ABOVE_FLOOR_DB = 8.0
 CRY_ABOVE_FLOOR_DB = 14.0
 LOUD_DB = -24.0
 PITCH_FLOOR_HZ = 75.0
-PEAK_RANGE_DB = 40.0
-"""Spectral peaks within this range of a hop's strongest peak are matched to the pitch."""
-HARMONIC_TOLERANCE = 0.15
-"""A peak is a harmonic when it lies within this share of the pitch of a multiple."""
-OCTAVE_GAIN = 0.25
-"""A half or a third of the pitch replaces it when it explains this much more peak power."""
-MIN_EXPLAINED = 0.6
-"""A cry is a clean harmonic sound: its pitch explains this share of the peak power."""
 CRY_MIN_S = 0.8
 """Infant coos last 0.2-0.7 s; a cry's expiratory bouts last about 1 s and repeat."""
+CRY_GAP_S = 0.5
+"""Bouts of crying with gasps of up to this long between them are one cry."""
 TURN_GAP_S = 1.5
 ADULT_HZ = (80.0, 250.0)
 INFANT_HZ = (250.0, 800.0)
@@ -130,60 +127,6 @@ def frame_pitch(
     strength_all[:] = np.clip(strength, 0.0, 1.0)
     pitch_all[:] = np.where(frequency > 0, frequency, np.nan)
     return strength_all, pitch_all
-
-
-def harmonic_check(
-    audio: npt.NDArray[np.float32], sample_rate: int, pitch: npt.NDArray[np.float64],
-    hops: npt.NDArray[np.bool_],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Octave-corrected pitch, and the share of spectral peak power the pitch explains.
-
-    A phone microphone cuts a man's 100-130 Hz fundamental; what is left (240,
-    360, 480 Hz ...) can make any autocorrelation tracker report twice the pitch,
-    in an infant's range. The spectrum shows the error: peaks at 1.5x and 2.5x
-    the reported pitch are harmonics of half of it. For each hop in ``hops``
-    the strongest peaks of a 64 ms spectrum (100-4000 Hz) are matched to
-    multiples of the pitch and of a half and a third of it; when a divided
-    pitch explains the peaks clearly better, it replaces the reported one.
-    """
-    corrected = pitch.copy()
-    explained = np.full(len(pitch), np.nan)
-    selected = np.flatnonzero(hops[: len(pitch)] & np.isfinite(pitch))
-    if len(selected) == 0:
-        return corrected, explained
-    size = 1024 if sample_rate <= 16000 else 2048
-    hop = round(HOP_S * sample_rate)
-    centre = round(FRAME_S / 2 * sample_rate)
-    padded = np.concatenate([np.zeros(size // 2, np.float32), audio,
-                             np.zeros(size // 2, np.float32)])
-    starts = selected * hop + centre
-    frames = np.lib.stride_tricks.sliding_window_view(padded, size)[starts]
-    power = np.abs(np.fft.rfft(frames * np.hanning(size), axis=1)) ** 2
-    freqs = np.fft.rfftfreq(size, 1.0 / sample_rate)
-    band = (freqs >= 100.0) & (freqs <= 4000.0)
-    power, freqs = power[:, band], freqs[band]
-    is_peak = np.zeros_like(power, dtype=bool)
-    is_peak[:, 1:-1] = (power[:, 1:-1] > power[:, :-2]) & (power[:, 1:-1] >= power[:, 2:])
-    is_peak &= power >= power.max(axis=1, keepdims=True) * 10 ** (-PEAK_RANGE_DB / 10)
-    for row, hop_index in enumerate(selected):
-        peaks = np.flatnonzero(is_peak[row])
-        if len(peaks) == 0:
-            continue
-        weight = power[row, peaks] / power[row, peaks].sum()
-        where = freqs[peaks]
-        f0 = float(pitch[hop_index])
-        fits = []
-        for divisor in (1, 2, 3):
-            ratio = where / (f0 / divisor)
-            near = (np.abs(ratio - np.round(ratio)) <= HARMONIC_TOLERANCE) & (ratio >= 0.5)
-            fits.append(float(weight[near].sum()))
-        best = 0
-        for divisor in (2, 3):
-            if f0 / divisor >= PITCH_FLOOR_HZ and fits[divisor - 1] - fits[best] > OCTAVE_GAIN:
-                best = divisor - 1
-        corrected[hop_index] = f0 / (best + 1)
-        explained[hop_index] = fits[best]
-    return corrected, explained
 
 
 def _to_steps(per_hop: npt.NDArray[np.float64], steps: int, hops_per_step: int) -> npt.NDArray[
@@ -282,19 +225,16 @@ def analyse_audio(audio: npt.NDArray[np.float32], sample_rate: int, steps: int) 
         last = floor_hop[-1] if len(floor_hop) else ABSOLUTE_FLOOR_DB
         floor_hop = np.concatenate([floor_hop, np.full(len(level) - len(floor_hop), last)])
     audible = (level > floor_hop + VOICE_ABOVE_FLOOR_DB) & (level > SILENT_DB)
-    _strength, tracked = frame_pitch(samples, sample_rate)
-    tracked = tracked[: len(level)]
-    if len(tracked) < len(level):
-        tracked = np.concatenate([tracked, np.full(len(level) - len(tracked), np.nan)])
-    high = audible & np.isfinite(tracked) & (tracked >= ADULT_HZ[1] * 0.9)
-    pitch, explained = harmonic_check(samples, sample_rate, tracked, high)
+    _strength, pitch = frame_pitch(samples, sample_rate)
+    pitch = pitch[: len(level)]
+    if len(pitch) < len(level):
+        pitch = np.concatenate([pitch, np.full(len(level) - len(pitch), np.nan)])
     voiced = audible & np.isfinite(pitch)
     f0 = np.where(voiced, pitch, 0.0)
     loud = ((level > floor_hop + CRY_ABOVE_FLOOR_DB) | (level > LOUD_DB)) & (level > SILENT_DB)
     voice_hop = voiced & (f0 >= VOICE_HZ[0]) & (f0 <= VOICE_HZ[1])
     adult_hop = voiced & (f0 >= ADULT_HZ[0]) & (f0 < ADULT_HZ[1])
-    clean = np.nan_to_num(explained, nan=0.0) >= MIN_EXPLAINED
-    infant_hop = voiced & (f0 >= INFANT_HZ[0]) & (f0 <= INFANT_HZ[1]) & clean
+    infant_hop = voiced & (f0 >= INFANT_HZ[0]) & (f0 <= INFANT_HZ[1])
     cry_hop = loud & infant_hop
 
     power = _to_steps(10.0 ** (level / 10.0), steps, hops_per_step)
@@ -306,7 +246,7 @@ def analyse_audio(audio: npt.NDArray[np.float32], sample_rate: int, steps: int) 
     infant = _to_steps(infant_hop.astype(np.float64), steps, hops_per_step)
 
     min_cry = round(CRY_MIN_S * 10)
-    crying = _segments(cry >= 0.4, max_gap=3, min_len=min_cry)
+    crying = _segments(cry >= 0.4, max_gap=round(CRY_GAP_S * 10), min_len=min_cry)
     cry_mask = np.zeros(steps, dtype=bool)
     for a, b in crying:
         cry_mask[a:b] = True
