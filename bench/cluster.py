@@ -23,7 +23,8 @@ Then, every step bounded in count and time:
    that is up, from the offset the server reports.
 2. **processing**: until every clip is ready (the killed worker's clip comes
    back through the sweeper).
-3. **viewing**: 50 viewers (httpx + asyncio), half on each API, each playing
+3. **viewing**: first one viewer on each API and as many on S3 (light load), then
+   50 viewers (httpx + asyncio), half on each API, each playing
    ready clips one after the other: master playlist, the 720p media playlist,
    the init segment and every media segment in two Range requests. Rounds
    alternate with the same 50 viewers reading the same objects straight from
@@ -746,6 +747,7 @@ class Tally:
 
     master_ms: list[float] = field(default_factory=list)
     media_ms: list[float] = field(default_factory=list)
+    segment_ms: list[float] = field(default_factory=list)
     segment_bytes: int = 0
     segment_requests: int = 0
     plays: int = 0
@@ -792,16 +794,20 @@ class Player:
         into.append((time.perf_counter() - start) * 1000)
         return resp.text
 
+    async def _range(self, url: str, byte_range: str) -> httpx.Response:
+        start = time.perf_counter()
+        resp = await self._get(url, {"Range": byte_range})
+        self.tally.segment_ms.append((time.perf_counter() - start) * 1000)
+        self.tally.segment_bytes += len(resp.content)
+        self.tally.segment_requests += 1
+        return resp
+
     async def _segment(self, url: str) -> None:
         """Two Range requests, as a player reading a segment in pieces does."""
-        first = await self._get(url, {"Range": f"bytes=0-{HALF - 1}"})
-        self.tally.segment_bytes += len(first.content)
-        self.tally.segment_requests += 1
+        first = await self._range(url, f"bytes=0-{HALF - 1}")
         total = int(first.headers.get("content-range", "/0").rsplit("/", 1)[1] or 0)
         if total > HALF and time.monotonic() < self.stop_at:
-            rest = await self._get(url, {"Range": f"bytes={HALF}-"})
-            self.tally.segment_bytes += len(rest.content)
-            self.tally.segment_requests += 1
+            await self._range(url, f"bytes={HALF}-")
 
     async def play(self, master_url: str, resolve: Callable[[str, str], str]) -> None:
         master = await self._timed(master_url, self.tally.master_ms)
@@ -884,6 +890,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--round-s", type=float, default=20.0,
                         help="seconds of viewing per round, each way")
+    parser.add_argument("--light-s", type=float, default=10.0,
+                        help="seconds of the light-load round (one viewer per API), each way")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs)")
     args = parser.parse_args()
 
@@ -1077,6 +1085,23 @@ def view(cluster: Cluster, clips: list[Clip], args: argparse.Namespace,
           f"of {args.round_s:.0f} s through the APIs ({args.viewers // len(apis)} viewers on "
           f"each) and {args.round_s:.0f} s straight from the S3 gateway (all "
           f"{args.viewers}), alternating which goes first")
+    # Light load first: one viewer on each API, and as many on S3, so the cost of
+    # a request itself shows apart from the queueing of a busy machine.
+    light: dict[str, Tally] = {}
+    for targets in ([*apis], ["s3"]):
+        start = time.monotonic()
+        light.update(asyncio.run(view_round(clips, targets, len(apis), args.light_s, headers)))
+        for target in targets:
+            light[target].elapsed = time.monotonic() - start
+    print(f"light load ({len(apis)} viewers, one on each API, then {len(apis)} on S3, "
+          f"{args.light_s:.0f} s each; load average {load_average()}):")
+    for name in [*apis, "s3"]:
+        t = light[name]
+        print(f"  {name:6s} playlists p50 {pct(t.playlists_ms, .5):6.1f} ms p99 "
+              f"{pct(t.playlists_ms, .99):6.1f} ms (master p50 {pct(t.master_ms, .5):.1f}, "
+              f"media p50 {pct(t.media_ms, .5):.1f}); segment Range requests p50 "
+              f"{pct(t.segment_ms, .5):.1f} ms p99 {pct(t.segment_ms, .99):.1f} ms; "
+              f"{_mbps(t):.1f} MB/s; {len(t.errors)} errors")
     for number in range(1, args.rounds + 1):
         order = [apis, ["s3"]] if number % 2 else [["s3"], apis]
         tallies: dict[str, Tally] = {}
@@ -1112,7 +1137,8 @@ def report_round(number: int, tallies: dict[str, Tally], apis: list[str],
               f"{pct(t.playlists_ms, .99):6.1f} ms (master p50 {pct(t.master_ms, .5):.1f} / "
               f"p99 {pct(t.master_ms, .99):.1f}, media p50 {pct(t.media_ms, .5):.1f} / p99 "
               f"{pct(t.media_ms, .99):.1f}); segments {_mbps(t):6.1f} MB/s in "
-              f"{t.segment_requests} Range requests; {t.plays} plays; {len(t.errors)} errors")
+              f"{t.segment_requests} Range requests (p50 {pct(t.segment_ms, .5):.1f} ms); "
+              f"{t.plays} plays; {len(t.errors)} errors")
     print(f"  through both APIs {through:.1f} MB/s vs straight from S3 {_mbps(direct):.1f} "
           f"MB/s: ratio {through / _mbps(direct):.2f}")
     for key, seconds in cpu.items():
