@@ -84,7 +84,7 @@ AFTER_CRY_S = 10.0
 """A baby calming down after crying is not a one-sided mismatch for this long."""
 CHAIN_GAP_S = 6.0
 CHAIN_MIN_ANSWERED = 3
-CHAIN_MIN_SHARE = 0.7
+CHAIN_P = 0.05
 LOW_SHARE = 0.4
 MIN_DEFICIT = 0.04
 
@@ -494,19 +494,26 @@ def _repair_by_movement(t: _Timeline, mismatch: Suggestion, index: int) -> Sugge
     return None
 
 
+def _binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p)."""
+    p = min(max(p, 0.0), 1.0)
+    return float(sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1)))
+
+
 def _answer_chains(t: _Timeline) -> npt.NDArray[np.bool_]:
     """Stretches where the parent answered most of a run of the baby's initiatives.
 
     Initiatives at most ``CHAIN_GAP_S`` apart form a run; a run with at least
-    three answers, answered clearly more often than shifted starts would be, is
-    responsive from its first initiative to its last answer.
+    three answers is responsive (from its first initiative to its last answer)
+    when it was answered more often than 95 % of the time-shifted versions and
+    that many answers would come about by chance (a binomial tail at the
+    clip's shifted answer rate) with a probability of at most ``CHAIN_P``.
     """
     steps = len(t.sync)
     mask = np.zeros(steps, dtype=bool)
     r = t.responses
     if r is None or len(r.initiatives) == 0 or not math.isfinite(r.chance_high):
         return mask
-    needed = max(CHAIN_MIN_SHARE, r.chance_high)
     gap = int(CHAIN_GAP_S * RATE_HZ)
     groups: list[list[int]] = [[0]]
     for k in range(1, len(r.initiatives)):
@@ -516,7 +523,9 @@ def _answer_chains(t: _Timeline) -> npt.NDArray[np.bool_]:
             groups.append([k])
     for group in groups:
         answered = [k for k in group if r.answers[k] >= 0]
-        if len(answered) < CHAIN_MIN_ANSWERED or len(answered) / len(group) < needed:
+        if len(answered) < CHAIN_MIN_ANSWERED or len(answered) / len(group) < r.chance_high:
+            continue
+        if _binomial_tail(len(answered), len(group), r.chance) > CHAIN_P:
             continue
         first = int(r.initiatives[group[0]])
         last = int(max(r.answers[k] for k in answered)) + int(RATE_HZ)
@@ -760,12 +769,15 @@ def analyse(
     if motion_ok:
         parent_starts = movement_onsets(masked_parent, parent_level, RATE_HZ)
         initiatives = movement_onsets(masked_child, child_level, RATE_HZ)
-        if sound is not None and not sound.silent:
-            infant = (sound.infant_voice >= 0.3) | (sound.cry >= 0.4)
-            initiatives = np.union1d(initiatives, mask_onsets(infant))
         responses = responsiveness(initiatives, parent_starts, steps, RATE_HZ)
-        if len(initiatives):
-            notes.append(_responsiveness_note(responses))
+        vocal: Responsiveness | None = None
+        if sound is not None and not sound.silent:
+            # the baby's sounds answered by the parent's voice (a phrase, not each syllable)
+            babbles = mask_onsets((sound.infant_voice >= 0.3) | (sound.cry >= 0.4))
+            phrases = mask_onsets(close_gaps(sound.adult_voice >= 0.3, int(RATE_HZ // 2)))
+            vocal = responsiveness(babbles, phrases, steps, RATE_HZ)
+        if len(initiatives) or (vocal is not None and len(vocal.initiatives)):
+            notes.append(_responsiveness_note(responses, vocal))
     timeline = _Timeline(
         parent=masked_parent,
         child=masked_child,
@@ -824,18 +836,26 @@ def _regions_note(regions: Regions) -> Note:
     )
 
 
-def _responsiveness_note(r: Responsiveness) -> Note:
+def _responsiveness_note(r: Responsiveness, vocal: Responsiveness | None) -> Note:
     """How many of the baby's initiatives the parent answered, against chance."""
     count = len(r.initiatives)
     answered = int(r.answered.sum())
     chance = r.chance if math.isfinite(r.chance) else 0.0
-    return Note(
-        "responsiveness",
-        f"The parent answered {answered} of the baby's {count} initiatives (a movement or "
-        f"sound) within 0.3-1.5 s; shifted in time, about {chance * count:.0f} would have "
-        "been answered by chance.",
-        {"initiatives": count, "answered": answered,
-         "answered_by_chance": round(chance * count, 1),
-         "chance_share": round(chance, 3),
-         "chance_share_95": round(r.chance_high, 3) if math.isfinite(r.chance_high) else ""},
-    )
+    values: dict[str, float | str] = {
+        "initiatives": count, "answered": answered,
+        "answered_by_chance": round(chance * count, 1),
+        "chance_share": round(chance, 3),
+        "chance_share_95": round(r.chance_high, 3) if math.isfinite(r.chance_high) else "",
+    }
+    text = (f"The parent answered {answered} of the baby's {count} movements with a movement "
+            f"within 0.3-1.5 s; shifted in time, about {chance * count:.0f} would have been "
+            "answered by chance.")
+    if vocal is not None and len(vocal.initiatives):
+        sounds = len(vocal.initiatives)
+        heard = int(vocal.answered.sum())
+        by_chance = (vocal.chance if math.isfinite(vocal.chance) else 0.0) * sounds
+        values |= {"sounds": sounds, "sounds_answered": heard,
+                   "sounds_answered_by_chance": round(by_chance, 1)}
+        text += (f" The parent's voice answered {heard} of the baby's {sounds} sounds "
+                 f"(by chance about {by_chance:.0f}).")
+    return Note("responsiveness", text, values)
