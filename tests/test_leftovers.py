@@ -49,7 +49,7 @@ def pro(users: Any) -> dict[str, Any]:
 
 
 @pytest.fixture()
-def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+def processes(runtime: Any) -> Iterator[list[subprocess.Popen[bytes]]]:
     """Worker processes a test starts; none outlives it."""
     started: list[subprocess.Popen[bytes]] = []
     yield started
@@ -57,6 +57,10 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=30)
+    # A worker killed in the middle of a sweep holds the deployment's sweeper
+    # lock until it expires (two minutes): later tests that sweep must not find
+    # it taken by a process that no longer exists.
+    runtime.redis.delete(f"{runtime.settings.queue_namespace}:sweeper")
 
 
 @pytest.fixture()

@@ -21,6 +21,8 @@ def test_a_forked_job_opens_its_own_database_connections(runtime: Any) -> None:
     from core.db.session import get_engine
 
     engine = get_engine(runtime.database_url)
+    # One pooled connection, so the parent gets the same one back afterwards.
+    engine.dispose()
     with engine.connect() as conn:
         parent_backend = conn.scalar(text("SELECT pg_backend_pid()"))
     read_end, write_end = os.pipe()
@@ -67,11 +69,11 @@ def test_a_clip_whose_worker_died_as_it_took_the_job_is_queued_again(
 
     job.started_at = datetime.now(UTC) - timedelta(seconds=5)
     job.save()
-    assert sweep(runtime) == [], "a worker that took the job just now gets to claim it"
+    assert clip["id"] not in sweep(runtime), "a worker that took the job just now claims it"
 
     job.started_at = datetime.now(UTC) - timedelta(minutes=5)
     job.save()
-    assert sweep(runtime) == [clip["id"]]
+    assert clip["id"] in sweep(runtime)
     run_jobs(runtime)
     ready = client.get(f"/api/clips/{clip['id']}", headers=pro["headers"]).json()
     assert ready["status"] == "ready", ready
