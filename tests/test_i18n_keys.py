@@ -190,3 +190,27 @@ def test_inbox_items_review_steps_and_agreement_have_words(lang: str) -> None:
 
 def test_both_languages_have_the_same_keys() -> None:
     assert catalog("nl") == catalog("en")
+
+
+def analysis_notes() -> dict[str, str]:
+    """``Note("key", ...)`` in the analysis: the app words each as analysisNote.<key>."""
+    found: dict[str, str] = {}
+    for path, tree in modules():
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and _name(node) == "Note" and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)):
+                found[node.args[0].value] = str(path.relative_to(ROOT))
+    return found
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_every_analysis_note_has_words(lang: str) -> None:
+    notes = analysis_notes()
+    assert {"no_audio", "too_dark", "responsiveness"} <= set(notes)
+    keys = catalog(lang)
+    # a note about one side names the side: analysisNote.one_side.parent / .child
+    missing = {note: where for note, where in notes.items()
+               if f"analysisNote.{note}" not in keys
+               and not {f"analysisNote.{note}.parent", f"analysisNote.{note}.child"} <= keys}
+    assert missing == {}, f"{lang}.ts has no analysisNote.<key> for these"

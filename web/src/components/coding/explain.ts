@@ -52,7 +52,10 @@ export function noteText(note: AnalysisNote): string {
   const key = knownKey(`analysisNote.${note.key}${note.key === "one_side" ? `.${note.values.moving}` : ""}`);
   if (!key) return note.text;
   const vars = Object.fromEntries(
-    Object.entries(note.values).map(([name, value]) => [name, typeof value === "number" ? number(value, 1) : value]),
+    Object.entries(note.values).map(([name, value]) => [
+      name,
+      typeof value !== "number" ? value : Number.isInteger(value) ? String(value) : number(value, 1),
+    ]),
   );
   return t(key, vars);
 }
