@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import pytest
 from playwright.sync_api import expect
 from support import make_people, ready_clip, team_name
 from test_web import Watch, browser, built_web_app, log_in  # noqa: F401
+from test_web_coding import laptop  # noqa: F401
 
 LAPTOP = {"width": 1280, "height": 800}
 
@@ -57,22 +58,6 @@ def _clip(runtime: Any, api: Any, media_dir: Path, person: dict[str, Any], name:
     return ready_clip(runtime, api, person["headers"], source, label, filename=name)
 
 
-@pytest.fixture()
-def laptop(browser: Any, live_url: str) -> Iterator[Callable[[Watch], Any]]:  # noqa: F811
-    """Opens pages in fresh browser contexts (one per person: their own cookies)."""
-    contexts: list[Any] = []
-
-    def open_page(watch: Watch) -> Any:
-        context = browser.new_context(viewport=LAPTOP, base_url=live_url)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        watch.attach(page)
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def coded_set(api: Any, person: dict[str, Any], clip_id: str, *codes: tuple[str, int],
@@ -111,7 +96,7 @@ def until(condition: Callable[[], Any], what: str, page: Any, seconds: float = 1
 
 
 def test_the_supervisor_reads_the_note_is_warned_decides_and_finds_the_coding_again(
-        laptop: Callable[[Watch], Any], live_url: str, runtime: Any, api: Any,
+        laptop: Callable[[Watch], Any], live_url: str, runtime: Any, api: Any,  # noqa: F811
         media_dir: Path, people: dict[str, Any]) -> None:
     pro, sup = people["pro"], people["sup"]
     clip = _clip(runtime, api, media_dir, pro, "terugkijken.mp4", "Gezin 2026-501")
@@ -230,7 +215,7 @@ def test_the_supervisor_reads_the_note_is_warned_decides_and_finds_the_coding_ag
 
 
 def test_a_supervisor_asks_a_second_coder_reads_the_agreement_and_exports_the_coding(
-        laptop: Callable[[Watch], Any], live_url: str, runtime: Any, api: Any,
+        laptop: Callable[[Watch], Any], live_url: str, runtime: Any, api: Any,  # noqa: F811
         media_dir: Path, people: dict[str, Any]) -> None:
     pro, sup, colleague = people["pro"], people["sup"], people["colleague"]
     clip = _clip(runtime, api, media_dir, pro, "tweede_codeur.mp4", "Gezin 2026-502")
@@ -317,7 +302,7 @@ def _exports_logged(runtime: Any, set_id: str) -> int:
 
 
 def test_a_newcomer_opening_a_page_sees_the_login_and_nothing_in_the_console(
-        laptop: Callable[[Watch], Any], live_url: str) -> None:
+        laptop: Callable[[Watch], Any], live_url: str) -> None:  # noqa: F811
     watch = QuietWatch(live_url)
     page = laptop(watch)
     page.goto("/cases/some-case")
