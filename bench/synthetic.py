@@ -46,9 +46,10 @@ KINDS = (
     "family", "coupled", "independent", "static", "dark", "no_audio", "single", "shake",
     "mismatch", "calm_repair", "soothe", "responsive", "layout", "speech_weak", "parent_led",
 )
-LAYOUTS = ("halves", "swapped", "stacked", "one_half")
+LAYOUTS = ("halves", "swapped", "stacked", "one_half", "anywhere")
 """Where the figures stand: parent left and child right (the default regions' halves), the
-other way round, one above the other in a landscape frame, or both in the left half."""
+other way round, one above the other in a landscape frame, both in the left half, or
+anywhere (places, sizes and brightness of both figures drawn per clip)."""
 STYLES = ("parent_leads", "child_leads", "responds")
 """How coupled movement looks: the child follows the parent's path, the parent follows the
 child's, or the parent answers each of the baby's gestures 0.3-0.9 s later with one of
@@ -132,13 +133,19 @@ def _ramp(mask: FloatArray, samples: int) -> FloatArray:
 
 def draw_look(rng: np.random.Generator) -> Look:
     """A family clip's filming and sound: layout, dim or heavily compressed video, voice."""
-    layout = LAYOUTS[int(rng.choice(len(LAYOUTS), p=[0.4, 0.2, 0.2, 0.2]))]
+    layout = LAYOUTS[int(rng.choice(4, p=[0.4, 0.2, 0.2, 0.2]))]
     quality = rng.uniform()
     brightness = float(rng.uniform(0.3, 0.45)) if quality < 0.25 else 1.0
     crf = int(rng.integers(34, 39)) if 0.2 < quality < 0.45 else 23
     phone_voice = bool(rng.uniform() < 0.5)
     coo_s = (0.45, 0.7) if rng.uniform() < 0.5 else (0.2, 0.35)
     return Look(layout, brightness, crf, phone_voice, coo_s)
+
+
+def _anywhere(seed: int, kind: str) -> bool:
+    """A quarter of the family clips place their figures anywhere (own stream, so the
+    other draws of a seed stay what they were)."""
+    return bool(np.random.default_rng([seed, 29, KINDS.index(kind)]).uniform() < 0.25)
 
 
 KIND_LOOKS = {
@@ -200,6 +207,8 @@ def plan_clip(spec: ClipSpec) -> ClipPlan:
 
     if spec.kind == "family":
         look = spec.look or draw_look(extra)
+        if spec.look is None and _anywhere(spec.seed, spec.kind):
+            look = Look("anywhere", look.brightness, look.crf, look.phone_voice, look.coo_s)
         t = float(rng.uniform(5.0, 9.0))
         calm.append((0.0, t))
         while t < seconds - 12.0:
@@ -404,11 +413,15 @@ def render_frames(plan: ClipPlan) -> Iterator[npt.NDArray[np.uint8]]:
         "stacked": ((0.45, 0.27, 0.42, 0.2), (0.56, 0.76, 0.3, 0.16)),
         "one_half": ((0.14, 0.48, 0.55, 0.19), (0.37, 0.64, 0.32, 0.14)),
     }
+    bases = (70.0, 165.0)
+    if plan.look.layout == "anywhere":
+        places["anywhere"], bases = _places_anywhere(
+            np.random.default_rng([spec.seed, 31, KINDS.index(spec.kind)]))
     (pxc, pyc, phs, pws), (cxc, cyc, chs, cws) = places[plan.look.layout]
     ph, pw = int(h * phs), int(w * pws)
     ch, cw = int(h * chs), int(w * cws)
-    parent_sprite = _sprite(rng, ph, pw, 70.0)
-    child_sprite = _sprite(rng, ch, cw, 165.0)
+    parent_sprite = _sprite(rng, ph, pw, bases[0])
+    child_sprite = _sprite(rng, ch, cw, bases[1])
     parent_home = (int(w * pxc) - pw // 2, int(h * pyc) - ph // 2)
     child_home = (int(w * cxc) - cw // 2, int(h * cyc) - ch // 2)
     shake = np.zeros((n, 2), dtype=int)
@@ -436,6 +449,23 @@ def render_frames(plan: ClipPlan) -> Iterator[npt.NDArray[np.uint8]]:
             canvas = canvas * (1.0 - a) + lum
         canvas = canvas * flicker[i] * brightness + rng.normal(0.0, 2.5, size=(h, w))
         yield np.clip(canvas, 0, 255).astype(np.uint8)
+
+
+Place = tuple[float, float, float, float]
+
+
+def _places_anywhere(rng: np.random.Generator) -> tuple[tuple[Place, Place], tuple[float, float]]:
+    """Parent and child (centre x, y, height, width) anywhere in the frame, apart, with
+    their own sizes and brightness."""
+    ph, pw = float(rng.uniform(0.4, 0.65)), float(rng.uniform(0.15, 0.25))
+    ch, cw = float(rng.uniform(0.25, 0.38)), float(rng.uniform(0.12, 0.18))
+    px = float(rng.uniform(0.1 + pw / 2, 0.9 - pw / 2))
+    py = float(rng.uniform(0.05 + ph / 2, 0.95 - ph / 2))
+    side = 1.0 if px < 0.5 else -1.0
+    cx = float(np.clip(px + side * rng.uniform(0.22, 0.4), 0.05 + cw / 2, 0.95 - cw / 2))
+    cy = float(np.clip(py + rng.uniform(-0.1, 0.25), 0.05 + ch / 2, 0.95 - ch / 2))
+    bases = (float(rng.uniform(50.0, 180.0)), float(rng.uniform(60.0, 200.0)))
+    return ((px, py, ph, pw), (cx, cy, ch, cw)), bases
 
 
 def _layer(

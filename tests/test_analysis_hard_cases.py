@@ -187,6 +187,18 @@ def test_boxes_come_from_the_motion_when_both_people_are_in_one_half(clip: ClipM
         assert code == want and abs(start - at) <= 1000
 
 
+@pytest.mark.parametrize("seed", [41, 42, 43])
+def test_boxes_come_from_the_motion_wherever_the_figures_stand(clip: ClipMaker,
+                                                                seed: int) -> None:
+    decoded, truth = clip(ClipSpec("layout", SECONDS, seed=seed, look=Look(layout="anywhere")))
+    analysis = run(decoded)
+    assert analysis.regions_source == "motion"
+    found = [(s.code, s.start_ms) for s in codes(analysis, "MISMATCH", "REPAIR")]
+    assert len(found) == 2, analysis.suggestions
+    for (code, start), (want, at, _) in zip(found, truth, strict=True):
+        assert code == want and abs(start - at) <= 1000
+
+
 def test_boxes_a_person_drew_win_over_the_motion(clip: ClipMaker) -> None:
     decoded, _ = clip(ClipSpec("layout", SECONDS, seed=35))
     drawn = Regions(parent=(0.0, 0.0, 0.5, 1.0), child=(0.5, 0.0, 0.5, 1.0))

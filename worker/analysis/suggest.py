@@ -70,6 +70,10 @@ LONG_CRY_S = 3.0
 """Crying this long with movement not clearly in step is a possible mismatch by itself..."""
 IN_STEP_MARGIN = 0.1
 """...where clearly in step is synchrony at least this far above its chance level."""
+ATTUNED_MARGIN = 0.2
+"""A mismatch found later in a cry starts where the crying began, unless until then
+synchrony was this far above chance (4 s windows with +-2 s of lag correlate unrelated
+movement now and then; the cry's onset is sharp)."""
 CRY_MERGE_S = 1.0
 REPAIR_SEARCH_S = 8.0
 REPAIR_ANCHOR_S = 4.0
@@ -277,6 +281,8 @@ def _cry_mismatches(t: _Timeline) -> list[Suggestion]:
             low_start = min(a for a, _ in overlapping)
             start = cry_start if cry_start >= low_start - anchor else low_start
             start = max(start, low_start - anchor)
+            if start > cry_start and not _clearly_in_step(t, cry_start, start, ATTUNED_MARGIN):
+                start = cry_start  # the crying began without the parent attuned: the onset
             # the mismatch lasts as long as the distress: the repair is where it ends
             if cry_stop - start >= MIN_LOW_S * RATE_HZ:
                 cry_s = _seconds(int(t.cry[start:cry_stop].sum()))
@@ -288,16 +294,26 @@ def _cry_mismatches(t: _Timeline) -> list[Suggestion]:
     return suggestions
 
 
+def _clearly_in_step(t: _Timeline, start: int, stop: int,
+                     margin_needed: float = 0.1) -> bool:
+    """Synchrony at least ``margin_needed`` above chance on average over the stretch."""
+    valid = np.isfinite(t.sync[start:stop]) & np.isfinite(t.chance[start:stop])
+    if not valid.any():
+        return False
+    margin = _mean(t.sync[start:stop][valid]) - _mean(t.chance[start:stop][valid])
+    return bool(margin >= margin_needed)
+
+
 def _long_cry_mismatch(t: _Timeline, start: int, stop: int) -> Suggestion | None:
     if stop - start < LONG_CRY_S * RATE_HZ or t.unreliable[start:stop].mean() > 0.5:
         return None
     valid = np.isfinite(t.sync[start:stop]) & np.isfinite(t.chance[start:stop])
     if valid.sum() < MIN_LOW_S * RATE_HZ:
         return None
+    if _clearly_in_step(t, start, stop, IN_STEP_MARGIN):
+        return None
     sync = _mean(t.sync[start:stop][valid])
     chance = _mean(t.chance[start:stop][valid])
-    if sync - chance >= IN_STEP_MARGIN:
-        return None
     seconds = _seconds(stop - start)
     cry_s = _seconds(int(t.cry[start:stop].sum()))
     confidence = float(np.clip(0.3 + 0.2 * min(1.0, cry_s / 6.0)
