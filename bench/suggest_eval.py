@@ -182,15 +182,23 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=12, help="family clips with planted events")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--nulls", type=int, default=2, help="null clips of each kind")
+    parser.add_argument("--size", default="320x180",
+                        help="WIDTHxHEIGHT of the rendered clips (e.g. 180x320 upright)")
+    parser.add_argument("--fps", type=int, default=25)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--verbose", action="store_true", help="print truth and found per clip")
     args = parser.parse_args()
     base = SEED_SETS[args.set]
     clips = 4 if args.quick else args.clips
     nulls = 1 if args.quick else args.nulls
-    specs = [ClipSpec("family", args.seconds, base + i) for i in range(clips)]
-    specs += [ClipSpec(kind, args.seconds, base + j) for kind in NULL_KINDS for j in range(nulls)]
-    specs += [ClipSpec("responsive", args.seconds, base + j) for j in range(nulls)]
+    width, height = (int(v) for v in args.size.lower().split("x"))
+
+    def spec(kind: str, seed: int) -> ClipSpec:
+        return ClipSpec(kind, args.seconds, seed, width=width, height=height, fps=args.fps)
+
+    specs = [spec("family", base + i) for i in range(clips)]
+    specs += [spec(kind, base + j) for kind in NULL_KINDS for j in range(nulls)]
+    specs += [spec("responsive", base + j) for j in range(nulls)]
     print(f"{args.set} seeds {base}-{base + clips - 1}")
     start = time.perf_counter()
     results = run(specs, args.workers)
