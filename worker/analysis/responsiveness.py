@@ -3,11 +3,12 @@
 Windowed correlation asks whether two movement curves look alike, which a
 parent who answers a baby's gesture with a gesture of their own (another
 shape, another direction) does not produce. Counting events does not need the
-movements to look alike: every start of the baby's movement or sound (an
-initiative) is answered when the parent starts moving or speaking 0.3-1.5 s
-later. How often that happens by chance follows from the same clip: the
-parent's starts are shifted in time (circularly, by at least 3 s) and counted
-again, as the synchrony's surrogates do for correlation.
+movements to look alike: every start of the baby's movement (an initiative)
+is answered when the parent starts a movement 0.3-1.5 s later. How often
+that happens by chance follows from the same clip: the parent's starts are
+shifted in time (circularly, by at least 3 s) and counted again, as the
+synchrony's surrogates do for correlation. The same counting serves the
+baby's sounds and the parent's voice.
 """
 
 from __future__ import annotations
