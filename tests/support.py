@@ -107,3 +107,23 @@ def process_alive(pid: int) -> bool:
             return fh.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def serve_in_thread(app: Any, **config: Any) -> tuple[Any, Any, str]:
+    """``app`` behind a real uvicorn on a free loopback port, in a daemon thread;
+    returns the server (set ``should_exit`` to stop it), the thread and the URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    settings = {"host": "127.0.0.1", "port": free_port(), "log_level": "warning",
+                "lifespan": "off", **config}
+    server = uvicorn.Server(uvicorn.Config(app, **settings))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{settings['port']}"

@@ -13,13 +13,12 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import free_port
+from support import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB_DIST = ROOT / "web" / "dist"
@@ -125,7 +124,6 @@ def test_web_app_loads_in_chromium_without_violations(browser: Any, live_url: st
 @pytest.fixture(scope="module")
 def share_page_url() -> Iterator[str]:
     """The family's plain player page, served with the app's headers."""
-    import uvicorn
     from starlette.applications import Starlette
     from starlette.responses import HTMLResponse
     from starlette.routing import Route
@@ -138,16 +136,8 @@ def share_page_url() -> Iterator[str]:
         return HTMLResponse(player_page("Ons bezoek", "/gone.m3u8", [(0.0, "Badje")]))
 
     app = ResponseHeaders(Starlette(routes=[Route("/s/link", player)]), SECURITY_HEADERS)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/s/link"
+    server, thread, url = serve_in_thread(app)
+    yield f"{url}/s/link"
     server.should_exit = True
     thread.join(timeout=15)
 
@@ -189,19 +179,8 @@ def test_hsts_only_over_https(app: Any) -> None:
 
 def _serve(app: Any, **proxy: Any) -> tuple[Any, threading.Thread, str]:
     """The app behind uvicorn with proxy headers on, as ``attune api`` runs it."""
-    import uvicorn
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off",
-                                           proxy_headers=True, **proxy))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{port}"
+    return serve_in_thread(app, proxy_headers=True, **proxy)
 
 
 @pytest.mark.parametrize(("trusted", "hsts"), [("127.0.0.1", True), ("10.9.8.7", False)])

@@ -24,7 +24,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from redis import Redis
-from support import free_port
+from support import free_port, serve_in_thread
 
 from core.embedded import SeaweedFSProcess, start_seaweedfs
 
@@ -393,10 +393,8 @@ def test_database_down_answers_503(rt: Any) -> None:
 def test_store_lost_mid_download_cuts_that_answer_only(rt: Any, store: Store) -> None:
     """A recording already streaming cannot turn into a 503; the answer is cut
     short (the client sees fewer bytes than announced) and the API serves on."""
-    import threading
 
     import httpx
-    import uvicorn
     from starlette.routing import Route
 
     from core.delivery import stream_object
@@ -409,15 +407,7 @@ def test_store_lost_mid_download_cuts_that_answer_only(rt: Any, store: Store) ->
 
     app = _app(rt)
     app.router.routes.insert(0, Route("/download", download))  # before the web app's pages
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(),
-                                           log_level="critical", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{server.config.port}"
+    server, thread, url = serve_in_thread(app, log_level="critical")
     try:
         received = 0
         with httpx.stream("GET", f"{url}/download", timeout=60) as resp:
