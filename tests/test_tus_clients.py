@@ -130,7 +130,7 @@ class TusJs:
     def __init__(self, processes: list[subprocess.Popen[bytes]], node: str, path: Path,
                  user: dict[str, Any], *args: str) -> None:
         self.proc = subprocess.Popen(
-            [node, str(UPLOAD_JS), "--file", str(path), "--token", _token(user), *args],
+            [node, str(UPLOAD_JS), "--file", str(path), f"--token={_token(user)}", *args],
             cwd=JS_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         processes.append(self.proc)
         self.events: list[dict[str, Any]] = []
