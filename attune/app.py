@@ -21,6 +21,7 @@ from core import metrics
 from core.logs import RequestLog
 from core.runtime import Runtime, set_runtime
 from core.web import CommitBeforeResponse, ResponseHeaders, install_error_handlers
+from services.accounts import admin, links, oidc, setup, team, twofactor
 from services.accounts.router import router as accounts_router
 from services.annotate.router import router as annotate_router
 from services.annotate.suggestion_routes import router as suggestions_router
@@ -63,7 +64,8 @@ def create_app(runtime: Runtime) -> FastAPI:
             expose_headers=EXPOSED_HEADERS, max_age=600)
     _mount_docs(app)
     _mount_metrics(app, runtime)
-    for router in (accounts_router, ingest_router, tus_router, annotate_router,
+    for router in (accounts_router, setup.router, admin.router, links.router, team.router,
+                   twofactor.router, oidc.router, ingest_router, tus_router, annotate_router,
                    suggestions_router, review_router, audit_router, health_router(runtime)):
         app.include_router(router)
     # Outermost: every line logged while a request is handled carries its id.

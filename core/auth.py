@@ -72,10 +72,11 @@ def add_user(db: Session, email: str, password: str, role: Role, team: str | Non
 def authenticate(db: Session, email: str, password: str) -> User | None:
     user = db.scalar(select(User).where(User.email == email.strip().lower()))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH,
+                       password)
     except (VerificationError, InvalidHashError):
         return None
-    if user is None or not user.active:
+    if user is None or not user.active or not user.password_hash:
         return None
     return user
 
@@ -85,9 +86,11 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(db: Session, user: User, ttl_s: int) -> str:
+def issue_token(db: Session, user: User, ttl_s: int, kind: str = "api") -> str:
+    """A new login for ``user``: ``kind`` "session" for the web app's cookie
+    (which also ends after inactivity), "api" for a bearer token."""
     token = secrets.token_urlsafe(32)
-    db.add(AuthToken(token_hash=token_digest(token), user_id=user.id,
+    db.add(AuthToken(token_hash=token_digest(token), user_id=user.id, kind=kind,
                      expires_at=utcnow() + timedelta(seconds=ttl_s)))
     db.execute(delete(AuthToken).where(AuthToken.user_id == user.id,
                                        AuthToken.expires_at < utcnow()))

@@ -50,7 +50,42 @@ class Settings(BaseSettings):
         default=None,
         description="Signs media URLs; default: generated once into the data dir.",
     )
-    token_ttl_s: int = Field(default=12 * 3600, description="Lifetime of a login token.")
+    token_ttl_s: int = Field(
+        default=12 * 3600,
+        description="Absolute lifetime of a login (web session or API token), however busy.")
+    session_idle_s: int = Field(
+        default=30 * 60,
+        description="A web session ends after this long without a request (shared devices).")
+    invite_ttl_s: int = Field(
+        default=72 * 3600, description="How long an invitation or password-reset link works.")
+    public_url: str | None = Field(
+        default=None,
+        description="The address people open Attune at (https://attune.example.org); used "
+                    "in invitation links and as the single sign-on redirect. Default: the "
+                    "address the request came to.")
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Single sign-on: the OpenID Connect issuer URL (its discovery "
+                    "document is at /.well-known/openid-configuration).")
+    oidc_client_id: str | None = Field(default=None, description="Single sign-on: client id.")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="Single sign-on: client secret (none for a public client).")
+    oidc_name: str = Field(
+        default="single sign-on",
+        description="What the login page calls the provider, e.g. 'Microsoft'.")
+    oidc_role_claim: str = Field(
+        default="roles", description="ID-token claim holding the person's role(s).")
+    oidc_role_map: dict[str, str] = Field(
+        default_factory=dict,
+        description='Claim value -> Attune role, e.g. {"Attune.Supervisor": "supervisor"}.')
+    oidc_default_role: str | None = Field(
+        default=None,
+        description="Role for a first sign-in whose claims map to none; unset: refused.")
+    oidc_team_claim: str | None = Field(
+        default=None, description="ID-token claim holding the person's team (group) name.")
+    oidc_team_map: dict[str, str] = Field(
+        default_factory=dict, description="Claim value -> Attune team name; unmapped values "
+                                          "are used as the team name itself.")
     media_url_ttl_s: int = Field(default=15 * 60, description="Lifetime of a signed media URL.")
 
     max_upload_bytes: int = Field(default=4 * 1024**3, description="Largest accepted recording.")

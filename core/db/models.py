@@ -88,6 +88,20 @@ class Team(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    #: Everyone in this team signs in with a second factor (TOTP).
+    require_totp: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OrganisationPolicy(Base):
+    """Rules for every account of this installation: one row (``id`` 1)."""
+
+    __tablename__ = "organisation_policy"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Everyone signs in with a second factor (TOTP), whatever their team says.
+    require_totp: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
 
 class User(Base):
@@ -95,13 +109,62 @@ class User(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(320), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(200))
+    #: Shown to colleagues; the e-mail address when empty.
+    name: Mapped[str] = mapped_column(String(200), default="")
+    #: None until an invited person sets a password (and for single sign-on only).
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    password_set_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    #: Base32 TOTP secret once the person turned on two-factor sign-in.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    #: The last time step a code was accepted for: a code works once.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    #: Single sign-on identity: the provider (issuer) and its stable subject id.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
     team: Mapped[Team | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject",
+                                       name="uq_users_oidc_identity"),)
+
+
+class AccountLinkPurpose(enum.StrEnum):
+    invite = "invite"
+    reset = "reset"
+
+
+class AccountLink(Base):
+    """A one-time link to set a password: an invitation or a reset. Only the
+    token's hash is stored; the admin passes the link on (no mail needed)."""
+
+    __tablename__ = "account_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[AccountLinkPurpose] = mapped_column(
+        Enum(AccountLinkPurpose, native_enum=False, length=10))
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the authenticator app (hash only)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class AuthToken(Base):
@@ -113,7 +176,11 @@ class AuthToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    #: Absolute end: the session ends then, however busy it is.
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: "session" (the web app's cookie: ends after inactivity too) or "api" (a bearer token).
+    kind: Mapped[str] = mapped_column(String(10), default="api")
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     user: Mapped[User] = relationship()
 

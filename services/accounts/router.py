@@ -57,8 +57,8 @@ class SessionIn(BaseModel):
     password: str = Field(min_length=1, max_length=1000)
 
 
-def _logged_in(db: Db, runtime: Rt, request: Request, email: str, password: str) -> tuple[
-        User, str]:
+def _logged_in(db: Db, runtime: Rt, request: Request, email: str, password: str,
+               kind: str = "api") -> tuple[User, str]:
     """Check the password and issue a token; every attempt is audit-logged.
 
     Guessing is throttled per account and per address (see
@@ -91,7 +91,7 @@ def _logged_in(db: Db, runtime: Rt, request: Request, email: str, password: str)
                      case_id=None, outcome="denied", ip=ip)
         raise ApiError(401, "Wrong e-mail or password.", "bad_credentials")
     attempt.give_back()
-    token = issue_token(db, user, runtime.settings.token_ttl_s)
+    token = issue_token(db, user, runtime.settings.token_ttl_s, kind=kind)
     audit.record(db, audit.Actor.of(user), action="login", object_type="session",
                  object_id=None, case_id=None, ip=ip)
     return user, token
@@ -132,7 +132,16 @@ def start_session(body: SessionIn, request: Request, response: Response, db: Db,
                   runtime: Rt) -> MeOut:
     """Log in the web app: an HttpOnly, SameSite session cookie (Secure over
     https) and the CSRF token the page sends with every change."""
-    user, token = _logged_in(db, runtime, request, body.email, body.password)
+    user, token = _logged_in(db, runtime, request, body.email, body.password, kind="session")
+    return open_web_session(db, runtime, request, response, user, token)
+
+
+def open_web_session(db: Db, runtime: Rt, request: Request, response: Response,
+                     user: User, token: str | None = None) -> MeOut:
+    """Give the browser a session cookie for ``user`` (a new login unless
+    ``token`` is one just issued) and the page its CSRF token."""
+    if token is None:
+        token = issue_token(db, user, runtime.settings.token_ttl_s, kind="session")
     response.set_cookie(SESSION_COOKIE, token, max_age=runtime.settings.token_ttl_s,
                         path="/", httponly=True, samesite="lax",
                         secure=request.url.scheme == "https")
