@@ -16,7 +16,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 
-from core.storage import ObjectNotFound, ObjectStore
+from core.storage import ObjectNotFound, ObjectStore, RangeNotSatisfiable
 
 #: What a media path may look like: no traversal, known file types only.
 MEDIA_PATH = re.compile(r"^(?:[A-Za-z0-9_-]+/)?[A-Za-z0-9_.-]+\.(m3u8|m4s|mp4|jpg|vtt)$")
@@ -69,48 +69,48 @@ def sign_vtt_images(text: str, token: str) -> str:
     return "\n".join(out) + "\n"
 
 
-class RangeNotSatisfiable(Exception):
-    pass
-
-
-def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
-    """(first, last) inclusive byte positions of a single-range request, or None."""
+def requested_range(header: str | None) -> tuple[int | None, int | None] | None:
+    """The single byte range a ``Range`` header asks for, as (first, last)
+    with either side open (``bytes=-500`` is the last 500 bytes), or None for
+    no header and for forms served whole (multi-range, other units)."""
     if not header:
         return None
     match = _RANGE.match(header.strip())
     if not match or (not match.group(1) and not match.group(2)):
-        return None  # unsupported forms (multi-range) get the whole object
+        return None
     first_s, last_s = match.groups()
-    if first_s:
-        first = int(first_s)
-        last = min(int(last_s), size - 1) if last_s else size - 1
-    else:
-        first, last = max(size - int(last_s), 0), size - 1
-    if first >= size or first > last:
-        raise RangeNotSatisfiable()
-    return first, last
+    return (int(first_s) if first_s else None, int(last_s) if last_s else None)
 
 
 def stream_object(store: ObjectStore, bucket: str, key: str, request: Request,
                   media_type: str, cache_seconds: int) -> Response:
-    """Relay an object (or the requested byte range of it) to the client."""
-    size, _ = store.stat(bucket, key)
+    """Relay an object (or the requested byte range of it) to the client, in
+    one request to the store: a player asks for every segment, so a HEAD
+    before each GET would double the store's work."""
     headers = {"Accept-Ranges": "bytes", "Cache-Control": f"private, max-age={cache_seconds}"}
+    wanted = requested_range(request.headers.get("range"))
     try:
-        byte_range = parse_range(request.headers.get("range"), size)
-    except RangeNotSatisfiable:
-        return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
-    if byte_range is None:
-        body = store.open(bucket, key)
-        headers["Content-Length"] = str(size)
+        if wanted is None:
+            body = store.open(bucket, key)
+        else:
+            first, last = wanted
+            if first is None:  # the last bytes
+                body = store.open(bucket, key, suffix=last or 0)
+            elif last is not None and last < first:
+                raise RangeNotSatisfiable(store.stat(bucket, key)[0])
+            else:
+                body = store.open(bucket, key, offset=first,
+                                  length=0 if last is None else last - first + 1)
+    except RangeNotSatisfiable as unsatisfiable:
+        return Response(status_code=416,
+                        headers={"Content-Range": f"bytes */{unsatisfiable.size}"})
+    headers["Content-Length"] = str(body.last - body.first + 1)
+    if wanted is None:
         return StreamingResponse(body.iter_chunks(), media_type=media_type, headers=headers)
-    first, last = byte_range
-    body = store.open(bucket, key, offset=first, length=last - first + 1)
-    headers["Content-Range"] = f"bytes {first}-{last}/{size}"
-    headers["Content-Length"] = str(last - first + 1)
+    headers["Content-Range"] = f"bytes {body.first}-{body.last}/{body.size}"
     return StreamingResponse(body.iter_chunks(), status_code=206, media_type=media_type,
                              headers=headers)
 
 
-__all__ = ["ObjectNotFound", "content_type", "is_media_path", "parse_range", "sign_playlist",
+__all__ = ["ObjectNotFound", "content_type", "is_media_path", "requested_range", "sign_playlist",
            "sign_vtt_images", "stream_object"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,6 +52,18 @@ class StorageUnavailable(Exception):
 
 class ObjectNotFound(Exception):
     """The key does not exist (or was purged)."""
+
+
+class RangeNotSatisfiable(Exception):
+    """The requested bytes start past the end of the object (``size``)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"the object has {size} bytes")
+        self.size = size
+
+
+#: ``Content-Range: bytes 0-99/1234`` of a ranged answer.
+_CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
 
 class MultipartUploadGone(Exception):
@@ -121,8 +134,12 @@ class ObjectStream:
     """An open object body with what an HTTP response needs to relay it."""
 
     body: urllib3.BaseHTTPResponse
+    #: The whole object's size, whatever part of it ``body`` holds.
     size: int
     content_type: str
+    #: Inclusive byte positions of the part ``body`` holds.
+    first: int = 0
+    last: int = -1
 
     def iter_chunks(self, chunk: int = 256 * 1024) -> Iterator[bytes]:
         try:
@@ -216,11 +233,28 @@ class ObjectStore:
             resp.release_conn()
 
     @_store_call
-    def open(self, bucket: str, key: str, *, offset: int = 0, length: int = 0) -> ObjectStream:
-        """Stream (part of) an object; ``length=0`` means to the end."""
-        stat = self.stat(bucket, key)
-        resp = self._get(bucket, key, offset=offset, length=length)
-        return ObjectStream(resp, stat[0], stat[1])
+    def open(self, bucket: str, key: str, *, offset: int = 0, length: int = 0,
+             suffix: int = 0) -> ObjectStream:
+        """Stream (part of) an object in one request to the store: from
+        ``offset``, ``length`` bytes (0: to the end), or the last ``suffix``
+        bytes. The whole object's size comes from the answer's headers, so no
+        separate HEAD is needed. A range that starts past the end raises
+        :class:`RangeNotSatisfiable`."""
+        headers = {"Range": f"bytes=-{suffix}"} if suffix else None
+        try:
+            resp = self._get(bucket, key, offset=offset, length=length, request_headers=headers)
+        except S3Error as exc:
+            if exc.code == "InvalidRange":
+                raise RangeNotSatisfiable(self.stat(bucket, key)[0]) from exc
+            raise
+        content_type = resp.headers.get("Content-Type") or "application/octet-stream"
+        ranged = _CONTENT_RANGE.match(resp.headers.get("Content-Range") or "")
+        if ranged:
+            first, last, size = (int(g) for g in ranged.groups())
+        else:
+            size = int(resp.headers.get("Content-Length") or 0)
+            first, last = 0, size - 1
+        return ObjectStream(resp, size, content_type, first, last)
 
     @_store_call
     def stat(self, bucket: str, key: str) -> tuple[int, str]:
@@ -233,10 +267,11 @@ class ObjectStore:
             raise
         return int(obj.size or 0), obj.content_type or "application/octet-stream"
 
-    def _get(self, bucket: str, key: str, *, offset: int = 0,
-             length: int = 0) -> urllib3.BaseHTTPResponse:
+    def _get(self, bucket: str, key: str, *, offset: int = 0, length: int = 0,
+             request_headers: dict[str, str] | None = None) -> urllib3.BaseHTTPResponse:
         try:
-            return self.client.get_object(bucket, key, offset=offset, length=length)
+            return self.client.get_object(bucket, key, offset=offset, length=length,
+                                          request_headers=request_headers)  # type: ignore[arg-type]
         except S3Error as exc:
             if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
                 raise ObjectNotFound(key) from exc
