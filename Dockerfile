@@ -15,9 +15,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# ffmpeg/ffprobe do all media work in the worker.
+# ffmpeg/ffprobe do all media work in the worker. `attune backup` and `restore`
+# need pg_dump/pg_restore of the server's major version (PostgreSQL 16 in
+# docker-compose.yml), which bookworm does not carry: they come from the
+# PostgreSQL project's own repository, checked with the key postgresql-common ships.
+ARG PG_CLIENT_MAJOR=16
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg \
+    && apt-get install -y --no-install-recommends ffmpeg ca-certificates postgresql-common \
+    && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc]" \
+       "https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" \
+       > /etc/apt/sources.list.d/pgdg.list \
+    && apt-get update \
+    && apt-get install -y --no-install-recommends "postgresql-client-${PG_CLIENT_MAJOR}" \
     && rm -rf /var/lib/apt/lists/*
 
 # Recordings are health data: nothing runs as root.
