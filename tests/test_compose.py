@@ -211,6 +211,14 @@ def test_dockerfile() -> None:
     assert "/api/health" in text
 
 
+def test_the_image_can_back_up_the_compose_database(services: dict[str, dict[str, Any]]) -> None:
+    """pg_dump refuses a newer server: the image's client is the database's major version."""
+    client = re.search(r"^ARG PG_CLIENT_MAJOR=(\d+)$", (ROOT / "Dockerfile").read_text(),
+                       flags=re.MULTILINE)
+    server_tag = _split_image(services["postgres"]["image"])[1]
+    assert client and server_tag and server_tag.split(".")[0] == client.group(1)
+
+
 def test_dockerignore_keeps_secrets_out() -> None:
     patterns = {
         line.strip()
