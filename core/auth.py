@@ -15,12 +15,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from core import passwords
 from core.db.models import AuthToken, Role, Team, User, utcnow
 
 _hasher = PasswordHasher()
 #: Verified against when the e-mail is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = _hasher.hash("attune-dummy-password")
-MIN_PASSWORD_LENGTH = 10
 
 
 class UserError(ValueError):
@@ -46,11 +46,14 @@ def normalise_email(email: str) -> str:
     return email
 
 
-def add_user(db: Session, email: str, password: str, role: Role, team: str | None) -> User:
-    """Create a user (and their team on first use)."""
+def add_user(db: Session, email: str, password: str, role: Role, team: str | None,
+             name: str = "") -> User:
+    """Create a user with a password (and their team on first use)."""
     email = normalise_email(email)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    try:
+        passwords.check(password, email)
+    except passwords.PasswordRejected as rejected:
+        raise UserError(str(rejected)) from None
     if db.scalar(select(User).where(User.email == email)):
         raise UserError(f"a user with e-mail {email} already exists")
     if role is Role.supervisor and not team:
@@ -62,8 +65,8 @@ def add_user(db: Session, email: str, password: str, role: Role, team: str | Non
             team_row = Team(name=team)
             db.add(team_row)
             db.flush()
-    user = User(email=email, password_hash=hash_password(password), role=role,
-                team_id=team_row.id if team_row else None)
+    user = User(email=email, name=name.strip(), password_hash=hash_password(password),
+                password_set_at=utcnow(), role=role, team_id=team_row.id if team_row else None)
     db.add(user)
     db.flush()
     return user

@@ -1,0 +1,68 @@
+"""What a password must be: long enough, not one everybody tries first, and not
+the person's own e-mail address.
+
+The rules follow NIST SP 800-63B: a minimum length, a list of known-bad
+passwords, no composition rules (no "one capital and one digit"), which only
+push people towards predictable patterns. The list is Django's 20,000 common
+passwords, shipped in ``core/data`` (see its README for origin and licence).
+"""
+
+from __future__ import annotations
+
+import gzip
+from functools import lru_cache
+from pathlib import Path
+
+MIN_LENGTH = 10
+#: Long enough for any passphrase; the hash's cost must not be steered by the caller.
+MAX_LENGTH = 1000
+COMMON_PASSWORDS = Path(__file__).resolve().parent / "data" / "common-passwords.txt.gz"
+#: The shortest local part of an e-mail address that a password may not contain
+#: (shorter ones, such as "jo", occur in too many good passwords by chance).
+_MIN_LOCAL_PART = 3
+
+#: Every reason a password is refused, as the error code the web app words.
+REASONS = ("password_too_short", "password_too_long", "password_common", "password_like_email")
+
+
+class PasswordRejected(ValueError):
+    """A password that does not meet the rules: ``code`` is one of :data:`REASONS`."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The shipped list, read once per process."""
+    with gzip.open(COMMON_PASSWORDS, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines if line.strip())
+
+
+def check(password: str, email: str | None = None) -> None:
+    """Raise :class:`PasswordRejected` unless ``password`` may be used by the
+    person with ``email``."""
+    if len(password) < MIN_LENGTH:
+        raise PasswordRejected("password_too_short",
+                               f"The password must be at least {MIN_LENGTH} characters long; "
+                               "a few words in a row make a good one.")
+    if len(password) > MAX_LENGTH:
+        raise PasswordRejected("password_too_long",
+                               f"The password may be at most {MAX_LENGTH} characters long.")
+    folded = password.strip().casefold()
+    if folded in common_passwords():
+        raise PasswordRejected("password_common",
+                               "This password is one of the most common ones and is tried "
+                               "first by anyone guessing; choose another.")
+    if email and _like_email(folded, email.strip().casefold()):
+        raise PasswordRejected("password_like_email",
+                               "The password must not be (or contain) your e-mail address; "
+                               "choose another.")
+
+
+def _like_email(folded: str, email: str) -> bool:
+    local = email.partition("@")[0]
+    if folded in (email, local):
+        return True
+    return len(local) >= _MIN_LOCAL_PART and local in folded
