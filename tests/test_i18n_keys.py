@@ -123,6 +123,10 @@ def error_codes() -> dict[str, str]:
                 code = node.args[2] if len(node.args) > 2 else next(
                     k.value for k in node.keywords if k.arg == "code")
                 found.update(dict.fromkeys(_codes_of(tree, parents, node, code, where), where))
+            elif name == "SignInRefused" and node.args:
+                # single sign-on refusals reach the login page as /login?error=<code>
+                found.update(dict.fromkeys(
+                    _codes_of(tree, parents, node, node.args[0], where), where))
             elif name in ("NotFound", "through_parent") and node.args and isinstance(
                     node.args[0], ast.Constant):
                 found[f"{node.args[0].value}_not_found"] = where
