@@ -7,7 +7,8 @@ import shlex
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -288,6 +289,168 @@ def user_add(
                        f"{', team ' + team if team else ''})")
     except UserError as exc:
         raise _fail(str(exc)) from None
+
+
+@dataclass
+class _People:
+    """What an ``attune user`` command works with: the database, who the access
+    log names (the server's operator), and the settings."""
+
+    db: Any
+    actor: Any
+    settings: Settings
+
+    def user(self, email: str) -> Any:
+        from services.accounts import people
+
+        return people.user_by_email(self.db, email)
+
+    def link(self, user: Any) -> None:
+        """Make a new one-time link for ``user`` and print it."""
+        from services.accounts import people
+
+        self.show(user, people.issue_link(self.db, self.actor, user, self.settings.public_url,
+                                          self.settings.invite_ttl_s))
+
+    def show(self, user: Any, link: Any) -> None:
+        typer.echo(f"{link.purpose.value} link for {user.email} (works once, until "
+                   f"{link.expires_at:%Y-%m-%d %H:%M} UTC):")
+        typer.echo(link.url)
+        if not self.settings.public_url:
+            typer.echo("(put the address people open Attune at in front of it, or set "
+                       "ATTUNE_PUBLIC_URL)", err=True)
+
+
+@contextmanager
+def _people(command: str) -> Iterator[_People]:
+    """The database for an ``attune user`` command; a refusal is printed as an
+    error (exit status 1), as the API would word it."""
+    from core import audit
+    from core.db.migrate import upgrade
+    from core.db.session import session_scope
+    from core.web import ApiError
+
+    settings = get_settings()
+    url = settings.resolved_database_url()
+    upgrade(url)
+    try:
+        with session_scope(url) as db:
+            yield _People(db, audit.Actor(None, None, "server",
+                                          on_behalf_of=f"attune user {command}"), settings)
+    except ApiError as exc:
+        raise _fail(str(exc.detail)) from None
+
+
+EmailArg = Annotated[str, typer.Argument(help="The person's e-mail address.")]
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """Everyone with an account: e-mail, name, role, team and status."""
+    from services.accounts import people
+
+    with _people("list") as p:
+        rows = [(u.email, u.name or "-", u.role.value, u.team.name if u.team else "-",
+                 people.status(u)) for u in people.find_users(p.db)]
+    if not rows:
+        typer.echo("nobody has an account yet")
+        return
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        typer.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=False))
+                   + "  " + row[4])
+
+
+@user_app.command("invite")
+def user_invite(
+    email: EmailArg,
+    role: Annotated[Role, typer.Option(help="professional, supervisor, admin or "
+                                        "privacy_officer")],
+    team: Annotated[str | None, typer.Option(help="Team name (created on first use).")] = None,
+    name: Annotated[str, typer.Option(help="The name colleagues see.")] = "",
+) -> None:
+    """Add a person without a password and print their invitation link."""
+    from services.accounts import people
+
+    with _people("invite") as p:
+        people.free_email(p.db, email)  # before a new team is made for nobody
+        team_row = people.team_by_name(p.db, p.actor, team) if team else None
+        user, link = people.invite(p.db, p.actor, email, name, role, team_row,
+                                   p.settings.public_url, p.settings.invite_ttl_s)
+        typer.echo(f"invited {user.email} ({user.role.value}"
+                   f"{', team ' + team_row.name if team_row else ''})")
+        p.show(user, link)
+
+
+@user_app.command("deactivate")
+def user_deactivate(email: EmailArg) -> None:
+    """Stop someone logging in: their sessions, tokens and links end at once."""
+    from services.accounts import people
+
+    with _people("deactivate") as p:
+        people.change(p.db, p.actor, p.user(email), active=False)
+        typer.echo(f"deactivated {email.strip().lower()}")
+
+
+@user_app.command("activate")
+def user_activate(email: EmailArg) -> None:
+    """Let a deactivated person log in again."""
+    from services.accounts import people
+
+    with _people("activate") as p:
+        people.change(p.db, p.actor, p.user(email), active=True)
+        typer.echo(f"activated {email.strip().lower()}")
+
+
+@user_app.command("reset-link")
+def user_reset_link(email: EmailArg) -> None:
+    """Print a new one-time link to set a password (older unused links stop)."""
+    with _people("reset-link") as p:
+        p.link(p.user(email))
+
+
+@user_app.command("set-role")
+def user_set_role(email: EmailArg,
+                  role: Annotated[Role, typer.Argument(help="professional, supervisor, "
+                                                            "admin or privacy_officer")]
+                  ) -> None:
+    """Change someone's role."""
+    from services.accounts import people
+
+    with _people("set-role") as p:
+        people.change(p.db, p.actor, p.user(email), role=role)
+        typer.echo(f"{email.strip().lower()} is now {role.value}")
+
+
+@user_app.command("set-team")
+def user_set_team(
+    email: EmailArg,
+    team: Annotated[str | None, typer.Argument(help="Team name (created on first use).")
+                    ] = None,
+    no_team: Annotated[bool, typer.Option("--no-team", help="Take them out of their team.")
+                       ] = False,
+) -> None:
+    """Move someone to another team (or out of any with --no-team)."""
+    from services.accounts import people
+
+    if bool(team) == no_team:
+        raise _fail("name a team, or give --no-team")
+    with _people("set-team") as p:
+        user = p.user(email)
+        team_row = people.team_by_name(p.db, p.actor, team) if team else None
+        people.change(p.db, p.actor, user, team=team_row)
+        typer.echo(f"{user.email} is now in {'team ' + team_row.name if team_row else 'no team'}")
+
+
+@user_app.command("reset-2fa")
+def user_reset_2fa(email: EmailArg) -> None:
+    """Turn off someone's two-factor sign-in and recovery codes (a lost phone)."""
+    from services.accounts import people
+
+    with _people("reset-2fa") as p:
+        user = p.user(email)
+        people.reset_second_factor(p.db, p.actor, user)
+        typer.echo(f"two-factor sign-in of {user.email} is off; they can set it up again")
 
 
 @app.command()

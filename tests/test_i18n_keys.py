@@ -29,7 +29,15 @@ DYNAMIC = {
     "code in services/ingest/sniff.py": lambda: ["empty_file"] + [
         f"not_video_{kind}" for kind in ("image", "audio", "document", "archive", "text",
                                          "unknown")],
+    # why a password is refused (core/passwords.py), as services/accounts/people.py sends it
+    "rejected.code": lambda: list(_password_reasons()),
 }
+
+
+def _password_reasons() -> tuple[str, ...]:
+    from core.passwords import REASONS
+
+    return REASONS
 
 
 def _purposes() -> list[str]:

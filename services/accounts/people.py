@@ -1,0 +1,396 @@
+"""People and teams: inviting, (de)activating, changing roles and teams, and the
+one-time links that set a password.
+
+The API (``services/accounts/admin.py``, ``links.py``, ``setup.py``) and the
+``attune user`` commands call these same functions, so a rule holds however a
+change is made. Refusals are :class:`core.web.ApiError` (a readable sentence
+and a code); the CLI prints the sentence. Every change is audit-logged with
+who changed whom, before -> after; :func:`core.audit.record` commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select, update
+from sqlalchemy.orm import Session
+
+from core import audit, passwords
+from core.auth import UserError, hash_password, normalise_email, token_digest
+from core.db.models import (
+    AccountLink,
+    AccountLinkPurpose,
+    AuthToken,
+    OrganisationPolicy,
+    RecoveryCode,
+    Role,
+    Team,
+    User,
+    utcnow,
+)
+from core.web import ApiError
+
+Status = Literal["active", "invited", "deactivated"]
+#: Where a one-time link opens in the web app: ``{base}/welcome/{token}``.
+WELCOME_PATH = "/welcome/"
+POLICY_ID = 1
+#: What a request may send as a password: more than the rules allow, so that a
+#: long one is refused by :mod:`core.passwords` with its reason.
+PASSWORD_FIELD_MAX = 4 * passwords.MAX_LENGTH
+
+
+# -- looking people up -----------------------------------------------------
+
+def status(user: User) -> Status:
+    """Deactivated; invited (no password set yet and no single sign-on); or active."""
+    if not user.active:
+        return "deactivated"
+    if user.password_hash is None and user.oidc_subject is None:
+        return "invited"
+    return "active"
+
+
+def status_is(wanted: Status) -> ColumnElement[bool]:
+    """The SQL condition for people whose :func:`status` is ``wanted``."""
+    no_login = and_(User.password_hash.is_(None), User.oidc_subject.is_(None))
+    if wanted == "deactivated":
+        return not_(User.active)
+    if wanted == "invited":
+        return and_(User.active, no_login)
+    return and_(User.active, not_(no_login))
+
+
+def find_users(db: Session, q: str | None = None, team_id: str | None = None,
+               wanted: Status | None = None) -> list[User]:
+    """People whose e-mail or name contains ``q``, in ``team_id``, with status ``wanted``."""
+    query = select(User).order_by(func.lower(User.email))
+    if q and q.strip():
+        pattern = f"%{_escape_like(q.strip().lower())}%"
+        query = query.where(or_(func.lower(User.email).like(pattern, escape="\\"),
+                                func.lower(User.name).like(pattern, escape="\\")))
+    if team_id:
+        query = query.where(User.team_id == team_id)
+    if wanted:
+        query = query.where(status_is(wanted))
+    return list(db.scalars(query))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def user_by_id(db: Session, user_id: str) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise ApiError(404, "There is no such person; reload the list.", "user_not_found")
+    return user
+
+
+def user_by_email(db: Session, email: str) -> User:
+    user = db.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise ApiError(404, f"Nobody has the e-mail address {email.strip()}.", "user_not_found")
+    return user
+
+
+def team_by_id(db: Session, team_id: str) -> Team:
+    team = db.get(Team, team_id)
+    if team is None:
+        raise ApiError(404, "There is no such team; reload the list.", "team_not_found")
+    return team
+
+
+def team_by_name(db: Session, actor: audit.Actor, name: str, ip: str | None = None) -> Team:
+    """The team called ``name``, made on first use (as ``attune user add`` does)."""
+    team = db.scalar(select(Team).where(func.lower(Team.name) == name.strip().lower()))
+    return team if team is not None else create_team(db, actor, name, ip)
+
+
+def _team_name(team: Team | None) -> str:
+    return team.name if team else "no team"
+
+
+# -- passwords and links ---------------------------------------------------
+
+def check_password(password: str, email: str) -> None:
+    """The password rules (:mod:`core.passwords`) as an API refusal (422)."""
+    try:
+        passwords.check(password, email)
+    except passwords.PasswordRejected as rejected:
+        raise ApiError(422, str(rejected), rejected.code) from None
+
+
+def set_password(db: Session, user: User, password: str) -> None:
+    """Give ``user`` a new password that meets the rules, and end every session
+    and API token they have: whoever had their old password is out."""
+    check_password(password, user.email)
+    user.password_hash = hash_password(password)
+    user.password_set_at = utcnow()
+    end_sessions(db, user)
+
+
+def end_sessions(db: Session, user: User) -> int:
+    """Log ``user`` out everywhere (web sessions and API tokens); how many ended."""
+    ended = db.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
+    return int(getattr(ended, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    """A one-time link as the admin passes it on: the token exists only here."""
+
+    url: str
+    expires_at: datetime
+    purpose: AccountLinkPurpose
+
+
+def link_url(base_url: str | None, token: str) -> str:
+    """``{base}/welcome/{token}``; without a base, the path alone."""
+    return f"{(base_url or '').rstrip('/')}{WELCOME_PATH}{token}"
+
+
+def issue_link(db: Session, actor: audit.Actor, user: User, base_url: str | None,
+               ttl_s: int, ip: str | None = None) -> IssuedLink:
+    """A new one-time link for ``user``: an invitation while they never set a
+    password, a password reset after. Older unused links stop working."""
+    if not user.active:
+        raise ApiError(409, f"{user.email} is deactivated; activate them first.",
+                       "user_deactivated")
+    purpose = (AccountLinkPurpose.invite if user.password_set_at is None
+               and user.password_hash is None else AccountLinkPurpose.reset)
+    now = utcnow()
+    voided = db.execute(update(AccountLink).where(
+        AccountLink.user_id == user.id, AccountLink.used_at.is_(None),
+        AccountLink.expires_at > now).values(expires_at=now))
+    token = secrets.token_urlsafe(32)
+    link = AccountLink(token_hash=token_digest(token), user_id=user.id, purpose=purpose,
+                       created_by=actor.user_id, created_at=now,
+                       expires_at=now + timedelta(seconds=ttl_s))
+    db.add(link)
+    replaced = int(getattr(voided, "rowcount", 0) or 0)
+    audit.record(db, actor, action="issue_account_link", object_type="user",
+                 object_id=user.id, case_id=None, ip=ip,
+                 detail=f"{purpose.value} link for {user.email}, valid until "
+                        f"{link.expires_at.isoformat(timespec='minutes')}"
+                        + (f"; {replaced} older unused link(s) stopped" if replaced else ""))
+    return IssuedLink(link_url(base_url, token), link.expires_at, purpose)
+
+
+def open_link(db: Session, token: str) -> tuple[AccountLink, User]:
+    """The link behind ``token`` and its person, if it can still be used."""
+    link = db.get(AccountLink, token_digest(token))
+    user = db.get(User, link.user_id) if link else None
+    if link is None or user is None or not user.active:
+        raise ApiError(404, "This link is not known. Ask your administrator for a new one.",
+                       "link_unknown")
+    if link.used_at is not None:
+        raise ApiError(410, "This link was used already; each link works once. Log in, or "
+                       "ask your administrator for a new link.", "link_used")
+    if link.expires_at <= utcnow():
+        raise ApiError(410, "This link has expired (or a newer one was made). Ask your "
+                       "administrator for a new one.", "link_expired")
+    return link, user
+
+
+def redeem_link(db: Session, token: str, password: str, name: str | None = None,
+                ip: str | None = None) -> User:
+    """Set the password through a one-time link: the link is then used up and
+    every session of the person ends."""
+    link, user = open_link(db, token)
+    set_password(db, user, password)
+    if name is not None and name.strip():
+        user.name = name.strip()[:200]
+    link.used_at = utcnow()
+    action = "accept_invitation" if link.purpose is AccountLinkPurpose.invite else \
+        "reset_password"
+    audit.record(db, audit.Actor.of(user), action=action, object_type="user",
+                 object_id=user.id, case_id=None, ip=ip,
+                 detail=f"password set through a one-time {link.purpose.value} link; "
+                        "every session ended")
+    return user
+
+
+# -- people ----------------------------------------------------------------
+
+def free_email(db: Session, email: str) -> str:
+    """``email`` as stored, if it is an address nobody has yet."""
+    try:
+        email = normalise_email(email)
+    except UserError as exc:
+        raise ApiError(422, f"{exc}; check the address.", "email_invalid") from None
+    if db.scalar(select(User.id).where(User.email == email)):
+        raise ApiError(409, f"Someone with the e-mail address {email} already exists.",
+                       "email_taken")
+    return email
+
+
+def invite(db: Session, actor: audit.Actor, email: str, name: str, role: Role,
+           team: Team | None, base_url: str | None, ttl_s: int,
+           ip: str | None = None) -> tuple[User, IssuedLink]:
+    """A new person without a password, and the invitation link to set one."""
+    email = free_email(db, email)
+    _require_team(role, team)
+    user = User(email=email, name=name.strip()[:200], role=role,
+                team_id=team.id if team else None)
+    db.add(user)
+    db.flush()
+    audit.record(db, actor, action="invite_user", object_type="user", object_id=user.id,
+                 case_id=None, ip=ip,
+                 detail=f"{email}: invited as {role.value}, {_team_name(team)}"
+                        + (f", name {user.name!r}" if user.name else ""))
+    return user, issue_link(db, actor, user, base_url, ttl_s, ip)
+
+
+#: ``change(team=...)`` left out: the team stays as it is (None means no team).
+UNCHANGED = object()
+
+
+def change(db: Session, actor: audit.Actor, user: User, *, name: str | None = None,
+           role: Role | None = None, team: Team | object | None = UNCHANGED,
+           active: bool | None = None, ip: str | None = None) -> User:
+    """Change a person's name, role, team or whether they may log in, in one
+    audited step. Deactivating ends their sessions, API tokens and unused links
+    at once (their signed media links stop too: playback asks whether the
+    holder is active)."""
+    new_role = role if role is not None else user.role
+    new_team = user.team if team is UNCHANGED else team
+    assert new_team is None or isinstance(new_team, Team)
+    new_active = user.active if active is None else active
+    _guard_admins(db, actor, user, new_role, new_active)
+    _require_team(new_role, new_team)
+    changes = []
+    action = "update_user"
+    if name is not None and name.strip()[:200] != user.name:
+        changes.append(f"name {user.name!r} -> {name.strip()[:200]!r}")
+        user.name = name.strip()[:200]
+    if new_role is not user.role:
+        changes.append(f"role {user.role.value} -> {new_role.value}")
+        user.role = new_role
+    new_team_id = new_team.id if new_team else None
+    if new_team_id != user.team_id:
+        old = db.get(Team, user.team_id) if user.team_id else None
+        changes.append(f"team {_team_name(old)} -> {_team_name(new_team)}")
+        user.team_id = new_team_id
+        user.team = new_team
+    if new_active != user.active:
+        action = "activate_user" if new_active else "deactivate_user"
+        changes.append("deactivated -> active" if new_active else "active -> deactivated")
+        user.active = new_active
+        if not new_active:
+            sessions = end_sessions(db, user)
+            links = db.execute(delete(AccountLink).where(AccountLink.user_id == user.id,
+                                                         AccountLink.used_at.is_(None)))
+            changes.append(f"{sessions} session(s)/token(s) ended, "
+                           f"{int(getattr(links, 'rowcount', 0) or 0)} unused link(s) removed")
+    if changes:
+        db.flush()
+        audit.record(db, actor, action=action, object_type="user", object_id=user.id,
+                     case_id=None, ip=ip, detail=f"{user.email}: " + "; ".join(changes))
+    return user
+
+
+def _require_team(role: Role, team: Team | None) -> None:
+    if role is Role.supervisor and team is None:
+        raise ApiError(422, "A supervisor supervises a team: choose their team.",
+                       "team_required")
+
+
+def _guard_admins(db: Session, actor: audit.Actor, user: User, role: Role,
+                  active: bool) -> None:
+    """Somebody must always be able to administer Attune, and an admin does not
+    lock themselves out by mistake."""
+    stays_admin = role is Role.admin and active
+    if not (user.role is Role.admin and user.active) or stays_admin:
+        return
+    if actor.user_id == user.id:
+        raise ApiError(409, "You cannot deactivate yourself or give up your own admin role; "
+                       "ask another admin.", "last_admin")
+    others = db.scalar(select(func.count()).select_from(User).where(
+        User.role == Role.admin, User.active, User.id != user.id)) or 0
+    if not others:
+        raise ApiError(409, f"{user.email} is the last active admin; make someone else an "
+                       "admin first.", "last_admin")
+
+
+def reset_second_factor(db: Session, actor: audit.Actor, user: User,
+                        ip: str | None = None) -> None:
+    """Turn off a person's two-factor sign-in and recovery codes (a lost phone):
+    they log in with their password and set it up again."""
+    had = user.totp_secret is not None
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    codes = db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    audit.record(db, actor, action="reset_second_factor", object_type="user",
+                 object_id=user.id, case_id=None, ip=ip,
+                 detail=f"{user.email}: two-factor sign-in {'on' if had else 'off'} -> off; "
+                        f"{int(getattr(codes, 'rowcount', 0) or 0)} recovery code(s) removed")
+
+
+# -- teams and the organisation's policy -----------------------------------
+
+def members(db: Session, team: Team) -> list[User]:
+    return list(db.scalars(select(User).where(User.team_id == team.id)
+                           .order_by(func.lower(User.name), func.lower(User.email))))
+
+
+def _free_team_name(db: Session, name: str, team: Team | None = None) -> str:
+    name = name.strip()
+    if not name:
+        raise ApiError(422, "A team needs a name.", "team_name_required")
+    taken = db.scalar(select(Team.id).where(func.lower(Team.name) == name.lower()))
+    if taken is not None and (team is None or taken != team.id):
+        raise ApiError(409, f"There is a team called {name!r} already.", "team_exists")
+    return name[:200]
+
+
+def create_team(db: Session, actor: audit.Actor, name: str, ip: str | None = None) -> Team:
+    team = Team(name=_free_team_name(db, name))
+    db.add(team)
+    db.flush()
+    audit.record(db, actor, action="create_team", object_type="team", object_id=team.id,
+                 case_id=None, ip=ip, detail=f"team {team.name!r} created")
+    return team
+
+
+def change_team(db: Session, actor: audit.Actor, team: Team, *, name: str | None = None,
+                require_totp: bool | None = None, ip: str | None = None) -> Team:
+    changes = []
+    if name is not None and name.strip() != team.name:
+        new = _free_team_name(db, name, team)
+        changes.append(f"name {team.name!r} -> {new!r}")
+        team.name = new
+    if require_totp is not None and require_totp != team.require_totp:
+        changes.append(f"require_totp {team.require_totp} -> {require_totp}")
+        team.require_totp = require_totp
+    if changes:
+        db.flush()
+        audit.record(db, actor, action="update_team", object_type="team", object_id=team.id,
+                     case_id=None, ip=ip, detail=f"team {team.name!r}: " + "; ".join(changes))
+    return team
+
+
+def policy(db: Session) -> OrganisationPolicy:
+    """The organisation's sign-in policy (all defaults until an admin changes it)."""
+    row = db.get(OrganisationPolicy, POLICY_ID)
+    return row if row is not None else OrganisationPolicy(id=POLICY_ID, require_totp=False)
+
+
+def change_policy(db: Session, actor: audit.Actor, require_totp: bool,
+                  ip: str | None = None) -> OrganisationPolicy:
+    row = db.get(OrganisationPolicy, POLICY_ID)
+    if row is None:
+        row = OrganisationPolicy(id=POLICY_ID, require_totp=False)
+        db.add(row)
+    before = bool(row.require_totp)
+    row.require_totp = require_totp
+    row.updated_at = utcnow()
+    row.updated_by = actor.user_id
+    db.flush()
+    audit.record(db, actor, action="update_policy", object_type="policy",
+                 object_id=str(POLICY_ID), case_id=None, ip=ip,
+                 detail=f"require_totp {before} -> {require_totp}")
+    return row
