@@ -542,6 +542,9 @@ def test_role_and_team_mapping() -> None:
     assert sso.mapped_team(settings, {"team": ["g0", "g2"]}) is None
     assert sso.verified_email({"email": "A@B.nl", "xms_edov": True}) == "a@b.nl"
     assert sso.verified_email({"email": "a@b.nl"}) is None
+    assert sso.verified_email({"email": "a@b.nl", "email_verified": False,
+                               "xms_edov": True}) is None
+    assert sso.verified_email({"email": "a@b.nl", "xms_edov": "true"}) is None
 
 
 def test_public_url_names_the_callback() -> None:

@@ -431,14 +431,15 @@ def mapped_team(settings: Settings, claims: dict[str, Any]) -> str | None:
 
 def verified_email(claims: dict[str, Any]) -> str | None:
     """The e-mail address, if the provider vouches for it: ``email_verified``
-    (the standard claim) or Entra ID's ``xms_edov`` (the domain is the
-    tenant's). An unverified address could be anyone's, so it neither links
-    to an existing account nor names a new one."""
+    (the standard claim) or, where that is absent, Entra ID's ``xms_edov``
+    (the address's domain is verified by the tenant). An unverified address
+    could be anyone's, so it neither links to an existing account nor names a
+    new one."""
     email = claims.get("email")
     if not isinstance(email, str):
         return None
-    if claims.get("email_verified") is not True and claims.get("xms_edov") not in (True, "1",
-                                                                                   "true"):
+    said = claims.get("email_verified")
+    if not (said is True or (said is None and claims.get("xms_edov") is True)):
         return None
     try:
         return normalise_email(email)
