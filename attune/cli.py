@@ -60,8 +60,20 @@ def _run_api(settings: Settings, host: str, port: int) -> None:
     # Attune's own logging (JSON with request ids, one line a request) replaces
     # uvicorn's configuration and access log.
     configure(settings.log_format)
-    uvicorn.run(create_app(Runtime(settings)), host=host, port=port, log_config=None,
+    runtime = Runtime(settings)
+    _announce_setup(runtime, host, port)
+    uvicorn.run(create_app(runtime), host=host, port=port, log_config=None,
                 access_log=False, proxy_headers=True)
+
+
+def _announce_setup(runtime: Any, host: str, port: int) -> None:
+    """While nobody has an account, log where and with which code the first
+    admin is made (only someone who reads the server's log learns the code)."""
+    from services.accounts.setup import announce
+
+    shown = "localhost" if host in ("0.0.0.0", "::", "") else host
+    with runtime.db() as db:
+        announce(db, runtime.secret_key, runtime.settings.public_url or f"http://{shown}:{port}")
 
 
 @app.command()

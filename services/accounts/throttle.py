@@ -90,18 +90,23 @@ class LoginThrottle:
     limiter: FixedWindowRateLimiter
     secret: bytes
 
-    def windows(self, email: str, ip: str | None) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
-        """Each window an attempt for ``email`` from ``ip`` counts in, with its key."""
-        account: tuple[str, ...] = ("account", self._digest("account", email.strip().lower()))
+    def windows(self, email: str | None, ip: str | None
+                ) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+        """Each window an attempt for ``email`` from ``ip`` counts in, with its key
+        (only the address's for an attempt that names no account, such as a
+        first-run set-up code)."""
         address: tuple[str, ...] = ("address", self._digest("address", ip or "unknown"))
-        return [(item, account) for item in ACCOUNT_LIMITS] + \
-            [(item, address) for item in ADDRESS_LIMITS]
+        by_address = [(item, address) for item in ADDRESS_LIMITS]
+        if email is None:
+            return by_address
+        account: tuple[str, ...] = ("account", self._digest("account", email.strip().lower()))
+        return [(item, account) for item in ACCOUNT_LIMITS] + by_address
 
     def _digest(self, kind: str, value: str) -> str:
         return hmac.new(self.secret, f"login-throttle:{kind}:{value}".encode(),
                         hashlib.sha256).hexdigest()[:32]
 
-    def attempt(self, email: str, ip: str | None) -> Attempt:
+    def attempt(self, email: str | None, ip: str | None) -> Attempt:
         """Take this attempt's place in every window, or raise :class:`Throttled`
         (nothing taken) when any is full; :class:`Unavailable` without Redis."""
         windows = self.windows(email, ip)
