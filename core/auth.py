@@ -100,11 +100,47 @@ def issue_token(db: Session, user: User, ttl_s: int, kind: str = "api") -> str:
     return token
 
 
-def user_for_token(db: Session, token: str) -> User | None:
+class LoginEnded(Exception):
+    """The token was a login, but it has ended: too long without a request (a
+    web session) or past its absolute end."""
+
+
+#: ``last_used_at`` is written at most this often, so a busy page does not
+#: write to the database on every request; inactivity is measured to within it.
+TOUCH_EVERY_S = 60
+
+
+def user_for_token(db: Session, token: str, idle_s: int | None = None) -> User | None:
+    """Whose login ``token`` is; None for a token that never was one (or whose
+    person was deactivated), :class:`LoginEnded` for one that ended.
+
+    A web session (kind "session") also ends after ``idle_s`` seconds without a
+    request, so a shared computer left alone does not stay logged in; a bearer
+    token ("api") ends only at its absolute end."""
     row = db.get(AuthToken, token_digest(token))
-    if row is None or row.expires_at < utcnow() or not row.user.active:
+    if row is None:
         return None
+    now = utcnow()
+    if row.expires_at < now:
+        raise LoginEnded("expired")
+    last = row.last_used_at or row.created_at
+    if row.kind == "session" and idle_s is not None and now - last > timedelta(seconds=idle_s):
+        raise LoginEnded("idle")
+    if not row.user.active:
+        return None
+    if row.last_used_at is None or now - row.last_used_at >= timedelta(seconds=TOUCH_EVERY_S):
+        row.last_used_at = now
+        row.user.last_seen_at = now
     return row.user
+
+
+def end_logins(db: Session, user: User, keep: str | None = None) -> int:
+    """End every session and token of ``user`` but the login ``keep`` (a token),
+    for example after a password change; how many ended."""
+    query = delete(AuthToken).where(AuthToken.user_id == user.id)
+    if keep is not None:
+        query = query.where(AuthToken.token_hash != token_digest(keep))
+    return int(db.execute(query).rowcount)  # type: ignore[attr-defined]
 
 
 def revoke_token(db: Session, token: str) -> None:

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core import twofactor
 from core.access import NotFound
-from core.auth import token_digest, user_for_token
+from core.auth import LoginEnded, token_digest, user_for_token
 from core.db.models import Role, User
 from core.runtime import Runtime
 from core.storage import StorageUnavailable
@@ -107,18 +108,50 @@ def optional_user(
     token, from_cookie = session_token(request, bearer)
     if not token:
         return None
-    user = user_for_token(db, token)
+    try:
+        user = user_for_token(db, token, runtime.settings.session_idle_s)
+    except LoginEnded:
+        # Nobody, as far as a route that also takes a signed link is concerned;
+        # a route that needs a login says why there is none.
+        request.scope.setdefault("state", {})[LOGIN_ENDED] = True
+        return None
     if user is not None and from_cookie and request.method not in _SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent, csrf_token(runtime.secret_key, token)):
             raise ApiError(status.HTTP_403_FORBIDDEN, "This request did not come from an "
                            "Attune page (missing or wrong CSRF token); reload the page and "
                            "try again.", "csrf_failed")
+    if user is not None and not _open_before_enrolment(request.scope["path"]) \
+            and twofactor.must_enrol(db, user):
+        raise ApiError(status.HTTP_403_FORBIDDEN, "Set up two-factor sign-in first (an "
+                       "authenticator app): your organisation asks for it.",
+                       "second_factor_setup_required")
     return user
 
 
-def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+#: Set in the request's state when its login token had ended (see :func:`login_ended`).
+LOGIN_ENDED = "attune.login_ended"
+#: What someone who must set up two-factor sign-in may still reach: who they
+#: are, logging in and out, and their own account (where the set-up is).
+_BEFORE_ENROLMENT = ("/api/auth/", "/api/account/")
+
+
+def _open_before_enrolment(path: str) -> bool:
+    return path in ("/api/me", "/api/session") or path.startswith(_BEFORE_ENROLMENT)
+
+
+def login_ended(request: Request) -> bool:
+    """Whether the request came with a login that has ended (idle or expired)."""
+    return bool(request.scope.get("state", {}).get(LOGIN_ENDED))
+
+
+def current_user(request: Request,
+                 user: Annotated[User | None, Depends(optional_user)]) -> User:
     if user is None:
+        if login_ended(request):
+            raise ApiError(status.HTTP_401_UNAUTHORIZED, "Your session has ended (too long "
+                           "without activity, or it reached its time limit). Log in again.",
+                           "session_expired", headers={"WWW-Authenticate": "Bearer"})
         raise ApiError(status.HTTP_401_UNAUTHORIZED, "Log in first (missing or expired token).",
                        "not_authenticated", headers={"WWW-Authenticate": "Bearer"})
     return user

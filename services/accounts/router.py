@@ -7,11 +7,11 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from core import audit
+from core import audit, twofactor
 from core.auth import authenticate, issue_token, revoke_token
 from core.db.models import Team, User
 from core.web import (
@@ -22,6 +22,7 @@ from core.web import (
     Rt,
     client_ip,
     csrf_token,
+    login_ended,
     oauth2,
     optional_user,
     session_token,
@@ -41,8 +42,15 @@ class TokenOut(BaseModel):
 class MeOut(BaseModel):
     id: str
     email: str
+    name: str
     role: str
     team: str | None
+    #: Signs in with a second factor (TOTP).
+    totp: bool
+    #: The organisation or the team asks for a second factor.
+    totp_required: bool
+    #: Required but not set up: only the account pages work until it is.
+    must_enrol_totp: bool
     #: For a cookie session: send it as ``X-CSRF-Token`` with every change.
     csrf_token: str | None = None
 
@@ -50,25 +58,27 @@ class MeOut(BaseModel):
 class SessionOut(BaseModel):
     #: None when nobody is logged in (no session, or it ended).
     user: MeOut | None
+    #: "session_expired" when the request came with a session that has ended,
+    #: so the login page can say why it is shown.
+    ended: str | None = None
 
 
 class SessionIn(BaseModel):
     email: str = Field(min_length=1, max_length=320)
     password: str = Field(min_length=1, max_length=1000)
+    #: The authenticator app's code or a recovery code, for a person with two-factor sign-in.
+    code: str | None = Field(default=None, max_length=40)
 
 
-def _logged_in(db: Db, runtime: Rt, request: Request, email: str, password: str,
-               kind: str = "api") -> tuple[User, str]:
-    """Check the password and issue a token; every attempt is audit-logged.
-
-    Guessing is throttled per account and per address (see
-    :mod:`services.accounts.throttle`): past the limit the answer is 429 with
-    ``Retry-After``, before the password is looked at, for an unknown e-mail
-    exactly as for a known one."""
+def counted_attempt(db: Db, runtime: Rt, request: Request, email: str) -> throttle.Attempt:
+    """A password (or second-factor) check's place in the login throttle: 429
+    with ``Retry-After`` past the limit, 503 when the attempts cannot be
+    counted; either refusal is audit-logged. A check that succeeds gives the
+    place back (:meth:`throttle.Attempt.give_back`); a failure keeps it."""
     ip = client_ip(request)
     actor = audit.Actor(None, email[:320], None)
     try:
-        attempt = throttle.for_runtime(runtime).attempt(email, ip)
+        return throttle.for_runtime(runtime).attempt(email, ip)
     except throttle.Throttled as held:
         audit.record(db, actor, action="login", object_type="session", object_id=None,
                      case_id=None, outcome="throttled", ip=ip,
@@ -85,15 +95,48 @@ def _logged_in(db: Db, runtime: Rt, request: Request, email: str, password: str,
         raise ApiError(503, "Logging in is not possible for a moment. Try again in a few "
                        "minutes; if it lasts, tell your administrator.",
                        "sign_in_unavailable", headers={"Retry-After": "60"}) from None
+
+
+def _logged_in(db: Db, runtime: Rt, request: Request, email: str, password: str,
+               code: str | None = None, kind: str = "api") -> tuple[User, str]:
+    """Check the password (and the second factor of a person who has one) and
+    issue a token; every attempt is audit-logged.
+
+    Guessing is throttled per account and per address (see
+    :mod:`services.accounts.throttle`): past the limit the answer is 429 with
+    ``Retry-After``, before the password is looked at, for an unknown e-mail
+    exactly as for a known one. A wrong second factor counts as a failure too."""
+    ip = client_ip(request)
+    attempt = counted_attempt(db, runtime, request, email)
     user = authenticate(db, email, password)
     if user is None:  # the attempt keeps its place: a failure counts
-        audit.record(db, actor, action="login", object_type="session", object_id=None,
-                     case_id=None, outcome="denied", ip=ip)
+        audit.record(db, audit.Actor(None, email[:320], None), action="login",
+                     object_type="session", object_id=None, case_id=None, outcome="denied",
+                     ip=ip)
         raise ApiError(401, "Wrong e-mail or password.", "bad_credentials")
+    detail = None
+    if twofactor.enabled(user):
+        if not code or not code.strip():  # the right password is no failure
+            attempt.give_back()
+            audit.record(db, audit.Actor.of(user), action="login", object_type="session",
+                         object_id=None, case_id=None, outcome="code_required",
+                         ip=ip)
+            raise ApiError(401, "Enter the code from your authenticator app (or one of "
+                           "your recovery codes).", "second_factor_required")
+        used = twofactor.use_code(db, user, code)
+        if used is None:  # counts as a failed login
+            audit.record(db, audit.Actor.of(user), action="login", object_type="session",
+                         object_id=None, case_id=None, outcome="denied", ip=ip,
+                         detail="wrong or already used second-factor code")
+            raise ApiError(401, "That code is wrong or was used already. Enter the code "
+                           "your authenticator app shows now, or an unused recovery code.",
+                           "second_factor_wrong")
+        detail = "with an authenticator code" if used == "totp" else \
+            f"with a recovery code ({twofactor.recovery_codes_left(db, user)} left)"
     attempt.give_back()
     token = issue_token(db, user, runtime.settings.token_ttl_s, kind=kind)
     audit.record(db, audit.Actor.of(user), action="login", object_type="session",
-                 object_id=None, case_id=None, ip=ip)
+                 object_id=None, case_id=None, ip=ip, detail=detail)
     return user, token
 
 
@@ -107,15 +150,22 @@ def _duration(seconds: int) -> str:
 
 def _me(db: Db, user: User, csrf: str | None) -> MeOut:
     team = db.get(Team, user.team_id) if user.team_id else None
-    return MeOut(id=user.id, email=user.email, role=user.role.value,
-                 team=team.name if team else None, csrf_token=csrf)
+    required = twofactor.required(db, user)
+    on = twofactor.enabled(user)
+    return MeOut(id=user.id, email=user.email, name=user.name, role=user.role.value,
+                 team=team.name if team else None, totp=on, totp_required=required,
+                 must_enrol_totp=required and not on, csrf_token=csrf)
 
 
 @router.post("/auth/token", response_model=TokenOut)
 def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, db: Db,
-          runtime: Rt) -> TokenOut:
-    """Exchange e-mail (as ``username``) and password for a bearer token."""
-    _, token = _logged_in(db, runtime, request, form.username, form.password)
+          runtime: Rt,
+          code: Annotated[str | None, Form(max_length=40, description=(
+              "The authenticator app's code or a recovery code, for an account with "
+              "two-factor sign-in."))] = None) -> TokenOut:
+    """Exchange e-mail (as ``username``) and password (and, with two-factor
+    sign-in, ``code``) for a bearer token."""
+    _, token = _logged_in(db, runtime, request, form.username, form.password, code)
     return TokenOut(access_token=token, expires_in=runtime.settings.token_ttl_s)
 
 
@@ -132,7 +182,8 @@ def start_session(body: SessionIn, request: Request, response: Response, db: Db,
                   runtime: Rt) -> MeOut:
     """Log in the web app: an HttpOnly, SameSite session cookie (Secure over
     https) and the CSRF token the page sends with every change."""
-    user, token = _logged_in(db, runtime, request, body.email, body.password, kind="session")
+    user, token = _logged_in(db, runtime, request, body.email, body.password, body.code,
+                             kind="session")
     return open_web_session(db, runtime, request, response, user, token)
 
 
@@ -187,5 +238,5 @@ def who_is_here(request: Request, user: Annotated[User | None, Depends(optional_
     answer here (``{"user": null}``), not an error; ``/api/me`` is the same
     question for a client that expects to be logged in (401 otherwise)."""
     if user is None:
-        return SessionOut(user=None)
+        return SessionOut(user=None, ended="session_expired" if login_ended(request) else None)
     return SessionOut(user=me(request, user, db, runtime, bearer))
