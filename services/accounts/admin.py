@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, twofactor
 from core.db.models import Role, Team, User
 from core.web import Db, Rt, client_ip, require_role
 from services.accounts import people
@@ -42,7 +42,7 @@ def user_out(db: Session, user: User) -> UserOut:
     team = db.get(Team, user.team_id) if user.team_id else None
     return UserOut(id=user.id, email=user.email, name=user.name, role=user.role,
                    team_id=user.team_id, team=team.name if team else None,
-                   status=people.status(user), totp=user.totp_enabled_at is not None,
+                   status=people.status(user), totp=twofactor.enabled(user),
                    sso=user.oidc_subject is not None, created_at=user.created_at,
                    last_seen_at=user.last_seen_at)
 

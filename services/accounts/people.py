@@ -18,12 +18,11 @@ from typing import Literal
 from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select, update
 from sqlalchemy.orm import Session
 
-from core import audit, passwords
-from core.auth import UserError, hash_password, normalise_email, token_digest
+from core import audit, passwords, twofactor
+from core.auth import UserError, end_logins, hash_password, normalise_email, token_digest
 from core.db.models import (
     AccountLink,
     AccountLinkPurpose,
-    AuthToken,
     OrganisationPolicy,
     RecoveryCode,
     Role,
@@ -129,13 +128,7 @@ def set_password(db: Session, user: User, password: str) -> None:
     check_password(password, user.email)
     user.password_hash = hash_password(password)
     user.password_set_at = utcnow()
-    end_sessions(db, user)
-
-
-def end_sessions(db: Session, user: User) -> int:
-    """Log ``user`` out everywhere (web sessions and API tokens); how many ended."""
-    ended = db.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
-    return int(getattr(ended, "rowcount", 0) or 0)
+    end_logins(db, user)
 
 
 @dataclass(frozen=True)
@@ -145,6 +138,11 @@ class IssuedLink:
     url: str
     expires_at: datetime
     purpose: AccountLinkPurpose
+
+
+def _rows(result: object) -> int:
+    """How many rows an UPDATE or DELETE touched."""
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def link_url(base_url: str | None, token: str) -> str:
@@ -170,7 +168,7 @@ def issue_link(db: Session, actor: audit.Actor, user: User, base_url: str | None
                        created_by=actor.user_id, created_at=now,
                        expires_at=now + timedelta(seconds=ttl_s))
     db.add(link)
-    replaced = int(getattr(voided, "rowcount", 0) or 0)
+    replaced = _rows(voided)
     audit.record(db, actor, action="issue_account_link", object_type="user",
                  object_id=user.id, case_id=None, ip=ip,
                  detail=f"{purpose.value} link for {user.email}, valid until "
@@ -280,11 +278,11 @@ def change(db: Session, actor: audit.Actor, user: User, *, name: str | None = No
         changes.append("deactivated -> active" if new_active else "active -> deactivated")
         user.active = new_active
         if not new_active:
-            sessions = end_sessions(db, user)
+            sessions = end_logins(db, user)
             links = db.execute(delete(AccountLink).where(AccountLink.user_id == user.id,
                                                          AccountLink.used_at.is_(None)))
             changes.append(f"{sessions} session(s)/token(s) ended, "
-                           f"{int(getattr(links, 'rowcount', 0) or 0)} unused link(s) removed")
+                           f"{_rows(links)} unused link(s) removed")
     if changes:
         db.flush()
         audit.record(db, actor, action=action, object_type="user", object_id=user.id,
@@ -319,15 +317,14 @@ def reset_second_factor(db: Session, actor: audit.Actor, user: User,
                         ip: str | None = None) -> None:
     """Turn off a person's two-factor sign-in and recovery codes (a lost phone):
     they log in with their password and set it up again."""
-    had = user.totp_secret is not None
-    user.totp_secret = None
-    user.totp_enabled_at = None
-    user.totp_last_step = None
-    codes = db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    was = "on" if twofactor.enabled(user) else "off"
+    codes = db.scalar(select(func.count()).select_from(RecoveryCode)
+                      .where(RecoveryCode.user_id == user.id)) or 0
+    twofactor.disable(db, user)
     audit.record(db, actor, action="reset_second_factor", object_type="user",
                  object_id=user.id, case_id=None, ip=ip,
-                 detail=f"{user.email}: two-factor sign-in {'on' if had else 'off'} -> off; "
-                        f"{int(getattr(codes, 'rowcount', 0) or 0)} recovery code(s) removed")
+                 detail=f"{user.email}: two-factor sign-in {was} -> off; "
+                        f"{codes} recovery code(s) removed")
 
 
 # -- teams and the organisation's policy -----------------------------------
