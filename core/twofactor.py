@@ -23,7 +23,7 @@ from typing import Any, Literal, cast
 import pyotp
 import segno
 from pyotp.utils import strings_equal
-from sqlalchemy import CursorResult, delete, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from core import signing
@@ -46,12 +46,20 @@ def enabled(user: User) -> bool:
 
 
 def required(db: Session, user: User) -> bool:
-    """Whether the organisation, or the person's team, asks for a second factor."""
-    policy = db.get(OrganisationPolicy, 1)
-    if policy is not None and policy.require_totp:
-        return True
-    team = db.get(Team, user.team_id) if user.team_id else None
-    return team is not None and team.require_totp
+    """Whether the organisation, or the person's team, asks for a second factor.
+
+    Asked on every request of a person without one, so it is one round trip.
+    Someone who signs in only through the organisation's single sign-on has no
+    Attune password for a code to back up: their provider's own multi-factor
+    rules apply there, and Attune asks for nothing more."""
+    if user.password_hash is None and user.oidc_subject is not None:
+        return False
+    asked: ColumnElement[bool] = select(OrganisationPolicy.id).where(
+        OrganisationPolicy.id == 1, OrganisationPolicy.require_totp).exists()
+    if user.team_id:
+        asked = or_(asked, select(Team.id).where(Team.id == user.team_id,
+                                                 Team.require_totp).exists())
+    return bool(db.scalar(select(asked)))
 
 
 def must_enrol(db: Session, user: User) -> bool:

@@ -209,6 +209,34 @@ def test_first_sign_in_makes_the_person_with_mapped_role_and_team(site: Site) ->
     assert user.password_hash is None
 
 
+def test_the_providers_own_second_factor_counts_for_a_team_that_asks_for_one(
+        site: Site) -> None:
+    """A team requiring two-factor sign-in does not lock out someone who signs in
+    only through the organisation's provider: that provider's rules apply."""
+    from sqlalchemy import select
+
+    from core.db.models import Team
+
+    email, sub = _email(), f"sub-{secrets.token_hex(4)}"
+    site.provider.person(sub, email=email, email_verified=True,
+                         roles=["Attune.Professional"], groups=["grp-noord"])
+    browser, _ = site.sign_in(sub)
+
+    def require(on: bool) -> None:
+        with site.runtime.db() as db:
+            team = db.scalar(select(Team).where(Team.name == site.team))
+            team.require_totp = on
+            db.commit()
+
+    require(True)
+    try:
+        me = browser.get(f"{site.url}/api/me").json()
+        assert (me["team"], me["must_enrol_totp"]) == (site.team, False)
+        assert browser.get(f"{site.url}/api/cases").status_code == 200
+    finally:
+        require(False)
+
+
 def test_the_flow_cookie_is_httponly_lax_and_short_lived(site: Site) -> None:
     from services.accounts import sso
 
