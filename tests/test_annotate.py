@@ -359,6 +359,47 @@ def test_export_import_export_round_trips(client: Any, people: dict[str, Any],
     assert {a["source"] for a in again["annotations"]} == {"imported"}
 
 
+def test_the_boris_workbook_goes_out_and_back_in(client: Any, people: dict[str, Any],
+                                                 clip: dict[str, Any],
+                                                 working: dict[str, Any]) -> None:
+    pro = people["pro"]
+    exported = _export(client, pro, working["id"], "boris")
+    assert exported.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert exported.headers["content-disposition"].endswith('.xlsx"')
+    resp = _import(client, pro, clip["id"], "badje.xlsx", exported.content)
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["scheme"]["id"] == working["scheme"]["id"]
+    # BORIS has no links between events: all else comes back
+    unlinked = [event[:5] for event in _events(client, pro, working["id"])]
+    assert [event[:5] for event in _events(client, pro, resp.json()["id"])] == unlinked
+
+
+def test_a_boris_events_export_and_an_elan_file_import_with_notes(
+        client: Any, people: dict[str, Any], clip: dict[str, Any]) -> None:
+    pro = people["pro"]
+    # BORIS's tabular events export (boris/export_observation.py), cut to its event columns
+    tsv = (b"Observation id\tSubject\tBehavior\tModifier #1\tBehavior type\tTime\tComment\r\n"
+           b"badje\tMother\tMISMATCH\t\tSTART\t4.000\t\r\n"
+           b"badje\tNo focal subject\tSHARED_JOY\t\tPOINT\t5.000\tsamen\r\n"
+           b"badje\tMother\tMISMATCH\t\tSTOP\t6.000\t\r\n")
+    resp = _import(client, pro, clip["id"], "badje.tsv", tsv)
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["imported"] == 2 and resp.json()["notes"] == []
+    eaf = (b'<ANNOTATION_DOCUMENT FORMAT="3.0" VERSION="3.0"><HEADER TIME_UNITS="milliseconds"/>'
+           b'<TIME_ORDER><TIME_SLOT TIME_SLOT_ID="ts1" TIME_VALUE="2500"/>'
+           b'<TIME_SLOT TIME_SLOT_ID="ts2" TIME_VALUE="2900"/></TIME_ORDER>'
+           b'<TIER LINGUISTIC_TYPE_REF="default-lt" TIER_ID="Ouder"><ANNOTATION>'
+           b'<ALIGNABLE_ANNOTATION ANNOTATION_ID="a7" TIME_SLOT_REF1="ts1" TIME_SLOT_REF2="ts2">'
+           b"<ANNOTATION_VALUE>NAMING</ANNOTATION_VALUE></ALIGNABLE_ANNOTATION></ANNOTATION>"
+           b"</TIER></ANNOTATION_DOCUMENT>")
+    resp = _import(client, pro, clip["id"], "badje.eaf", eaf)
+    assert resp.status_code == 201, resp.text
+    (note,) = resp.json()["notes"]
+    assert note["field"] == 'tier "Ouder" at 00:02.500'
+    assert "NAMING is a moment" in note["message"] and "a7" not in note["message"]
+    assert _events(client, pro, resp.json()["id"])[0][:3] == ("NAMING", 2_500, None)
+
+
 def test_a_bad_file_imports_nothing_and_says_where(client: Any, people: dict[str, Any],
                                                    clip: dict[str, Any]) -> None:
     pro = people["pro"]

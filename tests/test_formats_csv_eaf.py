@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from services.annotate import exchange
 from services.annotate.domain import (
     AnnotationSet,
     Category,
@@ -469,7 +470,7 @@ def test_eaf_round_trip_keeps_codes_times_points_subjects_notes_ids_and_links() 
     assert [p.event for p in parsed] == events
     assert export_eaf(imported([p.event for p in parsed])) == exported
     where = {p.event.id: p.where for p in parsed}
-    assert where["m1"] == "ANNOTATION ev-m1"
+    assert where["m1"] == f'tier "parent {DASH} mismatch" at 00:06.000'
 
 
 def test_eaf_round_trip_of_events_without_ids_and_awkward_notes() -> None:
@@ -542,11 +543,11 @@ def test_eaf_import_of_a_hand_made_elan_file() -> None:
     parsed = import_eaf(data, SCHEME)
     assert [(p.where, p.event) for p in parsed] == [
         (
-            "ANNOTATION a1",
-            Event("smile", 1_000, 2_000, Subject.child, id="a1", source=Source.imported),
+            'tier "Child gaze" at 00:01.000',
+            Event("smile", 1_000, None, Subject.child, id="a1", source=Source.imported),
         ),
         (
-            "ANNOTATION a2",
+            'tier "Coder B" at 00:03.000',
             Event(
                 "warm_tone",
                 3_000,
@@ -558,9 +559,14 @@ def test_eaf_import_of_a_hand_made_elan_file() -> None:
             ),
         ),
         (
-            "ANNOTATION a3",
+            'tier "Coder B" at 00:06.000',
             Event("joint_play", 6_000, 7_000, Subject.parent, id="a3", source=Source.imported),
         ),
+    ]
+    assert [p.note for p in parsed] == [
+        "smile is a moment, so the annotation of 1000 ms was read as a moment at its start",
+        "",
+        "",
     ]
 
 
@@ -628,7 +634,12 @@ def test_eaf_time_slot_problems_are_all_reported() -> None:
         slots='<TIME_SLOT TIME_SLOT_ID="loose"/><TIME_SLOT TIME_SLOT_ID="odd" TIME_VALUE="-5"/>',
     )
     problems = problems_of(lambda: import_eaf(data, SCHEME))
-    assert wheres(problems) == ["TIME_SLOT odd", "ANNOTATION a1", "ANNOTATION a2", "ANNOTATION a3"]
+    assert wheres(problems) == [
+        "TIME_SLOT odd",
+        'tier "parent" at 00:01.000',
+        'tier "parent" at 00:03.000',
+        'tier "parent" at 00:05.000',
+    ]
     assert "'ts99' is not a TIME_SLOT" in problems[1].message
     assert "loose has no TIME_VALUE" in problems[2].message
     assert "ends (4000 ms) before it starts (5000 ms)" in problems[3].message
@@ -646,7 +657,7 @@ def test_eaf_values_that_are_not_codes_are_reported_not_dropped() -> None:
         + "</TIER>"
     )
     problems = problems_of(lambda: import_eaf(data, SCHEME))
-    assert wheres(problems) == ["ANNOTATION a2", 'TIER "transcript"']
+    assert wheres(problems) == ['tier "parent" at 00:03.000', 'TIER "transcript"']
     assert "'hug' is not a code of scheme vf-basis version 2" in problems[0].message
     assert "'hoi schatje'" in problems[1].message
 
@@ -664,7 +675,47 @@ def test_eaf_references_to_nothing_are_reported() -> None:
         '<CROSS_REF_LINK REF1="a7" REF2="a1" REF_LINK_ID="rl1"/></REF_LINK_SET>',
     )
     problems = problems_of(lambda: import_eaf(data, SCHEME))
-    assert wheres(problems) == ["ANNOTATION a1", "ANNOTATION n1", "REF_LINK rl1"]
-    assert "used twice" in problems[0].message
+    assert wheres(problems) == [
+        'tier "parent" at 00:03.000',
+        'tier "parent notes", annotation 1',
+        'tier "parent" at 00:01.000',
+    ]
+    assert "used by another annotation" in problems[0].message
     assert "'a9' refers to no annotation" in problems[1].message
-    assert "REF1 'a7' refers to no annotation" in problems[2].message
+    assert "REF1 'a7' of a repair link refers to no annotation" in problems[2].message
+
+
+def test_eaf_interval_of_a_moment_code_is_read_as_a_moment_with_a_note() -> None:
+    data = elan_file(
+        '<TIER LINGUISTIC_TYPE_REF="default-lt" TIER_ID="Kind">'
+        + aligned("a1", "ts2", "ts3", "Glimlach")
+        + aligned("a2", "ts4", "ts5", "soothe")
+        + "</TIER>",
+    )
+    read = exchange.read(data, "eaf", SCHEME, 30_000)
+    assert [(e.code, e.start_ms, e.end_ms) for e in read.events] == [
+        ("smile", 2_000, None),
+        ("soothe", 4_000, 5_000),  # a code that may be either keeps its interval
+    ]
+    assert [str(note) for note in read.notes] == [
+        'tier "Kind" at 00:02.000: smile is a moment, so the annotation of 1000 ms '
+        "was read as a moment at its start"
+    ]
+
+
+def test_eaf_rule_problems_name_the_tier_and_time_not_the_annotation_id() -> None:
+    data = elan_file(
+        '<TIER LINGUISTIC_TYPE_REF="default-lt" TIER_ID="Ouder">'
+        + aligned("a1", "ts1", "ts1", "warm_tone")
+        + "</TIER>"
+        '<TIER LINGUISTIC_TYPE_REF="default-lt" TIER_ID="Ouder (moments)">'
+        + aligned("a2", "ts8", "ts8", "warm_tone")
+        + "</TIER>",
+    )
+    with pytest.raises(ImportProblem) as caught:
+        exchange.read(data, "eaf", SCHEME, 120_000)
+    assert [p.where for p in caught.value.problems] == [
+        'tier "Ouder" at 00:01.000',
+        'tier "Ouder (moments)" at 00:08.000',
+    ]
+    assert all("a1" not in str(p) and "a2" not in str(p) for p in caught.value.problems)

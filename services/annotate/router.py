@@ -27,6 +27,7 @@ from services.annotate.schemas import (
     AnnotationPatch,
     ChangeOut,
     CodeModel,
+    ImportNote,
     ImportOut,
     RatingIn,
     RatingOut,
@@ -287,10 +288,12 @@ def export_set(set_id: str, request: Request, user: CurrentUser, db: Db,
 @router.post("/clips/{clip_id}/sets/import", status_code=status.HTTP_201_CREATED,
              response_model=ImportOut)
 async def import_set(clip_id: str, user: CurrentUser, db: Db,
-                     file: Annotated[UploadFile, File(description="An .eaf or .csv file.")],
+                     file: Annotated[UploadFile, File(description="An .eaf, .csv, .tsv or "
+                                                          ".xlsx file (ours, ELAN's or BORIS's).")],
                      scheme_id: Annotated[str | None, Form()] = None) -> ImportOut:
-    """Read an ELAN or CSV file into a new set: every event or none, with a
-    report of what is wrong where."""
+    """Read an ELAN, CSV or Excel file (Attune's or BORIS's) into a new set: every
+    event or none, with a report of what is wrong where, and notes on what was
+    read differently from how it was written."""
     clip = clip_for(db, user, clip_id)
     duration = sets.duration_ms(clip)
     data = await file.read(exchange.MAX_IMPORT_BYTES + 1)
@@ -298,16 +301,17 @@ async def import_set(clip_id: str, user: CurrentUser, db: Db,
     fmt = exchange.detect(data, name)
     scheme_row = _import_scheme(db, user, data, fmt, scheme_id)
     try:
-        events = exchange.read(data, fmt, schemes.to_domain(scheme_row), duration)
+        read = exchange.read(data, fmt, schemes.to_domain(scheme_row), duration)
     except ImportProblem as exc:
         raise ApiError(422, f"Nothing was imported: {exc}", "import_invalid",
                        errors=[{"field": p.where, "message": p.message}
                                for p in exc.problems]) from None
     row = sets.create(db, user, clip, scheme_row, purpose=sets.Purpose.imported,
                       name=f"{name or 'import'} ({user.email})")
-    count = sets.add_many(db, user, row, events)
+    count = sets.add_many(db, user, row, read.events)
     db.refresh(row)
-    return ImportOut(**_set_out(row).model_dump(), imported=count)
+    notes = [ImportNote(field=note.where, message=note.message) for note in read.notes]
+    return ImportOut(**_set_out(row).model_dump(), imported=count, notes=notes)
 
 
 def _import_scheme(db: Db, user: CurrentUser, data: bytes, fmt: str,

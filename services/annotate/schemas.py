@@ -187,5 +187,14 @@ class ChangeOut(BaseModel):
     after: dict[str, Any] | None
 
 
+class ImportNote(BaseModel):
+    """Something read differently from how the file wrote it, e.g. an ELAN interval
+    taken as a moment; ``field`` says where (a line, row, or tier and time)."""
+
+    field: str
+    message: str
+
+
 class ImportOut(SetOut):
     imported: int
+    notes: list[ImportNote] = []

@@ -221,6 +221,10 @@ def _unguard(cell: str) -> str:
 # -- import ------------------------------------------------------------------------------
 
 
+Record = tuple[str, list[str]]
+"""One row of a table as text cells, with where it stands (``line 4``, ``row 4``)."""
+
+
 def import_csv(data: bytes, scheme: Scheme) -> list[Parsed]:
     """Every event of a CSV file, or ImportProblem with every format problem in it.
 
@@ -228,20 +232,23 @@ def import_csv(data: bytes, scheme: Scheme) -> list[Parsed]:
     the rule checks, which get each event's ``line N``; the scheme is used here
     only to turn a label into its key.
     """
-    # Excel's plain "CSV" is Windows-1252, which would turn "één" into something else.
-    text = decode_utf8(data, hint='save the file as UTF-8 (in Excel: "CSV UTF-8")')
-    records = _records(text)
+    return read_table(csv_records(data), scheme)
+
+
+def read_table(records: list[Record], scheme: Scheme) -> list[Parsed]:
+    """The events of a table with one row per event (this module's layout, or
+    BORIS's aggregated events), whatever file the rows came from."""
     if not records:
         raise ImportProblem(
             [Problem("line 1", f"the file is empty; expected a header line with {CODE}, {START}")]
         )
-    header_line, header = records[0]
-    columns, problems = _columns(header, f"line {header_line}")
+    header_where, header = records[0]
+    columns, problems = _columns(header, header_where)
     if problems:
         raise ImportProblem(problems)
     parsed: list[Parsed] = []
-    for line, cells in records[1:]:
-        row = _Row(cells, columns, f"line {line}")
+    for where, cells in records[1:]:
+        row = _Row(cells, columns, where)
         event = row.event(scheme)
         problems.extend(row.problems)
         if event is not None:
@@ -251,11 +258,13 @@ def import_csv(data: bytes, scheme: Scheme) -> list[Parsed]:
     return parsed
 
 
-def _records(text: str) -> list[tuple[int, list[str]]]:
-    """The non-blank records with the physical line each starts on (a quoted note may
-    span lines, so the record number is not the line number)."""
+def csv_records(data: bytes) -> list[Record]:
+    """The non-blank records of a CSV file with the physical line each starts on (a
+    quoted note may span lines, so the record number is not the line number)."""
+    # Excel's plain "CSV" is Windows-1252, which would turn "één" into something else.
+    text = decode_utf8(data, hint='save the file as UTF-8 (in Excel: "CSV UTF-8")')
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
-    records: list[tuple[int, list[str]]] = []
+    records: list[Record] = []
     rows: Iterator[list[str]] = iter(reader)
     while True:
         line = reader.line_num + 1
@@ -267,7 +276,20 @@ def _records(text: str) -> list[tuple[int, list[str]]]:
             problem = Problem(f"line {line}", f"cannot be read as CSV: {error}")
             raise ImportProblem([problem]) from error
         if any(cell.strip() for cell in cells):
-            records.append((line, cells))
+            records.append((f"line {line}", cells))
+
+
+def header_index(header: Sequence[str]) -> dict[str, int]:
+    """Column name (folded, spaces collapsed, spreadsheet guard undone) to its first
+    position, for readers that pick their own columns."""
+    index: dict[str, int] = {}
+    for position, raw in enumerate(header):
+        index.setdefault(_fold_name(raw), position)
+    return index
+
+
+def _fold_name(raw: str) -> str:
+    return " ".join(_unguard(raw).split()).casefold()
 
 
 def _delimiter(text: str) -> str:
@@ -284,7 +306,7 @@ def _columns(header: Sequence[str], where: str) -> tuple[dict[str, int], list[Pr
     columns: dict[str, int] = {}
     problems: list[Problem] = []
     for index, raw in enumerate(header):
-        name = known.get(" ".join(_unguard(raw).split()).casefold())
+        name = known.get(_fold_name(raw))
         if name is None:
             continue
         if name in columns:

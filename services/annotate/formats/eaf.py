@@ -59,7 +59,7 @@ from services.annotate.formats.csv_format import (
     decode_utf8,
     subject_from_text,
 )
-from services.annotate.formats.problems import ImportProblem, Parsed, Problem
+from services.annotate.formats.problems import ImportProblem, Parsed, Problem, clock
 
 POINT_MS = 40
 """How long a moment is in ELAN: one frame of 25 fps (PAL) video, the shortest
@@ -98,6 +98,7 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _WHOLE = re.compile(r"[0-9]+")
 _WORD = re.compile(r"[^\W_]+")
+_SLOT_REFS = ("TIME_SLOT_REF1", "TIME_SLOT_REF2")
 
 
 # -- ids ---------------------------------------------------------------------------------
@@ -457,8 +458,11 @@ def import_eaf(data: bytes, scheme: Scheme) -> list[Parsed]:
 
     Any time-aligned annotation whose value is a code key or label of ``scheme``
     is an event; one that is not is a problem, so nothing is dropped silently.
-    REF_ANNOTATIONs are notes on the annotation they refer to. Whether codes
-    fit their kind and the clip is left to the rule checks.
+    REF_ANNOTATIONs are notes on the annotation they refer to. ELAN has no
+    moments, so an interval coded with a moment-only code is read as a moment
+    at its start, with a note saying so. Whether codes fit the clip is left to
+    the rule checks. Every problem names the tier and the time (mm:ss.mmm) a
+    person finds it at in ELAN, never an annotation id, which ELAN does not show.
     """
     reader = _Reader(scheme)
     reader.read(_parse(data))
@@ -496,11 +500,12 @@ class _Coded:
     """A time-aligned annotation as read, before it becomes an event."""
 
     annotation_id: str
-    tier: str
+    where: str
     value: str
     start_ms: int
     end_ms: int | None
     subject: Subject | None
+    tier: str
     notes: list[str] = field(default_factory=list)
     repairs: str | None = None
 
@@ -524,14 +529,18 @@ class _Reader:
             self.problem("HEADER", f"TIME_UNITS is {units!r}; only milliseconds are supported")
         slots = self.time_slots(root)
         references: dict[str, ET.Element] = {}
+        wheres: dict[str, str] = {}
         for tier in root.iterfind("TIER"):
             self.read_tier(tier, slots)
-            for ref in tier.iterfind("ANNOTATION/REF_ANNOTATION"):
-                ref_id = self.annotation_id(ref, tier.get("TIER_ID", ""))
+            name = tier.get("TIER_ID", "")
+            for number, ref in enumerate(tier.iterfind("ANNOTATION/REF_ANNOTATION"), start=1):
+                where = f'tier "{name}", annotation {number}'
+                ref_id = self.annotation_id(ref, where)
                 if ref_id is not None:
                     references[ref_id] = ref
+                    wheres[ref_id] = where
         for annotation_id, ref in references.items():
-            self.read_note(annotation_id, ref, references)
+            self.read_note(wheres[annotation_id], ref, references)
         self.read_links(root)
         self.check_codes()
 
@@ -557,26 +566,29 @@ class _Reader:
         name = tier.get("TIER_ID", "")
         points = tier.get("LINGUISTIC_TYPE_REF") == MOMENT_TYPE or MOMENTS_SUFFIX in name
         subject = _tier_subject(name, tier.get("PARTICIPANT", ""))
-        for aligned in tier.iterfind("ANNOTATION/ALIGNABLE_ANNOTATION"):
-            annotation_id = self.annotation_id(aligned, name)
+        for number, aligned in enumerate(tier.iterfind("ANNOTATION/ALIGNABLE_ANNOTATION"), 1):
+            where = _where(name, aligned, slots, number)
+            annotation_id = self.annotation_id(aligned, where)
             if annotation_id is None:
                 continue
-            times = self.times(aligned, f"ANNOTATION {annotation_id}", slots)
+            times = self.times(aligned, where, slots)
             if times is None:
                 continue
             start, end = times
             value = (aligned.findtext("ANNOTATION_VALUE") or "").strip()
             self.coded[annotation_id] = _Coded(
-                annotation_id, name, value, start, None if points else end, subject
+                annotation_id, where, value, start, None if points else end, subject, name
             )
 
-    def annotation_id(self, element: ET.Element, tier: str) -> str | None:
+    def annotation_id(self, element: ET.Element, where: str) -> str | None:
         annotation_id = element.get("ANNOTATION_ID")
         if not annotation_id:
-            self.problem(f'TIER "{tier}"', "an annotation has no ANNOTATION_ID")
+            self.problem(where, "the annotation has no ANNOTATION_ID")
             return None
         if annotation_id in self.seen:
-            self.problem(f"ANNOTATION {annotation_id}", "this ANNOTATION_ID is used twice")
+            message = (f"its ANNOTATION_ID {annotation_id!r} is used by another annotation "
+                       "too; save the file again in ELAN")
+            self.problem(where, message)
             return None
         self.seen.add(annotation_id)
         return annotation_id
@@ -585,7 +597,7 @@ class _Reader:
         self, aligned: ET.Element, where: str, slots: dict[str, int | None]
     ) -> tuple[int, int] | None:
         found: list[int] = []
-        for attribute in ("TIME_SLOT_REF1", "TIME_SLOT_REF2"):
+        for attribute in _SLOT_REFS:
             slot = aligned.get(attribute)
             if slot is None or slot not in slots:
                 self.problem(where, f"{attribute} {slot!r} is not a TIME_SLOT of this file")
@@ -603,20 +615,18 @@ class _Reader:
             return None
         return start, end
 
-    def read_note(
-        self, annotation_id: str, ref: ET.Element, references: dict[str, ET.Element]
-    ) -> None:
+    def read_note(self, where: str, ref: ET.Element, references: dict[str, ET.Element]) -> None:
         """A REF_ANNOTATION is a note on the time-aligned annotation it (perhaps via
         other REF_ANNOTATIONs) refers to."""
         target = ref.get("ANNOTATION_REF", "")
-        visited = {annotation_id}
+        visited = {ref.get("ANNOTATION_ID", "")}
         while target in references and target not in visited:
             visited.add(target)
             target = references[target].get("ANNOTATION_REF", "")
         coded = self.coded.get(target)
         if coded is None:
             message = f"ANNOTATION_REF {ref.get('ANNOTATION_REF')!r} refers to no annotation"
-            self.problem(f"ANNOTATION {annotation_id}", message)
+            self.problem(where, message)
             return
         note = ref.findtext("ANNOTATION_VALUE") or ""
         if note:
@@ -630,16 +640,20 @@ class _Reader:
                     self.read_link(link)
 
     def read_link(self, link: ET.Element) -> None:
-        where = f"REF_LINK {link.get('REF_LINK_ID')}"
+        """A repair link, reported at the repair (or else the mismatch) it links; only a
+        link that links nothing at all is named by its own id."""
         repair = self.coded.get(link.get("REF1", ""))
         mismatch = self.coded.get(link.get("REF2", ""))
+        known = repair or mismatch
+        where = known.where if known else f"repair link {link.get('REF_LINK_ID')}"
         for attribute, found in (("REF1", repair), ("REF2", mismatch)):
             if found is None:
-                self.problem(where, f"{attribute} {link.get(attribute)!r} refers to no annotation")
+                self.problem(where, f"{attribute} {link.get(attribute)!r} of a repair link "
+                             "refers to no annotation")
         if repair is None or mismatch is None:
             return
         if repair.repairs is not None:
-            self.problem(where, f"annotation {repair.annotation_id} already repairs another")
+            self.problem(where, "this repair is linked to more than one mismatch")
             return
         repair.repairs = event_id_of(mismatch.annotation_id)
 
@@ -662,29 +676,43 @@ class _Reader:
                 continue
             for coded in unknown:
                 message = f"value {coded.value!r} is not a code of {scheme}"
-                self.problem(f"ANNOTATION {coded.annotation_id}", message)
+                self.problem(coded.where, message)
 
     def parsed(self) -> list[Parsed]:
-        result = [
-            Parsed(f"ANNOTATION {coded.annotation_id}", self.event(coded))
-            for coded in self.coded.values()
-        ]
+        result = [Parsed(coded.where, *self.event(coded)) for coded in self.coded.values()]
         return sorted(result, key=lambda parsed: parsed.event.order_key())
 
-    def event(self, coded: _Coded) -> Event:
+    def event(self, coded: _Coded) -> tuple[Event, str]:
+        """The event, and a note when an interval was read as a moment."""
         key = code_key(coded.value, self.scheme) or coded.value
         code = self.scheme.code(key)
         default = code.subject if code else Subject.both
-        return Event(
+        end, note = coded.end_ms, ""
+        if code is not None and code.kind is Kind.point and end is not None:
+            end = None
+            note = (f"{key} is a moment, so the annotation of "
+                    f"{(coded.end_ms or 0) - coded.start_ms} ms was read as a moment at its start")
+        event = Event(
             code=key,
             start_ms=coded.start_ms,
-            end_ms=coded.end_ms,
+            end_ms=end,
             subject=coded.subject or default,
             note="\n".join(coded.notes),
             id=event_id_of(coded.annotation_id),
             repairs=coded.repairs,
             source=Source.imported,
         )
+        return event, note
+
+
+def _where(tier: str, aligned: ET.Element, slots: dict[str, int | None], number: int) -> str:
+    """Where a person finds an annotation in ELAN: its tier and start time, else (when
+    its times are missing) its end time, else its place on the tier."""
+    for attribute in _SLOT_REFS:
+        ms = slots.get(aligned.get(attribute) or "")
+        if ms is not None:
+            return f'tier "{tier}" at {clock(ms)}'
+    return f'tier "{tier}", annotation {number}'
 
 
 def _tier_subject(name: str, participant: str) -> Subject | None:

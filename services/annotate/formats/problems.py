@@ -15,7 +15,8 @@ from services.annotate.domain import Event
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong in a file: ``where`` is e.g. ``line 4`` or
-    ``ANNOTATION a12``; ``message`` says what is wrong and what was expected."""
+    ``tier "parent" at 01:02.340``; ``message`` says what is wrong and what was
+    expected."""
 
     where: str
     message: str
@@ -35,7 +36,17 @@ class ImportProblem(ValueError):
 @dataclass(frozen=True)
 class Parsed:
     """An event read from a file, with where it stood (for the rule checks that
-    follow parsing to point at the right line or element)."""
+    follow parsing to point at the right line or element) and, when the reader
+    had to read it differently from how it was written, a note saying how, for
+    the import report."""
 
     where: str
     event: Event
+    note: str = ""
+
+
+def clock(ms: int) -> str:
+    """12345 -> ``00:12.345`` (mm:ss.mmm): how ELAN and the coding page show a time, so
+    a person can find the place a problem is at."""
+    minutes, rest = divmod(ms, 60_000)
+    return f"{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
