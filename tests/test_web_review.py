@@ -274,18 +274,19 @@ def test_a_supervisor_asks_a_second_coder_reads_the_agreement_and_exports_the_co
     theirs = exports.locator(f".card[data-set-id='{working['id']}']")
     expect(theirs).to_contain_text(f"Codering van {pro['email']}")
     links = theirs.get_by_role("link")
-    expect(links).to_have_text(["CSV", "ELAN (.eaf)", "W3C (JSON-LD)", "WebVTT"])
+    expect(links).to_have_text(["CSV", "BORIS (.xlsx)", "ELAN (.eaf)", "W3C (JSON-LD)",
+                                "WebVTT"])
     with page.expect_download() as csv:
         theirs.get_by_role("link", name="CSV").click()
     assert csv.value.suggested_filename.endswith(".csv")
-    for name, ending in (("ELAN (.eaf)", ".eaf"), ("W3C (JSON-LD)", ".jsonld"),
-                         ("WebVTT", ".vtt")):
+    for name, ending in (("BORIS (.xlsx)", ".xlsx"), ("ELAN (.eaf)", ".eaf"),
+                         ("W3C (JSON-LD)", ".jsonld"), ("WebVTT", ".vtt")):
         href = theirs.get_by_role("link", name=name).get_attribute("href")
         fetched = page.request.get(href)
         assert fetched.status == 200, (name, fetched.status)
         disposition = fetched.headers["content-disposition"]
         assert re.search(rf'filename="[^"]+{re.escape(ending)}"', disposition), disposition
-    exported = until(lambda: _exports_logged(runtime, working["id"]) >= 4,
+    exported = until(lambda: _exports_logged(runtime, working["id"]) >= 5,
                      "the exports were not in the access log", page)
     assert exported
     watch.assert_clean()

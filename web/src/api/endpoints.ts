@@ -172,7 +172,7 @@ export const secondCoding = {
 };
 
 /** The research exports of a set; each download is in the access log. */
-export const EXPORT_FORMATS = ["csv", "eaf", "w3c", "vtt"] as const;
+export const EXPORT_FORMATS = ["csv", "boris", "eaf", "w3c", "vtt"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export const exportUrl = (setId: string, format: ExportFormat) =>
   `/api/sets/${enc(setId)}/export?format=${format}`;

@@ -564,6 +564,7 @@ export const en: Messages = {
   "export.hint": "The coding as a file, for research. Every download is recorded in the access log.",
   "export.setOf": "Coding by {coder}",
   "export.format.csv": "CSV",
+  "export.format.boris": "BORIS (.xlsx)",
   "export.format.eaf": "ELAN (.eaf)",
   "export.format.w3c": "W3C (JSON-LD)",
   "export.format.vtt": "WebVTT",

@@ -564,6 +564,7 @@ export const nl = {
   "export.hint": "De codering als bestand, voor onderzoek. Elke download wordt vastgelegd in het toegangslogboek.",
   "export.setOf": "Codering van {coder}",
   "export.format.csv": "CSV",
+  "export.format.boris": "BORIS (.xlsx)",
   "export.format.eaf": "ELAN (.eaf)",
   "export.format.w3c": "W3C (JSON-LD)",
   "export.format.vtt": "WebVTT",
