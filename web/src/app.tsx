@@ -15,20 +15,34 @@ import { NotFoundPage } from "./pages/NotFoundPage";
 import { PlaylistPage } from "./pages/PlaylistPage";
 import { VisitPage } from "./pages/VisitPage";
 import { UploadPage } from "./pages/UploadPage";
+import { AccountPage } from "./pages/AccountPage";
+import { AdminPage } from "./pages/AdminPage";
+import { SetupPage } from "./pages/SetupPage";
+import { TeamPage } from "./pages/TeamPage";
+import { WelcomePage } from "./pages/WelcomePage";
 import { currentPath, navigate, paths, type Route, useRoute } from "./router";
 import { useSession } from "./session";
 
 export function App() {
   useLang(); // re-render everything in the new language on a switch
   const route = useRoute();
-  const { session, loggedIn, logOut, recheck } = useSession();
+  const { session, loggedIn, logOut, recheck, refresh } = useSession();
 
-  // Every page but the login needs a session; a logged-in user has no business on /login.
+  // Every page but the login, the first run and a welcome link needs a session; a
+  // logged-in user has no business on /login; one who must set up two-factor
+  // sign-in first has nowhere else to go.
   useEffect(() => {
-    if (session.state === "anonymous" && route.page !== "login") {
+    if (session.state === "anonymous" && !PUBLIC_PAGES.includes(route.page)) {
       navigate(paths.login(currentPath()), { replace: true });
     } else if (session.state === "in" && route.page === "login") {
       navigate(route.next ?? paths.cases(), { replace: true });
+    } else if (session.state === "in" && route.page === "setup") {
+      navigate(paths.cases(), { replace: true });
+    } else if (
+      session.state === "in" && session.me.must_enrol_totp &&
+      route.page !== "account" && route.page !== "welcome"
+    ) {
+      navigate(paths.account(), { replace: true });
     }
   }, [session, route]);
 
@@ -46,16 +60,29 @@ export function App() {
             </button>
           </>
         )}
-        {session.state === "anonymous" && route.page === "login" && (
-          <LoginPage onLoggedIn={loggedIn} />
+        {route.page === "welcome" && session.state !== "checking" && (
+          <WelcomePage key={route.token} token={route.token} />
         )}
-        {me && <Page route={route} me={me} />}
+        {session.state === "anonymous" && route.page === "login" && (
+          <LoginPage onLoggedIn={loggedIn} reason={route.error ?? session.reason} next={route.next} />
+        )}
+        {session.state === "anonymous" && route.page === "setup" && (
+          <SetupPage onLoggedIn={loggedIn} />
+        )}
+        {me && route.page !== "welcome" && <Page route={route} me={me} onAccountChanged={refresh} />}
       </main>
     </>
   );
 }
 
-function Page({ route, me }: { route: Route; me: Me }) {
+/** Pages that need no session. */
+const PUBLIC_PAGES: readonly Route["page"][] = ["login", "setup", "welcome"];
+
+function Page({ route, me, onAccountChanged }: { route: Route; me: Me; onAccountChanged: () => Promise<void> }) {
+  // until two-factor sign-in is set up, the account page is the only page
+  if (me.must_enrol_totp || route.page === "account") {
+    return <AccountPage me={me} onChanged={onAccountChanged} />;
+  }
   switch (route.page) {
     case "cases":
       return <CaseListPage me={me} />;
@@ -81,7 +108,13 @@ function Page({ route, me }: { route: Route; me: Me }) {
       return null; // the family's page runs without a session: see main.tsx
     case "notFound":
       return <NotFoundPage />;
+    case "admin":
+      return <AdminPage me={me} />;
+    case "team":
+      return <TeamPage />;
     case "login":
+    case "setup":
+    case "welcome":
       return null; // on its way to the page it came for
   }
 }

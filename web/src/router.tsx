@@ -5,7 +5,7 @@ import type { ComponentChildren, JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 
 export type Route =
-  | { page: "login"; next: string | null }
+  | { page: "login"; next: string | null; error: string | null }
   | { page: "cases" }
   | { page: "case"; caseId: string }
   | { page: "upload"; caseId: string }
@@ -17,11 +17,18 @@ export type Route =
   | { page: "reviewQueue" }
   | { page: "reviewSet"; setId: string }
   | { page: "inbox" }
+  | { page: "setup" }
+  | { page: "welcome"; token: string }
+  | { page: "account" }
+  | { page: "admin" }
+  | { page: "team" }
   | { page: "notFound" };
 
 export function match(pathname: string, search: string): Route {
   if (pathname === "/login") {
-    return { page: "login", next: safeNext(new URLSearchParams(search).get("next")) };
+    const query = new URLSearchParams(search);
+    // error: why single sign-on sent the person back here
+    return { page: "login", next: safeNext(query.get("next")), error: query.get("error") };
   }
   if (pathname === "/") return { page: "cases" };
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
@@ -43,6 +50,14 @@ export function match(pathname: string, search: string): Route {
     return { page: "reviewSet", setId: parts[2] };
   }
   if (pathname === "/inbox") return { page: "inbox" };
+  // -- people and sign-in --
+  if (pathname === "/setup") return { page: "setup" };
+  if (parts[0] === "welcome" && parts[1] && parts.length === 2) {
+    return { page: "welcome", token: parts[1] };
+  }
+  if (pathname === "/account") return { page: "account" };
+  if (pathname === "/admin") return { page: "admin" };
+  if (pathname === "/team") return { page: "team" };
   if (parts[0] === "playlists" && parts[1] && parts.length === 2) {
     return { page: "playlist", playlistId: parts[1] };
   }
@@ -74,6 +89,10 @@ export const paths = {
   reviewQueue: () => "/review",
   reviewSet: (setId: string) => `/review/sets/${encodeURIComponent(setId)}`,
   inbox: () => "/inbox",
+  setup: () => "/setup",
+  account: () => "/account",
+  admin: () => "/admin",
+  team: () => "/team",
 };
 
 const listeners = new Set<() => void>();
@@ -122,6 +141,10 @@ type LinkProps = Omit<JSX.HTMLAttributes<HTMLAnchorElement>, "href"> & {
   children: ComponentChildren;
 };
 
+/** Input on the page that would be lost by leaving it: each form registers the
+ * question to ask while it holds some (see useLeaveWarning). */
+export const unsavedInput = new Map<object, () => string>();
+
 /** A real link (open in a new tab works) that navigates in place on a plain click. */
 export function Link({ href, children, ...rest }: LinkProps) {
   const onClick = (event: JSX.TargetedMouseEvent<HTMLAnchorElement>) => {
@@ -129,6 +152,8 @@ export function Link({ href, children, ...rest }: LinkProps) {
       return;
     }
     event.preventDefault();
+    const question = [...unsavedInput.values()][0];
+    if (question && !confirm(question())) return;
     navigate(href);
   };
   return (

@@ -29,7 +29,8 @@ export function apiErrorFrom(status: number, bodyText: string): ApiError {
 }
 
 let csrfToken: string | null = null;
-let onUnauthenticated: (() => void) | null = null;
+let onUnauthenticated: ((code: string) => void) | null = null;
+let onSecondFactorSetup: (() => void) | null = null;
 
 /** The session's CSRF token, learnt from logging in or from /api/session. */
 export function setCsrfToken(token: string | null): void {
@@ -40,10 +41,20 @@ export function getCsrfToken(): string | null {
   return csrfToken;
 }
 
-/** Called when the session ended on the server (expired, logged out elsewhere). */
-export function whenUnauthenticated(handler: () => void): void {
+/** Called with the reason when the session ended on the server (expired, logged
+ * out elsewhere, the account deactivated). */
+export function whenUnauthenticated(handler: (code: string) => void): void {
   onUnauthenticated = handler;
 }
+
+/** Called when the API asks the person to set up two-factor sign-in first. */
+export function whenSecondFactorSetupRequired(handler: () => void): void {
+  onSecondFactorSetup = handler;
+}
+
+/** Logging in answers 401 too (wrong password, a code needed): that is an answer
+ * for the login form, not a session that ended. */
+const isLogin = (method: Method, path: string) => method === "POST" && path === "/api/auth/session";
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -69,8 +80,8 @@ export async function request<T>(
   });
   if (!response.ok) {
     const error = apiErrorFrom(response.status, await response.text());
-    // A failed login is a 401 too, but it is an answer for the login form.
-    if (error.code === "not_authenticated" && onUnauthenticated) onUnauthenticated();
+    if (error.status === 401 && !isLogin(method, path)) onUnauthenticated?.(error.code);
+    if (error.code === "second_factor_setup_required") onSecondFactorSetup?.();
     throw error;
   }
   if (response.status === 204) return undefined as T;

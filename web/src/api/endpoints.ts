@@ -3,6 +3,22 @@
 import { request } from "./client";
 // the review loop: second coders (own import, so the blocks below can grow apart)
 import type { Coder, SecondCoding } from "./types";
+// people and sign-in (own import, so the blocks can grow apart)
+import type {
+  AccountLink,
+  AdminTeam,
+  LinkInfo,
+  NewPerson,
+  OidcState,
+  Person,
+  PersonChanges,
+  PersonFilter,
+  Policy,
+  RecoveryCodes,
+  SetupState,
+  TeamView,
+  TotpEnrolment,
+} from "./types";
 import type {
   Case,
   Clip,
@@ -40,10 +56,15 @@ export const auth = {
   me: () => request<Me>("GET", "/api/me"),
   /** Who is logged in, if anyone: nobody is an answer, not an error. */
   session: () => request<SessionAnswer>("GET", "/api/session"),
-  logIn: (email: string, password: string) =>
-    request<Me>("POST", "/api/auth/session", { email, password }),
+  /** `code`: the second factor (an app's 6 digits or a recovery code), once asked for. */
+  logIn: (email: string, password: string, code?: string) =>
+    request<Me>("POST", "/api/auth/session", code ? { email, password, code } : { email, password }),
   logOut: () => request<void>("DELETE", "/api/auth/session"),
+  oidc: () => request<OidcState>("GET", "/api/auth/oidc"),
 };
+
+/** Where single sign-on starts; it comes back to `next` (a path of this app). */
+export const oidcStartUrl = (next: string) => `/api/auth/oidc/start?next=${encodeURIComponent(next)}`;
 
 export const cases = {
   list: () => request<Case[]>("GET", "/api/cases"),
@@ -176,3 +197,59 @@ export const EXPORT_FORMATS = ["csv", "boris", "eaf", "w3c", "vtt"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export const exportUrl = (setId: string, format: ExportFormat) =>
   `/api/sets/${enc(setId)}/export?format=${format}`;
+
+// -- people and sign-in --
+
+export const setup = {
+  state: () => request<SetupState>("GET", "/api/setup"),
+  create: (body: { code: string; email: string; name: string; password: string }) =>
+    request<Me>("POST", "/api/setup", body),
+};
+
+export const accountLinks = {
+  get: (token: string) => request<LinkInfo>("GET", `/api/account-links/${enc(token)}`),
+  use: (token: string, password: string, name?: string) =>
+    request<void>("POST", `/api/account-links/${enc(token)}`, name === undefined ? { password } : { password, name }),
+};
+
+export const account = {
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<void>("POST", "/api/account/password", {
+      current_password: currentPassword,
+      new_password: newPassword,
+    }),
+  startTotp: () => request<TotpEnrolment>("POST", "/api/account/totp"),
+  confirmTotp: (enrolment: string, code: string) =>
+    request<RecoveryCodes>("POST", "/api/account/totp/confirm", { enrolment, code }),
+  stopTotp: (password: string) => request<void>("DELETE", "/api/account/totp", { password }),
+  newRecoveryCodes: (password: string) =>
+    request<RecoveryCodes>("POST", "/api/account/recovery-codes", { password }),
+};
+
+export const admin = {
+  people: (filter: PersonFilter = {}) => {
+    const query = new URLSearchParams();
+    if (filter.q) query.set("q", filter.q);
+    if (filter.status) query.set("status", filter.status);
+    if (filter.teamId) query.set("team_id", filter.teamId);
+    const qs = query.toString();
+    return request<{ users: Person[] }>("GET", `/api/admin/users${qs ? `?${qs}` : ""}`);
+  },
+  invite: (person: NewPerson) =>
+    request<{ user: Person; link: AccountLink }>("POST", "/api/admin/users", person),
+  change: (id: string, changes: PersonChanges) =>
+    request<Person>("PATCH", `/api/admin/users/${enc(id)}`, changes),
+  newLink: (id: string) => request<AccountLink>("POST", `/api/admin/users/${enc(id)}/link`),
+  resetSecondFactor: (id: string) =>
+    request<void>("DELETE", `/api/admin/users/${enc(id)}/second-factor`),
+  teams: () => request<{ teams: AdminTeam[] }>("GET", "/api/admin/teams"),
+  createTeam: (name: string) => request<AdminTeam>("POST", "/api/admin/teams", { name }),
+  changeTeam: (id: string, changes: { name?: string; require_totp?: boolean }) =>
+    request<AdminTeam>("PATCH", `/api/admin/teams/${enc(id)}`, changes),
+  policy: () => request<Policy>("GET", "/api/admin/policy"),
+  setPolicy: (policy: Policy) => request<Policy>("PATCH", "/api/admin/policy", policy),
+};
+
+export const team = {
+  mine: () => request<TeamView>("GET", "/api/team"),
+};

@@ -10,11 +10,20 @@ export interface Me {
   team: string | null;
   /** Echoed as X-CSRF-Token with every change made through the cookie session. */
   csrf_token: string | null;
+  name: string;
+  /** Two-factor sign-in (an authenticator app's codes) is on for this person. */
+  totp: boolean;
+  /** The organisation or the person's team asks for two-factor sign-in. */
+  totp_required: boolean;
+  /** Required but not set up yet: nothing but the account page works until it is. */
+  must_enrol_totp: boolean;
 }
 
 /** Who is logged in, if anyone (GET /api/session). */
 export interface SessionAnswer {
   user: Me | null;
+  /** Why the session the request came with is over ("session_expired"), if it is. */
+  ended?: string | null;
 }
 
 export type CaseStatus = "open" | "closed" | "purged";
@@ -498,4 +507,100 @@ export interface SuggestionDecision {
   set_id: string;
   decision: "accepted" | "rejected";
   annotation: Annotation | null;
+}
+
+// -- people and sign-in --
+
+export interface SetupState {
+  /** True only while the installation has no user at all. */
+  needed: boolean;
+}
+
+export interface OidcState {
+  enabled: boolean;
+  /** The provider's name for the button ("Sign in with {name}"). */
+  name: string;
+}
+
+export type PersonStatus = "active" | "invited" | "deactivated";
+
+/** A person as an administrator sees them. */
+export interface Person {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  team_id: string | null;
+  team: string | null;
+  status: PersonStatus;
+  totp: boolean;
+  /** Signs in through the organisation's single sign-on. */
+  sso: boolean;
+  created_at: string;
+  last_seen_at: string | null;
+}
+
+/** A one-time link to pass on: an invitation or a password reset. */
+export interface AccountLink {
+  url: string;
+  expires_at: string;
+  purpose?: "invite" | "reset";
+}
+
+export interface PersonFilter {
+  q?: string;
+  status?: PersonStatus | "";
+  teamId?: string;
+}
+
+export interface PersonChanges {
+  name?: string;
+  role?: Role;
+  team_id?: string | null;
+  active?: boolean;
+}
+
+export interface NewPerson {
+  email: string;
+  name: string;
+  role: Role;
+  team_id: string | null;
+}
+
+export interface AdminTeam {
+  id: string;
+  name: string;
+  require_totp: boolean;
+  members: number;
+}
+
+export interface Policy {
+  require_totp: boolean;
+}
+
+/** A supervisor's own team. */
+export interface TeamView {
+  team: { id: string; name: string };
+  members: { id: string; name: string; email: string; role: Role; status: PersonStatus }[];
+}
+
+/** What an invitation or reset link is for (GET /api/account-links/{token}). */
+export interface LinkInfo {
+  purpose: "invite" | "reset";
+  email: string;
+  name: string;
+  expires_at: string;
+}
+
+export interface TotpEnrolment {
+  /** Base32, for typing into an authenticator app that cannot scan. */
+  secret: string;
+  uri: string;
+  qr_svg: string;
+  /** Signed; sent back with the first code. Nothing is stored until then. */
+  enrolment: string;
+}
+
+export interface RecoveryCodes {
+  recovery_codes: string[];
 }

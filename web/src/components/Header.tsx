@@ -10,6 +10,8 @@ interface Props {
 
 export function Header({ me, onLogOut }: Props) {
   const other = getLang() === "nl" ? "en" : "nl";
+  // while two-factor sign-in must be set up first, nothing else is open: no links to it
+  const free = me !== null && !me.must_enrol_totp;
   return (
     <header class="app-header">
       <a class="skip-link" href="#main">
@@ -20,12 +22,12 @@ export function Header({ me, onLogOut }: Props) {
           {t("app.name")}
         </Link>
         <div class="app-header-tools">
-          {me?.role === "supervisor" && (
+          {free && me.role === "supervisor" && (
             <Link href={paths.reviewQueue()} class="header-link">
               {t("header.review")}
             </Link>
           )}
-          {me && <InboxLink userId={me.id} path={currentPath()} />}
+          {free && <InboxLink userId={me.id} path={currentPath()} />}
           {me && (
             <span class="user-email">
               <span class="visually-hidden">{t("header.loggedInAs")} </span>
@@ -51,6 +53,23 @@ export function Header({ me, onLogOut }: Props) {
           )}
         </div>
       </div>
+      {free && (
+        <nav class="app-nav" aria-label={t("account.nav")}>
+          <Link href={paths.account()} class="header-link">
+            {t("account.link")}
+          </Link>
+          {me.role === "supervisor" && (
+            <Link href={paths.team()} class="header-link">
+              {t("team.link")}
+            </Link>
+          )}
+          {me.role === "admin" && (
+            <Link href={paths.admin()} class="header-link">
+              {t("admin.link")}
+            </Link>
+          )}
+        </nav>
+      )}
     </header>
   );
 }

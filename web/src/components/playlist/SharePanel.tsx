@@ -7,6 +7,7 @@ import { useLoad } from "../../hooks";
 import { t } from "../../i18n";
 import { Link, paths } from "../../router";
 import { ErrorMessage } from "../ErrorMessage";
+import { CopyField } from "../CopyField";
 import { ConfirmButton } from "./ConfirmButton";
 
 /** The API's limit on a link's life (services/review/shares.py). */
@@ -143,30 +144,6 @@ function NewLink({ share, onDone }: { share: ShareCreated; onDone: () => void })
       <button type="button" onClick={onDone}>
         {t("share.done")}
       </button>
-    </div>
-  );
-}
-
-function CopyField({ id, label, value, large }: { id: string; label: string; value: string; large?: boolean }) {
-  const [copied, setCopied] = useState(false);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(value);
-      setCopied(true);
-    } catch {
-      // no clipboard (an old browser, no permission): select it for a manual copy
-      (document.getElementById(id) as HTMLInputElement | null)?.select();
-    }
-  };
-  return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      <div class="copy-row">
-        <input id={id} type="text" readOnly value={value} class={large ? "code-value" : ""} />
-        <button type="button" onClick={() => void copy()} aria-label={t("share.copyLabel", { what: label })}>
-          {copied ? t("share.copied") : t("share.copy")}
-        </button>
-      </div>
     </div>
   );
 }
