@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Enum,
     Float,
@@ -222,6 +223,83 @@ class CaseAccess(Base):
     granted_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
+class GoalStatus(enum.StrEnum):
+    open = "open"
+    working = "working"
+    reached = "reached"
+
+
+class Goal(Base):
+    """What the trajectory works towards: the family's question for help or a
+    work point agreed with the parents ("noticing when the baby has had enough")."""
+
+    __tablename__ = "goals"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[GoalStatus] = mapped_column(
+        Enum(GoalStatus, native_enum=False, length=10), default=GoalStatus.open)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    #: When work on it started and when it was reached (set with the status).
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    reached_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class VisitPhase(enum.StrEnum):
+    """Where a visit stands in a video-home-training trajectory."""
+
+    intake = "intake"  # kennismaking
+    observation = "observation"  # observatie
+    feedback = "feedback"  # begeleiding/feedback
+    evaluation = "evaluation"  # evaluatie
+
+
+class Visit(Base):
+    """One home visit of the trajectory: clips are filmed at it, a playlist of
+    an earlier visit is shown and talked over at it."""
+
+    __tablename__ = "visits"
+    __table_args__ = (UniqueConstraint("case_id", "number", name="uq_visit_case_number"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    visited_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    phase: Mapped[VisitPhase] = mapped_column(
+        Enum(VisitPhase, native_enum=False, length=12), default=VisitPhase.observation)
+    created_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class PersonRole(enum.StrEnum):
+    mother = "mother"
+    father = "father"
+    partner = "partner"
+    caregiver = "caregiver"  # another caregiver (grandparent, foster parent)
+    baby = "baby"
+    sibling = "sibling"
+
+
+class CasePerson(Base):
+    """Someone who appears in the family's recordings, by role and a label the
+    professional chooses (never a name is required): moments say who."""
+
+    __tablename__ = "case_people"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    role: Mapped[PersonRole] = mapped_column(Enum(PersonRole, native_enum=False, length=12))
+    label: Mapped[str] = mapped_column(String(80), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
 class Clip(Base):
     """A recording and everything derived from it."""
 
@@ -233,6 +311,9 @@ class Clip(Base):
     filename: Mapped[str] = mapped_column(String(255), default="")
     activity: Mapped[str | None] = mapped_column(String(20), nullable=True)
     recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    #: The home visit it was filmed at (None until someone says which).
+    visit_id: Mapped[str | None] = mapped_column(
+        ForeignKey("visits.id", ondelete="SET NULL"), nullable=True, index=True)
     size_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     status: Mapped[ClipStatus] = mapped_column(
         Enum(ClipStatus, native_enum=False, length=20), default=ClipStatus.uploading, index=True
@@ -431,6 +512,13 @@ class Annotation(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     repairs_id: Mapped[str | None] = mapped_column(
         ForeignKey("annotations.id", ondelete="SET NULL"), nullable=True)
+    #: The baby's initiative this moment receives or answers (initiative ->
+    #: received -> turn), linked the way a repair names its mismatch.
+    responds_to_id: Mapped[str | None] = mapped_column(
+        ForeignKey("annotations.id", ondelete="SET NULL"), nullable=True)
+    #: Who in the family, more precisely than ``subject`` (mother, baby, ...).
+    person_id: Mapped[str | None] = mapped_column(
+        ForeignKey("case_people.id", ondelete="SET NULL"), nullable=True)
     author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     source: Mapped[str] = mapped_column(String(12))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -559,6 +647,11 @@ class Playlist(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     title: Mapped[str] = mapped_column(String(200))
+    #: The visit it is shown and talked over at.
+    visit_id: Mapped[str | None] = mapped_column(
+        ForeignKey("visits.id", ondelete="SET NULL"), nullable=True, index=True)
+    #: The professional's own notes during the visit; never on the family's screen.
+    private_notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[PlaylistStatus] = mapped_column(
         Enum(PlaylistStatus, native_enum=False, length=20), default=PlaylistStatus.draft,
         index=True)
@@ -607,6 +700,52 @@ class PlaylistItem(Base):
 
     playlist: Mapped[Playlist] = relationship(back_populates="items")
     clip: Mapped[Clip] = relationship()
+
+
+class AnnotationGoal(Base):
+    """A moment that shows work on (or progress towards) a goal."""
+
+    __tablename__ = "annotation_goals"
+
+    annotation_id: Mapped[str] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), primary_key=True)
+    goal_id: Mapped[str] = mapped_column(
+        ForeignKey("goals.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class PlaylistItemGoal(Base):
+    """A playlist moment chosen to talk about a goal with the parents."""
+
+    __tablename__ = "playlist_item_goals"
+
+    item_id: Mapped[str] = mapped_column(
+        ForeignKey("playlist_items.id", ondelete="CASCADE"), primary_key=True)
+    goal_id: Mapped[str] = mapped_column(
+        ForeignKey("goals.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class Reflection(Base):
+    """The reflection conversation with the parents about one playlist moment
+    (or, ``item_id`` None, the playlist as a whole): what they saw, what they
+    said, and the next steps agreed. ``version`` guards concurrent edits."""
+
+    __tablename__ = "reflections"
+    __table_args__ = (UniqueConstraint("playlist_id", "item_id", name="uq_reflection_item"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    playlist_id: Mapped[str] = mapped_column(
+        ForeignKey("playlists.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str | None] = mapped_column(
+        ForeignKey("playlist_items.id", ondelete="CASCADE"), nullable=True)
+    visit_id: Mapped[str | None] = mapped_column(
+        ForeignKey("visits.id", ondelete="SET NULL"), nullable=True, index=True)
+    parents_saw: Mapped[str] = mapped_column(Text, default="")
+    parents_said: Mapped[str] = mapped_column(Text, default="")
+    next_steps: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class Share(Base):
