@@ -58,6 +58,7 @@ def attune(data_dir: Path) -> Iterator[str]:
     env = _clean_env(data_dir)
     _add_user(env, "professional@example.org", "professional")
     _add_user(env, "supervisor@example.org", "supervisor")
+    _add_user(env, "admin@example.org", "admin")
     port = free_port()
     log = (data_dir.parent / "serve.log").open("wb")  # shown only if it does not start
     server = subprocess.Popen([sys.executable, "-m", "attune.cli", "serve", "--port", str(port)],
@@ -213,6 +214,8 @@ def shoot(url: str, demo: dict[str, str]) -> None:
         save(context(PHONE, "professional@example.org"), f"/cases/{demo['case']}/upload",
              "upload-phone")
         save(context(LAPTOP, "supervisor@example.org"), "/review", "review-queue")
+        save(pro, "/account", "account")
+        save(context(LAPTOP, "admin@example.org"), "/admin", "admin")
         parent = context(PHONE, None)
         parent.goto(demo["watch"])
         _video_at(parent, 1.0)

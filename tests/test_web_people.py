@@ -373,3 +373,20 @@ def test_a_deactivated_persons_open_page_goes_to_the_login_with_the_reason(
     expect(page.get_by_role("alert")).to_have_text("Je bent niet (meer) ingelogd. Log opnieuw in.")
     log_in(page, person)
     expect(page.get_by_role("alert")).to_have_text("Onjuist e-mailadres of wachtwoord.")
+
+
+def test_a_supervisor_sees_their_team_and_not_the_administration(
+        contexts: Contexts, api_users: Users, team: str) -> None:
+    supervisor = api_users.add("supervisor", team)
+    page = contexts.page(LAPTOP)
+    log_in(page, supervisor)
+    page.get_by_role("link", name="Mijn team").click()
+    page.wait_for_url("**/team")
+    expect(page.locator("h1")).to_have_text(f"Team {team}")
+    rows = page.locator("table.members tbody tr")
+    expect(rows.filter(has_text=supervisor["email"])).to_contain_text("supervisor")
+    expect(rows.filter(has_text=supervisor["email"])).to_contain_text("Actief")
+    expect(page.get_by_role("link", name="Beheer")).to_have_count(0)
+    page.goto("/admin")
+    expect(page.get_by_text("Met jouw rol kun je dit niet doen.")).to_be_visible()
+    expect(page.locator("#invite-email")).to_have_count(0)

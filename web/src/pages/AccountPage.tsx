@@ -25,7 +25,7 @@ export function AccountPage({ me, onChanged }: Props) {
           {t("account.mustEnrol")}
         </p>
       )}
-      <dl class="facts">
+      <dl class="facts facts-compact">
         <dt>{t("account.name")}</dt>
         <dd>{me.name || "—"}</dd>
         <dt>{t("account.email")}</dt>

@@ -16,6 +16,18 @@ export const STATUSES: readonly PersonStatus[] = ["active", "invited", "deactiva
  * to pass on), the teams, and whether two-factor sign-in is required.
  */
 export function AdminPage({ me }: { me: Me }) {
+  if (me.role !== "admin") {
+    return (
+      <section class="stack-lg">
+        <PageTitle>{t("admin.title")}</PageTitle>
+        <p>{t("error.forbidden_role")}</p>
+      </section>
+    );
+  }
+  return <Administration me={me} />;
+}
+
+function Administration({ me }: { me: Me }) {
   const teams = useLoad(admin.teams, "teams");
   const [filter, setFilter] = useState<PersonFilter>({ q: "", status: "", teamId: "" });
   const people = useLoad(() => admin.people(filter), JSON.stringify(filter));

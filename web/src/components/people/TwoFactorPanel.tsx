@@ -14,6 +14,17 @@ type Step =
   | { kind: "codes"; codes: string[]; then: boolean }
   | { kind: "password"; purpose: "off" | "codes" };
 
+/** The API's QR code as a picture of its own (an <img> with a text alternative):
+ * an SVG file needs its namespace, and a viewBox to be drawn larger. */
+export function qrImage(svg: string): string {
+  let file = svg.includes("xmlns=") ? svg : svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"');
+  const size = /^<svg[^>]*\swidth="(\d+)"[^>]*\sheight="(\d+)"/.exec(file);
+  if (size && !file.includes("viewBox")) {
+    file = file.replace("<svg", `<svg viewBox="0 0 ${size[1]} ${size[2]}"`);
+  }
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(file)}`;
+}
+
 /** "ABCD EFGH …": easier to type into an app than one long run of letters. */
 const grouped = (secret: string) => secret.match(/.{1,4}/g)?.join(" ") ?? secret;
 
@@ -103,7 +114,7 @@ function Enrol({ enrolment, onCancel, onDone }: {
       onDone(recovery_codes);
     }, false);
   };
-  const qr = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(enrolment.qr_svg)}`;
+  const qr = qrImage(enrolment.qr_svg);
   return (
     <form class="stack" onSubmit={submit} aria-describedby={action.error ? "totp-error" : undefined}>
       <p ref={first} tabIndex={-1}>
