@@ -18,6 +18,8 @@ if [ "${1:-}" = "--dev" ]; then
   command -v psql >/dev/null || need_apt+=(postgresql)
   # Debian's Chromium plays rendered playlists with hls.js in the browser tests
   command -v chromium >/dev/null || need_apt+=(chromium)
+  # poppler-utils reads back the PDF reports in tests (pdftotext, pdftoppm)
+  command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing from Debian: ${need_apt[*]}"
