@@ -123,7 +123,9 @@ def open_case(page: Any, label: str) -> None:
     page.get_by_role("heading", level=1, name=label).wait_for()
 
 
-def test_an_unauthenticated_visit_goes_to_the_login_page(page: Any) -> None:
+def test_an_unauthenticated_visit_goes_to_the_login_page(
+        page: Any, people: dict[str, Any]) -> None:
+    # people exist: an installation without anyone leads to its first run instead
     page.goto("/cases/some-case")
     page.wait_for_url("**/login?next=%2Fcases%2Fsome-case")
     expect(page.locator("h1")).to_have_text("Inloggen")
