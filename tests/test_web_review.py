@@ -303,7 +303,8 @@ def _exports_logged(runtime: Any, set_id: str) -> int:
 
 
 def test_a_newcomer_opening_a_page_sees_the_login_and_nothing_in_the_console(
-        laptop: Callable[[Watch], Any], live_url: str) -> None:  # noqa: F811
+        laptop: Callable[[Watch], Any], live_url: str, runtime: Any, app: Any) -> None:  # noqa: F811
+    make_people(runtime, app, team_name(), someone="professional")  # not a first run
     watch = QuietWatch(live_url)
     page = laptop(watch)
     page.goto("/cases/some-case")
