@@ -600,6 +600,8 @@ def test_on_a_phone_videos_fill_the_screen_with_their_controls_on_it(
     page.wait_for_url("**/")
     expect(page.get_by_role("link", name="Beoordelen")).to_be_visible()
     assert page.evaluate(HEADER_SPREAD) < 4, "the supervisor's header takes more than one line"
+    page.set_viewport_size({"width": 360, "height": 740})  # the narrowest phones in use
+    assert page.evaluate(HEADER_SPREAD) < 4 and fits_the_screen(page)
     context.close()
 
     # the family's page: the upright video uses the screen, the question is big

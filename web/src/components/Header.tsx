@@ -22,11 +22,6 @@ export function Header({ me, onLogOut }: Props) {
           {t("app.name")}
         </Link>
         <div class="app-header-tools">
-          {free && me.role === "supervisor" && (
-            <Link href={paths.reviewQueue()} class="header-link">
-              {t("header.review")}
-            </Link>
-          )}
           {free && <InboxLink userId={me.id} path={currentPath()} />}
           {me && (
             <span class="user-email">
@@ -55,6 +50,11 @@ export function Header({ me, onLogOut }: Props) {
       </div>
       {free && (
         <nav class="app-nav" aria-label={t("account.nav")}>
+          {me.role === "supervisor" && (
+            <Link href={paths.reviewQueue()} class="header-link">
+              {t("header.review")}
+            </Link>
+          )}
           <Link href={paths.account()} class="header-link">
             {t("account.link")}
           </Link>
