@@ -390,3 +390,27 @@ def test_a_supervisor_sees_their_team_and_not_the_administration(
     page.goto("/admin")
     expect(page.get_by_text("Met jouw rol kun je dit niet doen.")).to_be_visible()
     expect(page.locator("#invite-email")).to_have_count(0)
+
+
+def test_an_admin_renames_someone_and_makes_them_a_supervisor(
+        contexts: Contexts, admin: dict[str, Any], api_users: Users, team: str) -> None:
+    person = api_users.add("professional", team)
+    page = contexts.page()
+    log_in(page, admin)
+    page.get_by_role("link", name="Beheer").click()
+    page.wait_for_url("**/admin")
+    page.get_by_label("Zoeken op naam of e-mailadres").fill(person["email"])
+    card = page.locator("li[data-person-id]", has_text=person["email"])
+    card.locator("summary").click()
+    save = card.get_by_role("button", name="Opslaan")
+    expect(save).to_be_disabled()  # nothing changed yet
+    card.get_by_label("Naam", exact=True).fill("Noor Bakker")
+    card.get_by_label("Rol", exact=True).select_option("supervisor")
+    save.click()
+    expect(card.get_by_role("status")).not_to_be_empty()
+    page.reload()
+    page.get_by_label("Zoeken op naam of e-mailadres").fill("Noor Bakker")
+    card = page.locator("li[data-person-id]")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text(person["email"])
+    expect(card).to_contain_text("supervisor")

@@ -5,7 +5,7 @@ import { useAction } from "../../hooks";
 import { t } from "../../i18n";
 import { ErrorMessage } from "../ErrorMessage";
 import { LinkToPassOn } from "./LinkToPassOn";
-import { RoleTeamFields } from "./RoleTeamFields";
+import { NameField, RoleTeamFields } from "./RoleTeamFields";
 import { useLeaveWarning } from "./useLeaveWarning";
 
 /** Inviting someone: they get no e-mail from Attune; the administrator passes the link on. */
@@ -54,17 +54,7 @@ export function InviteForm({ teams, onInvited }: { teams: AdminTeam[]; onInvited
               onInput={(e) => setEmail(e.currentTarget.value)}
             />
           </div>
-          <div class="field">
-            <label for="invite-name">{t("admin.name")}</label>
-            <input
-              id="invite-name"
-              type="text"
-              autocomplete="off"
-              maxLength={200}
-              value={name}
-              onInput={(e) => setName(e.currentTarget.value)}
-            />
-          </div>
+          <NameField id="invite-name" value={name} onInput={setName} />
           <RoleTeamFields id="invite" role={role} teamId={teamId} teams={teams} onRole={setRole} onTeam={setTeamId} />
         </div>
         <ErrorMessage error={action.error} id="invite-error" />

@@ -7,7 +7,7 @@ import { t } from "../../i18n";
 import { ErrorMessage } from "../ErrorMessage";
 import { ConfirmButton } from "../playlist/ConfirmButton";
 import { LinkToPassOn } from "./LinkToPassOn";
-import { RoleTeamFields, roleName } from "./RoleTeamFields";
+import { NameField, RoleTeamFields, roleName } from "./RoleTeamFields";
 
 const STATUS_TONES = { active: "good", invited: "busy", deactivated: "neutral" } as const;
 
@@ -59,13 +59,15 @@ function PersonCard({ person, teams, me, onChanged }: { person: Person } & Omit<
 }
 
 function PersonTools({ person, teams, me, onChanged }: { person: Person } & Omit<Props, "people">) {
+  const [name, setName] = useState(person.name);
   const [role, setRole] = useState<Role>(person.role);
   const [teamId, setTeamId] = useState(person.team_id ?? "");
   const [link, setLink] = useState<AccountLink | null>(null);
   const [done, setDone] = useState("");
   const action = useAction();
   const id = `person-${person.id}`;
-  const unchanged = role === person.role && teamId === (person.team_id ?? "");
+  const unchanged =
+    name.trim() === person.name && role === person.role && teamId === (person.team_id ?? "");
 
   const act = (work: () => Promise<unknown>, message = "") =>
     void action.run(async () => {
@@ -76,13 +78,14 @@ function PersonTools({ person, teams, me, onChanged }: { person: Person } & Omit
     });
   const save = (event: Event) => {
     event.preventDefault();
-    act(() => admin.change(person.id, { role, team_id: teamId || null }), t("admin.saved"));
+    act(() => admin.change(person.id, { name: name.trim(), role, team_id: teamId || null }), t("admin.saved"));
   };
 
   return (
     <div class="stack">
       <form class="stack" onSubmit={save} aria-label={t("admin.roleTeamFor", { who: person.name || person.email })}>
         <div class="item-grid">
+          <NameField id={`${id}-name`} value={name} onInput={setName} />
           <RoleTeamFields id={id} role={role} teamId={teamId} teams={teams} onRole={setRole} onTeam={setTeamId} />
         </div>
         <button type="submit" disabled={action.busy || unchanged}>

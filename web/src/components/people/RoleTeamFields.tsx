@@ -50,3 +50,20 @@ export function RoleTeamFields({ id, role, teamId, teams, onRole, onTeam }: Prop
     </>
   );
 }
+
+/** A person's name as colleagues see it, the same field when inviting and when changing. */
+export function NameField({ id, value, onInput }: { id: string; value: string; onInput: (name: string) => void }) {
+  return (
+    <div class="field">
+      <label for={id}>{t("admin.name")}</label>
+      <input
+        id={id}
+        type="text"
+        autocomplete="off"
+        maxLength={200}
+        value={value}
+        onInput={(e) => onInput(e.currentTarget.value)}
+      />
+    </div>
+  );
+}
