@@ -641,9 +641,10 @@ def export_annotations(
 def import_annotations(
     clip_id: Annotated[str, typer.Argument(help="The clip the annotations belong to.")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
-                                         help="An ELAN .eaf or a .csv file.")],
+                                         help="An ELAN .eaf, a .csv, or a BORIS export "
+                                              "(.csv, .tsv, .xlsx).")],
 ) -> None:
-    """Import an .eaf or .csv file into a new annotation set; prints its id.
+    """Import an ELAN, CSV or BORIS file into a new annotation set; prints its id.
     A file with any problem imports nothing, and every problem is listed."""
     api_ = Api.from_env()
     try:
