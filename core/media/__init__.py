@@ -22,6 +22,7 @@ from core.media.ffmpeg import (
     build_hls_command,
     build_item_command,
     build_package_command,
+    build_still_command,
     concat_list,
 )
 from core.media.inputs import input_options, is_url
@@ -43,6 +44,7 @@ __all__ = [
     "build_hls_command",
     "build_item_command",
     "build_package_command",
+    "build_still_command",
     "concat_list",
     "input_options",
     "is_url",

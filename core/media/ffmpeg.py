@@ -404,6 +404,23 @@ def _thumbs_output(stream: Any, job: EncodeJob) -> Any:
     )
 
 
+def build_still_command(source: str, at_s: float, out: Path, width: int) -> list[str]:
+    """One JPEG of the picture shown at ``at_s``, ``width`` pixels wide (for a report).
+
+    ``source`` is a stored rendition's init segment and the media segments
+    around the moment (see ``worker.sources.fetch_range``), so its timestamps
+    are the clip's own: ``-seek_timestamp 1`` makes ``at_s`` absolute on that
+    timeline, as for a playlist item. Nothing of the source's metadata is copied.
+    """
+    source_stream = ffmpeg.input(source, **input_options(source), seek_timestamp=1,
+                                 ss=_num(at_s))
+    picture = source_stream["v:0"].filter("scale", width, -2).filter("setsar", 1)
+    output = ffmpeg.output(picture, str(out), **_STRIP_METADATA, f="image2", update=1,
+                           **{"frames:v": 1, "c:v": "mjpeg", "q:v": 3})
+    argv: list[str] = output.compile(cmd=[FFMPEG, *_GLOBAL_ARGS])
+    return argv
+
+
 def build_analysis_command(source: str, out_dir: Path, tap: AnalysisTap) -> list[str]:
     """Only the analysis outputs, from a stored rendition: for analysing a clip
     again (other regions, a newer method) without touching its original."""

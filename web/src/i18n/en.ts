@@ -293,6 +293,7 @@ export const en: Messages = {
   "error.case_closed": "This case is closed and takes no new recordings.",
   "error.case_label_taken": "Your team already has a case with this label.",
   "error.case_not_found": "This case does not exist (or you have no access to it).",
+  "error.report_period_reversed": "The report's period ends before it starts: choose an end date on or after the start date.",
   "error.clip_not_found": "This recording does not exist (or you have no access to it).",
   "error.invalid_request": "Check what you filled in.",
   "error.too_large": "The file is larger than allowed.",

@@ -293,6 +293,7 @@ export const nl = {
   "error.case_closed": "Deze casus is gesloten en neemt geen nieuwe opnamen meer aan.",
   "error.case_label_taken": "Je team heeft al een casus met dit label.",
   "error.case_not_found": "Deze casus bestaat niet (of je hebt er geen toegang toe).",
+  "error.report_period_reversed": "De periode van het verslag eindigt voordat ze begint: kies een einddatum op of na de begindatum.",
   "error.clip_not_found": "Deze opname bestaat niet (of je hebt er geen toegang toe).",
   "error.invalid_request": "Controleer de ingevulde gegevens.",
   "error.too_large": "Het bestand is groter dan toegestaan.",

@@ -1,0 +1,797 @@
+"""The trajectory as a PDF for the family's file (dossier): goals, visits with
+stills of the chosen moments, the numbers over the visits, the reflection
+conversations with the parents and the supervisor's approval of the coding.
+
+:func:`gather` reads everything from the database and cuts the stills;
+:func:`render` lays it out with reportlab's platypus and draws the charts
+with reportlab.graphics. The texts are kept here in Dutch and English
+(:data:`TEXTS`); codes are worded with the scheme's own labels.
+
+A file copy leaves the service, so it carries nothing the file does not need:
+the PDF's document information holds only the title, the product and the
+creation date (no author, no software versions), and each still is decoded
+and encoded afresh as a plain JPEG, so no metadata of the recording (place,
+device) can travel along.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any, Literal
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+import cv2
+import numpy as np
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfdoc import PDFDate, PDFDictionary, PDFInfo, PDFName, PDFString
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from core.db.models import (
+    Annotation,
+    AnnotationGoal,
+    AnnotationSet,
+    Case,
+    Clip,
+    ClipStatus,
+    Goal,
+    GoalStatus,
+    Playlist,
+    PlaylistItem,
+    PlaylistItemGoal,
+    Reflection,
+    ReviewState,
+    ReviewTransition,
+    User,
+    Visit,
+    VisitPhase,
+)
+from core.media import MediaError, build_still_command, run_ffmpeg
+from core.runtime import Runtime
+from core.storage import ObjectNotFound
+from services.annotate import suggestions
+from services.annotate.schemes import to_domain
+from worker.sources import fetch_range
+from worker.workdir import Workdir
+
+log = logging.getLogger(__name__)
+
+Lang = Literal["nl", "en"]
+
+#: The family's file is Dutch: dates and "made at" in Dutch time.
+ZONE = ZoneInfo("Europe/Amsterdam")
+#: Enough moments to remember a visit by; a longer file is not read.
+MAX_STILLS_PER_VISIT = 6
+STILL_WIDTH_PX = 480
+STILL_WIDTH = 62 * mm
+STILL_TIMEOUT_S = 60.0
+#: The rendition a still is cut from: the smallest at least this tall.
+STILL_SOURCE_HEIGHT = 360
+PRODUCT = "Attune"
+#: Between a name and what follows it, and for "none" in a table.
+DASH = "\u2013"
+
+#: Every text of the report, in Dutch and English.
+TEXTS: dict[Lang, dict[str, str]] = {
+    "nl": {
+        "title": "Verslag videohometraining",
+        "case": "Casus",
+        "period": "Periode",
+        "whole": "hele traject",
+        "made_by": "Gemaakt door",
+        "made_at": "Gemaakt op",
+        "visits_count": "Bezoeken in dit verslag",
+        "goals": "Doelen",
+        "no_goals": "Er zijn (nog) geen doelen vastgelegd.",
+        "goal": "Doel",
+        "status": "Status",
+        "started": "Gestart",
+        "reached": "Bereikt",
+        "visits": "Bezoeken",
+        "no_visits": "Er zijn geen bezoeken vastgelegd.",
+        "visit": "Bezoek",
+        "undated": "datum onbekend",
+        "phase": "Fase",
+        "activity": "Activiteit",
+        "recordings": "Opnamen",
+        "no_recordings": "Geen opnamen bij dit bezoek.",
+        "moments": "Gekozen momenten",
+        "no_moments": "Geen momenten gekozen bij dit bezoek.",
+        "no_still": "(beeld niet beschikbaar)",
+        "at": "op",
+        "note": "Notitie",
+        "caption": "Vraag/bijschrift",
+        "goals_linked": "Bij doel",
+        "reflections": "Reflectie met de ouders",
+        "whole_playlist": "hele afspeellijst",
+        "parents_saw": "Wat de ouders zagen",
+        "parents_said": "Wat de ouders zeiden",
+        "next_steps": "Volgende stappen",
+        "approval": "Supervisie van de codering",
+        "no_coding": "Nog niet gecodeerd.",
+        "coded_by": "gecodeerd door",
+        "approved_by": "goedgekeurd door",
+        "state_draft": "concept, nog niet ingediend",
+        "state_submitted": "ingediend, wacht op supervisie",
+        "state_changes_requested": "supervisor vroeg om wijzigingen",
+        "progress": "Verloop over de bezoeken",
+        "no_progress": "Nog te weinig gecodeerd om een verloop te tonen.",
+        "m_positive_per_min": "Positieve momenten per minuut",
+        "m_initiatives_received_share": "Initiatieven van de baby ontvangen (%)",
+        "m_mismatch_time_share": "Tijd uit afstemming (%)",
+        "m_repaired_share": "Mismatches hersteld (%)",
+        "m_median_response_ms": "Mediane reactietijd (s)",
+        "m_median_repair_ms": "Mediane hersteltijd (s)",
+        "axis_visit": "bezoek",
+        "page": "pagina",
+        "phase_intake": "kennismaking",
+        "phase_observation": "observatie",
+        "phase_feedback": "begeleiding/feedback",
+        "phase_evaluation": "evaluatie",
+        "status_open": "open",
+        "status_working": "mee bezig",
+        "status_reached": "bereikt",
+        "activity_bath": "badje",
+        "activity_feeding": "voeden",
+        "activity_dressing": "aankleden",
+        "activity_play": "spelen",
+        "activity_other": "anders",
+        "months": "januari februari maart april mei juni juli augustus september oktober "
+                  "november december",
+    },
+    "en": {
+        "title": "Video home training report",
+        "case": "Case",
+        "period": "Period",
+        "whole": "whole trajectory",
+        "made_by": "Made by",
+        "made_at": "Made on",
+        "visits_count": "Visits in this report",
+        "goals": "Goals",
+        "no_goals": "No goals have been recorded (yet).",
+        "goal": "Goal",
+        "status": "Status",
+        "started": "Started",
+        "reached": "Reached",
+        "visits": "Visits",
+        "no_visits": "No visits have been recorded.",
+        "visit": "Visit",
+        "undated": "date not known",
+        "phase": "Phase",
+        "activity": "Activity",
+        "recordings": "Recordings",
+        "no_recordings": "No recordings at this visit.",
+        "moments": "Chosen moments",
+        "no_moments": "No moments were chosen at this visit.",
+        "no_still": "(picture not available)",
+        "at": "at",
+        "note": "Note",
+        "caption": "Question/caption",
+        "goals_linked": "For goal",
+        "reflections": "Reflection with the parents",
+        "whole_playlist": "whole playlist",
+        "parents_saw": "What the parents saw",
+        "parents_said": "What the parents said",
+        "next_steps": "Next steps",
+        "approval": "Supervision of the coding",
+        "no_coding": "Not coded yet.",
+        "coded_by": "coded by",
+        "approved_by": "approved by",
+        "state_draft": "draft, not submitted yet",
+        "state_submitted": "submitted, waiting for supervision",
+        "state_changes_requested": "the supervisor asked for changes",
+        "progress": "Over the visits",
+        "no_progress": "Too little has been coded yet to show a course over the visits.",
+        "m_positive_per_min": "Positive moments per minute",
+        "m_initiatives_received_share": "Baby's initiatives received (%)",
+        "m_mismatch_time_share": "Time out of step (%)",
+        "m_repaired_share": "Mismatches repaired (%)",
+        "m_median_response_ms": "Median response time (s)",
+        "m_median_repair_ms": "Median repair time (s)",
+        "axis_visit": "visit",
+        "page": "page",
+        "phase_intake": "intake",
+        "phase_observation": "observation",
+        "phase_feedback": "feedback",
+        "phase_evaluation": "evaluation",
+        "status_open": "open",
+        "status_working": "working on it",
+        "status_reached": "reached",
+        "activity_bath": "bath",
+        "activity_feeding": "feeding",
+        "activity_dressing": "dressing",
+        "activity_play": "play",
+        "activity_other": "other",
+        "months": "January February March April May June July August September October "
+                  "November December",
+    },
+}
+
+#: The numbers drawn over the visits, with how a stored value becomes a shown one.
+METRICS: tuple[tuple[str, Callable[[float], float]], ...] = (
+    ("positive_per_min", lambda v: v),
+    ("initiatives_received_share", lambda v: 100 * v),
+    ("mismatch_time_share", lambda v: 100 * v),
+    ("repaired_share", lambda v: 100 * v),
+    ("median_response_ms", lambda v: v / 1000),
+    ("median_repair_ms", lambda v: v / 1000),
+)
+
+
+# -- what the report says ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    """The visits the report covers (by their date); open ends cover all."""
+
+    start: date | None = None
+    end: date | None = None
+
+    def covers(self, day: date | None) -> bool:
+        if day is None:
+            return self.start is None and self.end is None
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+
+@dataclass
+class Still:
+    """One chosen moment: the picture at its time and what was written about it."""
+
+    clip_id: str
+    at_ms: int
+    label: str
+    note: str = ""
+    caption: str = ""
+    goals: list[str] = field(default_factory=list)
+    jpeg: bytes | None = None
+
+
+@dataclass(frozen=True)
+class ReflectionRecord:
+    playlist_title: str
+    moment: str  # the item's caption or code label, or "whole playlist"
+    parents_saw: str
+    parents_said: str
+    next_steps: str
+
+
+@dataclass(frozen=True)
+class CodingState:
+    """Where one clip's coding stands in supervision."""
+
+    clip_label: str
+    coder: str
+    state: str
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+
+
+@dataclass
+class VisitSection:
+    visit: Visit
+    clips: list[Clip]
+    stills: list[Still]
+    reflections: list[ReflectionRecord]
+    coding: list[CodingState]
+
+
+@dataclass(frozen=True)
+class VisitNumbers:
+    """The numbers of one visit, keyed as in :data:`METRICS` (None: not measured)."""
+
+    visit_id: str
+    number: int
+    values: dict[str, float | None]
+
+
+@dataclass
+class Report:
+    case: Case
+    author: str
+    made_at: datetime
+    period: Period
+    lang: Lang
+    goals: list[Goal]
+    visits: list[VisitSection]
+    numbers: list[VisitNumbers]
+
+
+def gather(db: Session, runtime: Runtime, case: Case, author: User, period: Period,
+           lang: Lang, *, now: datetime) -> Report:
+    """Everything the report shows, read once; the stills are cut here too."""
+    goals = list(db.scalars(select(Goal).where(Goal.case_id == case.id)
+                            .order_by(Goal.position, Goal.created_at)))
+    goal_titles = {g.id: g.title for g in goals}
+    visits = [v for v in db.scalars(select(Visit).where(Visit.case_id == case.id)
+                                    .order_by(Visit.number))
+              if period.covers(v.visited_on)]
+    labels = _Labels(lang)
+    sections = [_section(db, visit, goal_titles, labels) for visit in visits]
+    _cut_stills(db, runtime, [s for section in sections for s in section.stills])
+    shown = {v.id for v in visits}
+    numbers = [n for n in visit_numbers(db, case) if n.visit_id in shown]
+    return Report(case=case, author=author.name or author.email, made_at=now, period=period,
+                  lang=lang, goals=goals, visits=sections, numbers=numbers)
+
+
+class _Labels:
+    """Code labels in the report's language, from each set's own scheme version."""
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+
+    def of(self, row: AnnotationSet, code: str) -> str:
+        found = to_domain(row.scheme).code(code)
+        if found is None:
+            return code
+        return found.label_nl if self.lang == "nl" else found.label_en
+
+
+def _section(db: Session, visit: Visit, goal_titles: dict[str, str],
+             labels: _Labels) -> VisitSection:
+    clips = list(db.scalars(select(Clip).where(Clip.visit_id == visit.id)
+                            .order_by(Clip.recorded_at, Clip.created_at)))
+    return VisitSection(visit=visit, clips=clips,
+                        stills=_stills(db, visit, clips, goal_titles, labels),
+                        reflections=_reflections(db, visit, labels),
+                        coding=_coding(db, clips))
+
+
+def _stills(db: Session, visit: Visit, clips: list[Clip], goal_titles: dict[str, str],
+            labels: _Labels) -> list[Still]:
+    """The moments of the playlists shown at the visit, then the moments coded in
+    its recordings that were linked to a goal; each moment once."""
+    stills: list[Still] = []
+    seen: set[str] = set()
+    items = db.scalars(select(PlaylistItem).join(Playlist)
+                       .where(Playlist.visit_id == visit.id)
+                       .order_by(Playlist.created_at, PlaylistItem.position))
+    for item in items:
+        annotation = db.get(Annotation, item.annotation_id) if item.annotation_id else None
+        goals = db.scalars(select(PlaylistItemGoal.goal_id)
+                           .where(PlaylistItemGoal.item_id == item.id))
+        at_ms = item.freeze_at_ms if item.freeze_at_ms is not None else \
+            _moment_ms(annotation) if annotation else (item.start_ms + item.end_ms) // 2
+        stills.append(Still(
+            clip_id=item.clip_id, at_ms=at_ms,
+            label=labels.of(annotation.set, annotation.code) if annotation else "",
+            note=annotation.note if annotation else "", caption=item.caption,
+            goals=[goal_titles[g] for g in goals if g in goal_titles]))
+        if annotation:
+            seen.add(annotation.id)
+    linked = db.scalars(
+        select(Annotation).join(AnnotationSet).join(AnnotationGoal,
+                                                    AnnotationGoal.annotation_id == Annotation.id)
+        .where(AnnotationSet.clip_id.in_([c.id for c in clips]),
+               AnnotationSet.purpose != suggestions.PURPOSE)
+        .distinct().order_by(Annotation.start_ms, Annotation.id))
+    for annotation in linked:
+        if annotation.id in seen:
+            continue
+        seen.add(annotation.id)
+        goals = db.scalars(select(AnnotationGoal.goal_id)
+                           .where(AnnotationGoal.annotation_id == annotation.id))
+        stills.append(Still(clip_id=annotation.set.clip_id, at_ms=_moment_ms(annotation),
+                            label=labels.of(annotation.set, annotation.code),
+                            note=annotation.note,
+                            goals=[goal_titles[g] for g in goals if g in goal_titles]))
+    return stills[:MAX_STILLS_PER_VISIT]
+
+
+def _moment_ms(annotation: Annotation) -> int:
+    """The picture that stands for a moment: its time, or a segment's middle."""
+    if annotation.end_ms is None:
+        return annotation.start_ms
+    return (annotation.start_ms + annotation.end_ms) // 2
+
+
+def _reflections(db: Session, visit: Visit, labels: _Labels) -> list[ReflectionRecord]:
+    """The conversations held at the visit: recorded there, or about a playlist
+    shown there when the record names no visit."""
+    rows = db.execute(
+        select(Reflection, Playlist).join(Playlist, Playlist.id == Reflection.playlist_id)
+        .where(or_(Reflection.visit_id == visit.id,
+                   (Reflection.visit_id.is_(None)) & (Playlist.visit_id == visit.id)))
+        .order_by(Playlist.created_at, Reflection.created_at)).all()
+    records = []
+    for reflection, playlist in rows:
+        item = db.get(PlaylistItem, reflection.item_id) if reflection.item_id else None
+        moment = TEXTS[labels.lang]["whole_playlist"]
+        if item is not None:
+            annotation = db.get(Annotation, item.annotation_id) if item.annotation_id else None
+            moment = item.caption or (labels.of(annotation.set, annotation.code)
+                                      if annotation else f"#{item.position + 1}")
+        records.append(ReflectionRecord(playlist.title, moment, reflection.parents_saw,
+                                        reflection.parents_said, reflection.next_steps))
+    return records
+
+
+def _coding(db: Session, clips: list[Clip]) -> list[CodingState]:
+    """Each coded set of the visit's recordings and its last supervision decision."""
+    states = []
+    for clip in clips:
+        sets = db.scalars(select(AnnotationSet).where(
+            AnnotationSet.clip_id == clip.id, AnnotationSet.purpose != suggestions.PURPOSE)
+            .order_by(AnnotationSet.created_at))
+        for row in sets:
+            decided = db.scalar(select(ReviewTransition).where(
+                ReviewTransition.set_id == row.id,
+                ReviewTransition.to_state == ReviewState.approved)
+                .order_by(ReviewTransition.id.desc()).limit(1)) \
+                if row.review_state == ReviewState.approved else None
+            states.append(CodingState(
+                clip_label=clip.filename, coder=row.coder.name or row.coder.email,
+                state=row.review_state,
+                decided_by=(decided.actor.name or decided.actor.email) if decided else None,
+                decided_at=decided.at if decided else None))
+    return states
+
+
+# -- the numbers over the visits ------------------------------------------------------------
+
+def visit_numbers(db: Session, case: Case) -> list[VisitNumbers]:
+    """Per visit, the numbers :data:`METRICS` names, from the trajectory's progress."""
+    from services.annotate import sets as annotation_sets
+    from services.annotate.domain import Category
+    from services.annotate.summary import summarise
+
+    out = []
+    for visit in db.scalars(select(Visit).where(Visit.case_id == case.id)
+                            .order_by(Visit.number)):
+        minutes, positive, mismatch_ms, duration, mismatches, repaired = 0.0, 0, 0, 0, 0, 0
+        for clip in db.scalars(select(Clip).where(Clip.visit_id == visit.id)):
+            row = _deciding_set(db, clip)
+            if row is None:
+                continue
+            length = annotation_sets.duration_ms(clip)
+            summary = summarise(annotation_sets.events(row), to_domain(row.scheme), length)
+            minutes += length / 60_000
+            duration += length
+            positive += summary.by_category.get(Category.positive, 0)
+            mismatch_ms += summary.mismatch_total_ms
+            mismatches += summary.mismatches
+            repaired += summary.repaired_mismatches
+        values: dict[str, float | None] = {key: None for key, _ in METRICS}
+        if minutes:
+            values["positive_per_min"] = positive / minutes
+            values["mismatch_time_share"] = mismatch_ms / duration
+            values["repaired_share"] = repaired / mismatches if mismatches else None
+        out.append(VisitNumbers(visit.id, visit.number, values))
+    return out
+
+
+def _deciding_set(db: Session, clip: Clip) -> AnnotationSet | None:
+    order = {ReviewState.approved: 0, ReviewState.submitted: 1}
+    rows = list(db.scalars(select(AnnotationSet).where(
+        AnnotationSet.clip_id == clip.id, AnnotationSet.purpose == "working")))
+    rows.sort(key=lambda r: (order.get(ReviewState(r.review_state), 2),
+                             -r.updated_at.timestamp()))
+    return rows[0] if rows else None
+
+
+# -- stills ------------------------------------------------------------------------------------
+
+def _cut_stills(db: Session, runtime: Runtime, stills: Sequence[Still]) -> None:
+    """Cut each still from the clip's stored rendition; a clip that is gone
+    (purged, failed, its files missing) leaves the still without a picture."""
+    if not stills:
+        return
+    with Workdir(runtime, "report") as work:
+        for number, still in enumerate(stills):
+            clip = db.get(Clip, still.clip_id)
+            if clip is None or clip.status is not ClipStatus.ready or not clip.renditions:
+                continue
+            try:
+                still.jpeg = _cut(runtime, clip, still.at_ms, work / f"{number}")
+            except (MediaError, ObjectNotFound, ValueError) as exc:
+                log.warning("no still of clip %s at %d ms: %s", clip.id, still.at_ms, exc)
+
+
+def _cut(runtime: Runtime, clip: Clip, at_ms: int, folder: Path) -> bytes | None:
+    tall_enough = [r for r in clip.renditions if r.height >= STILL_SOURCE_HEIGHT]
+    rendition = tall_enough[-1] if tall_enough else clip.renditions[0]
+    last_s = max(0.0, (clip.duration_s or 0) - 1 / max(rendition.frame_rate, 1))
+    at_s = min(max(at_ms / 1000, 0.0), last_s)
+    folder.mkdir()
+    source = fetch_range(runtime.store, runtime.settings.s3_bucket_media,
+                         rendition.playlist_key, at_s, at_s + 0.5, folder / "source.mp4")
+    out = folder / "still.jpg"
+    run_ffmpeg(build_still_command(str(source), at_s, out, STILL_WIDTH_PX), duration_s=1.0,
+               on_progress=None, timeout_s=STILL_TIMEOUT_S)
+    return plain_jpeg(out.read_bytes()) if out.is_file() else None
+
+
+def plain_jpeg(data: bytes) -> bytes | None:
+    """The picture alone, encoded afresh: no EXIF, no comment, nothing but pixels."""
+    picture = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if picture is None:
+        return None
+    ok, encoded = cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return encoded.tobytes() if ok else None
+
+
+# -- layout ------------------------------------------------------------------------------------
+
+class _Info(PDFInfo):
+    """Document information with the title, the product and the creation date only."""
+
+    def format(self, document: Any) -> bytes:
+        entries = {"Title": PDFString(self.title), "Producer": PDFString(PRODUCT),
+                   "Creator": PDFString(PRODUCT),
+                   "CreationDate": PDFDate(ts=document._timeStamp,
+                                           dateFormatter=self._dateFormatter),
+                   "Trapped": PDFName("False")}
+        formatted: bytes = PDFDictionary(entries).format(document)
+        return formatted
+
+
+class _Canvas(Canvas):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._doc.info = _Info()
+
+
+def render(report: Report) -> bytes:
+    """The report as PDF bytes."""
+    t = TEXTS[report.lang]
+    title = f"{t['title']} {DASH} {report.case.label}"
+    buffer = BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, title=title, leftMargin=18 * mm,
+                            rightMargin=18 * mm, topMargin=18 * mm, bottomMargin=18 * mm)
+    styles = _styles()
+
+    def footer(canvas: Canvas, _: Any) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 8)
+        canvas.setFillColor(colors.grey)
+        canvas.drawString(18 * mm, 10 * mm, f"{report.case.label} {DASH} {PRODUCT}")
+        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"{t['page']} {canvas.getPageNumber()}")
+        canvas.restoreState()
+
+    story = [*_title_page(report, styles), PageBreak(), *_goals(report, styles),
+             *_progress(report, styles)]
+    if not report.visits:
+        story += [_p(t["visits"], styles["h1"]), _p(t["no_visits"], styles["body"])]
+    for section in report.visits:
+        story += _visit(report, section, styles)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer, canvasmaker=_Canvas)
+    return _unbranded(buffer.getvalue())
+
+
+#: Comments reportlab writes into every file (after the header and in the trailer).
+_LIBRARY_COMMENTS = (b"ReportLab Generated PDF document (opensource)",
+                     b"ReportLab generated PDF document -- digest (opensource)")
+
+
+def _unbranded(pdf: bytes) -> bytes:
+    """The file naming only the product: the library's comments become the
+    product's name, padded to the same length so every offset stays valid."""
+    for comment in _LIBRARY_COMMENTS:
+        pdf = pdf.replace(comment, PRODUCT.encode().ljust(len(comment)))
+    return pdf
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    return {
+        "title": ParagraphStyle("title", parent=base["Title"], fontSize=22, leading=28,
+                                spaceAfter=12 * mm, alignment=0),
+        "h1": ParagraphStyle("h1", parent=base["Heading1"], fontSize=16, spaceBefore=6 * mm),
+        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontSize=13, spaceBefore=4 * mm),
+        "h3": ParagraphStyle("h3", parent=base["Heading3"], fontSize=11, spaceBefore=3 * mm),
+        "body": ParagraphStyle("body", parent=base["BodyText"], fontSize=10, leading=13),
+        "small": ParagraphStyle("small", parent=base["BodyText"], fontSize=9, leading=11.5),
+        "muted": ParagraphStyle("muted", parent=base["BodyText"], fontSize=9,
+                                textColor=colors.grey),
+    }
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain text (a note may hold ``<`` or ``&``; line breaks kept)."""
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def _labelled(label: str, text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(f"<b>{escape(label)}:</b> {escape(text).replace(chr(10), '<br/>')}",
+                     style)
+
+
+def format_date(day: date | datetime | None, lang: Lang) -> str:
+    """``3 december 2026`` / ``3 December 2026``."""
+    if day is None:
+        return TEXTS[lang]["undated"]
+    if isinstance(day, datetime):
+        day = day.astimezone(ZONE).date()
+    months = TEXTS[lang]["months"].split()
+    return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+def _word(lang: Lang, prefix: str, key: str | None) -> str:
+    if not key:
+        return ""
+    return TEXTS[lang].get(f"{prefix}_{key}", key)
+
+
+def _title_page(report: Report, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    t, lang = TEXTS[report.lang], report.lang
+    if report.period.start is None and report.period.end is None:
+        period = t["whole"]
+    else:
+        period = f" {DASH} ".join(format_date(d, lang) if d else "…"
+                            for d in (report.period.start, report.period.end))
+    made_at = report.made_at.astimezone(ZONE)
+    rows = [(t["case"], report.case.label), (t["period"], period),
+            (t["made_by"], report.author),
+            (t["made_at"], f"{format_date(made_at, lang)} {made_at:%H:%M}"),
+            (t["visits_count"], str(len(report.visits)))]
+    table = Table([[_p(k, styles["body"]), _p(v, styles["body"])] for k, v in rows],
+                  colWidths=[45 * mm, 120 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey)]))
+    return [Spacer(1, 30 * mm), _p(t["title"], styles["title"]), table]
+
+
+def _goals(report: Report, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    t, lang = TEXTS[report.lang], report.lang
+    out: list[Flowable] = [_p(t["goals"], styles["h1"])]
+    if not report.goals:
+        return [*out, _p(t["no_goals"], styles["body"])]
+    rows = [[_p(h, styles["small"]) for h in (t["goal"], t["status"], t["started"],
+                                               t["reached"])]]
+    for goal in report.goals:
+        text = f"<b>{escape(goal.title)}</b>"
+        if goal.description:
+            text += "<br/>" + escape(goal.description).replace("\n", "<br/>")
+        rows.append([Paragraph(text, styles["small"]),
+                     _p(_word(lang, "status", GoalStatus(goal.status).value), styles["small"]),
+                     _p(format_date(goal.started_at, lang) if goal.started_at else DASH,
+                        styles["small"]),
+                     _p(format_date(goal.reached_at, lang) if goal.reached_at else DASH,
+                        styles["small"])])
+    table = Table(rows, colWidths=[86 * mm, 26 * mm, 31 * mm, 31 * mm], repeatRows=1)
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                               ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey)]))
+    return [*out, table]
+
+
+def _progress(report: Report, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    t = TEXTS[report.lang]
+    out: list[Flowable] = [_p(t["progress"], styles["h1"])]
+    charts = [chart for key, shown in METRICS
+              if (chart := _chart(report, t[f"m_{key}"], key, shown)) is not None]
+    if not charts:
+        return [*out, _p(t["no_progress"], styles["body"])]
+    if len(charts) % 2:
+        charts.append(Spacer(1, 1))
+    rows = [charts[i:i + 2] for i in range(0, len(charts), 2)]
+    return [*out, Table(rows, colWidths=[87 * mm, 87 * mm])]
+
+
+def _chart(report: Report, title: str, key: str,
+           shown: Callable[[float], float]) -> Drawing | None:
+    """A small bar chart of one number over the visits; None when nothing was measured."""
+    values = [n.values.get(key) for n in report.numbers]
+    if all(v is None for v in values):
+        return None
+    drawing = Drawing(82 * mm, 52 * mm)
+    drawing.add(String(0, 52 * mm - 10, title, fontName="Helvetica-Bold", fontSize=8.5))
+    chart = VerticalBarChart()
+    chart.x, chart.y = 12 * mm, 9 * mm
+    chart.width, chart.height = 66 * mm, 34 * mm
+    chart.data = [[shown(v) if v is not None else None for v in values]]
+    chart.categoryAxis.categoryNames = [str(n.number) for n in report.numbers]
+    chart.categoryAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.labels.fontSize = 7
+    chart.bars[0].fillColor = colors.HexColor("#4a7fb0")
+    chart.bars[0].strokeColor = None
+    drawing.add(chart)
+    drawing.add(String(chart.x + chart.width / 2, 0, TEXTS[report.lang]["axis_visit"],
+                       fontName="Helvetica", fontSize=7, textAnchor="middle"))
+    return drawing
+
+
+def _visit(report: Report, section: VisitSection,
+           styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    t, lang, visit = TEXTS[report.lang], report.lang, section.visit
+    heading = (f"{t['visit']} {visit.number} {DASH} {format_date(visit.visited_on, lang)}"
+               f" ({_word(lang, 'phase', VisitPhase(visit.phase).value)})")
+    out: list[Flowable] = [PageBreak(), _p(heading, styles["h1"])]
+    if section.clips:
+        activities = {_word(lang, "activity", c.activity) for c in section.clips} - {""}
+        if activities:
+            out.append(_labelled(t["activity"], ", ".join(sorted(activities)), styles["body"]))
+        out.append(_labelled(t["recordings"], ", ".join(c.filename or c.id[:8]
+                                                        for c in section.clips),
+                             styles["body"]))
+    else:
+        out.append(_p(t["no_recordings"], styles["body"]))
+
+    out.append(_p(t["moments"], styles["h2"]))
+    if not section.stills:
+        out.append(_p(t["no_moments"], styles["body"]))
+    for still in section.stills:
+        out.append(KeepTogether([_still(still, lang, styles), Spacer(1, 3 * mm)]))
+
+    if section.reflections:
+        out.append(_p(t["reflections"], styles["h2"]))
+        for record in section.reflections:
+            block: list[Flowable] = [
+                _p(f"{record.playlist_title} {DASH} {record.moment}", styles["h3"])]
+            block += [_labelled(t[key], text, styles["body"]) for key, text in (
+                ("parents_saw", record.parents_saw), ("parents_said", record.parents_said),
+                ("next_steps", record.next_steps)) if text]
+            out.append(KeepTogether(block))
+
+    if section.clips:
+        out.append(_p(t["approval"], styles["h2"]))
+        if not section.coding:
+            out.append(_p(t["no_coding"], styles["body"]))
+        for state in section.coding:
+            out.append(_p(_coding_line(state, lang), styles["body"]))
+    return out
+
+
+def _still(still: Still, lang: Lang, styles: dict[str, ParagraphStyle]) -> Flowable:
+    t = TEXTS[lang]
+    picture: Flowable
+    if still.jpeg is not None:
+        width, height = ImageReader(BytesIO(still.jpeg)).getSize()
+        ratio = height / width if width else 0.5625
+        picture = Image(BytesIO(still.jpeg), width=STILL_WIDTH, height=STILL_WIDTH * ratio)
+    else:
+        picture = _p(t["no_still"], styles["muted"])
+    seconds = still.at_ms // 1000
+    words = [Paragraph(f"<b>{escape(still.label or t['moments'])}</b> "
+                       f"<font color='grey'>{t['at']} {seconds // 60}:{seconds % 60:02d}</font>",
+                       styles["body"])]
+    if still.caption:
+        words.append(_labelled(t["caption"], still.caption, styles["small"]))
+    if still.note:
+        words.append(_labelled(t["note"], still.note, styles["small"]))
+    if still.goals:
+        words.append(_labelled(t["goals_linked"], "; ".join(still.goals), styles["small"]))
+    table = Table([[picture, words]], colWidths=[STILL_WIDTH + 4 * mm, None])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LEFTPADDING", (0, 0), (0, 0), 0)]))
+    return table
+
+
+def _coding_line(state: CodingState, lang: Lang) -> str:
+    t = TEXTS[lang]
+    head = f"{state.clip_label}: {t['coded_by']} {state.coder}"
+    if state.state == ReviewState.approved and state.decided_by:
+        when = format_date(state.decided_at, lang)
+        return f"{head}; {t['approved_by']} {state.decided_by}, {when}"
+    return f"{head}; {t.get('state_' + state.state, state.state)}"
+
+
+def build(db: Session, runtime: Runtime, case: Case, author: User, period: Period,
+          lang: Lang, *, now: datetime) -> bytes:
+    """The PDF for the family's file."""
+    return render(gather(db, runtime, case, author, period, lang, now=now))
