@@ -710,6 +710,11 @@ def _chart(report: Report, title: str, key: str,
     chart.valueAxis.labels.fontSize = 7
     chart.bars[0].fillColor = colors.HexColor("#4a7fb0")
     chart.bars[0].strokeColor = None
+    # Each bar says its value, so a visit without one (no bar, no number) is
+    # told apart from a visit that measured 0.
+    chart.barLabelFormat = "%.1f"
+    chart.barLabels.fontSize = 6
+    chart.barLabels.nudge = 5
     drawing.add(chart)
     drawing.add(String(chart.x + chart.width / 2, 0, TEXTS[report.lang]["axis_visit"],
                        fontName="Helvetica", fontSize=7, textAnchor="middle"))
