@@ -28,7 +28,7 @@ LABEL = "Gezin 2026-T301"
 @pytest.fixture(scope="module")
 def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
     return make_people(runtime, app, team_name(), pro="professional", sup="supervisor",
-                       stranger="professional@elsewhere")
+                       coder="professional", stranger="professional@elsewhere")
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def trajectory(runtime: Any, app: Any, media_dir: Path,
                           parents_saw=SAW, parents_said=SAID, next_steps=NEXT,
                           author_id=pro["id"]))
         db.commit()
-    return {"case_id": case_id, "mismatch": mismatch}
+    return {"case_id": case_id, "mismatch": mismatch, "first_clip": first["id"]}
 
 
 def _report(client: Any, user: dict[str, Any], case_id: str, **params: str) -> Any:
@@ -269,3 +269,22 @@ def test_a_case_without_visits_gets_a_short_report(
     assert "Nog te weinig gecodeerd" in text
     assert "Er zijn geen bezoeken vastgelegd." in text
     assert len([p for p in pages if p.strip()]) <= 3
+
+
+def test_a_second_coder_sees_no_one_elses_coding_of_their_clip_in_a_report(
+        client: Any, people: dict[str, Any], trajectory: dict[str, Any],
+        tmp_path: Path) -> None:
+    """Until they hand in their own coding of the visit 1 recording, the second
+    coder's report shows its recording but not its moments or approval."""
+    asked = client.post(f"/api/clips/{trajectory['first_clip']}/second-coders",
+                        json={"coder_id": people["coder"]["id"]},
+                        headers=people["sup"]["headers"])
+    assert asked.status_code == 201, asked.text
+    pdf = _pdf(tmp_path, _report(client, people["coder"], trajectory["case_id"]))
+    pages = _pages(pdf)
+    visit_one = _words(next(p for p in pages if "Bezoek 1 " in p))
+    assert "badje.mp4" in visit_one
+    assert NOTE not in visit_one and "goedgekeurd" not in visit_one
+    assert "Geen momenten gekozen bij dit bezoek." in visit_one
+    visit_two = _words(next(p for p in pages if "Bezoek 2 " in p))
+    assert "Gedeeld plezier" in visit_two and SAW in visit_two

@@ -73,6 +73,7 @@ from core.db.models import (
 from core.media import MediaError, build_still_command, run_ffmpeg
 from core.runtime import Runtime
 from core.storage import ObjectNotFound
+from services.annotate import sets as annotation_sets
 from services.annotate import suggestions
 from services.annotate.schemes import to_domain
 from worker.sources import fetch_range
@@ -330,7 +331,7 @@ def gather(db: Session, runtime: Runtime, case: Case, author: User, period: Peri
                                     .order_by(Visit.number))
               if period.covers(v.visited_on)]
     labels = _Labels(lang)
-    sections = [_section(db, visit, goal_titles, labels) for visit in visits]
+    sections = [_section(db, author, visit, goal_titles, labels) for visit in visits]
     _cut_stills(db, runtime, [s for section in sections for s in section.stills])
     shown = {v.id for v in visits}
     numbers = [n for n in visit_numbers(db, case) if n.visit_id in shown]
@@ -351,14 +352,18 @@ class _Labels:
         return found.label_nl if self.lang == "nl" else found.label_en
 
 
-def _section(db: Session, visit: Visit, goal_titles: dict[str, str],
+def _section(db: Session, author: User, visit: Visit, goal_titles: dict[str, str],
              labels: _Labels) -> VisitSection:
+    """One visit. A second coder who has yet to hand in their own coding of a
+    clip sees nothing of anyone else's coding of it, in a report neither."""
     clips = list(db.scalars(select(Clip).where(Clip.visit_id == visit.id)
                             .order_by(Clip.recorded_at, Clip.created_at)))
-    return VisitSection(visit=visit, clips=clips,
-                        stills=_stills(db, visit, clips, goal_titles, labels),
+    open_clips = [c for c in clips if not annotation_sets.blinded(db, author, c.id)]
+    stills = [s for s in _stills(db, visit, open_clips, goal_titles, labels)
+              if not (s.label and annotation_sets.blinded(db, author, s.clip_id))]
+    return VisitSection(visit=visit, clips=clips, stills=stills[:MAX_STILLS_PER_VISIT],
                         reflections=_reflections(db, visit, labels),
-                        coding=_coding(db, clips))
+                        coding=_coding(db, open_clips))
 
 
 def _stills(db: Session, visit: Visit, clips: list[Clip], goal_titles: dict[str, str],
@@ -399,7 +404,7 @@ def _stills(db: Session, visit: Visit, clips: list[Clip], goal_titles: dict[str,
                             label=labels.of(annotation.set, annotation.code),
                             note=annotation.note,
                             goals=[goal_titles[g] for g in goals if g in goal_titles]))
-    return stills[:MAX_STILLS_PER_VISIT]
+    return stills
 
 
 def _moment_ms(annotation: Annotation) -> int:
@@ -455,7 +460,6 @@ def _coding(db: Session, clips: list[Clip]) -> list[CodingState]:
 
 def visit_numbers(db: Session, case: Case) -> list[VisitNumbers]:
     """Per visit, the numbers :data:`METRICS` names, from the trajectory's progress."""
-    from services.annotate import sets as annotation_sets
     from services.annotate.domain import Category
     from services.annotate.summary import summarise
 
