@@ -31,6 +31,7 @@ from services.ingest.tus import EXPOSED_HEADERS, TUS_VERSION
 from services.ingest.tus import router as tus_router
 from services.review.router import router as review_router
 from services.trajectory.report_routes import router as report_router
+from services.trajectory.router import router as trajectory_router
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -67,8 +68,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     _mount_metrics(app, runtime)
     for router in (accounts_router, setup.router, admin.router, links.router, team.router,
                    twofactor.router, oidc.router, ingest_router, tus_router, annotate_router,
-                   suggestions_router, review_router, report_router, audit_router,
-                   health_router(runtime)):
+                   suggestions_router, review_router, report_router, trajectory_router,
+                   audit_router, health_router(runtime)):
         app.include_router(router)
     # Outermost: every line logged while a request is handled carries its id.
     app.add_middleware(RequestLog)
