@@ -95,6 +95,7 @@ def clip_view(runtime: Runtime, clip: Clip, user: User, base_url: str) -> ClipOu
         }
     return ClipOut(
         id=clip.id, case_id=clip.case_id, filename=clip.filename, activity=clip.activity,
+        recorded_at=clip.recorded_at, visit_id=clip.visit_id,
         status=clip.status, upload_progress=upload_progress(clip),
         progress=round(clip.progress, 4), error=clip.error, error_code=clip.error_code,
         size_bytes=clip.size_bytes, duration_s=clip.duration_s, width=clip.width,

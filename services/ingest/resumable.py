@@ -27,6 +27,7 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import get_args
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -39,6 +40,7 @@ from core.storage import MultipartUploadGone, UploadedPart
 from core.web import ApiError
 from services.ingest.cases import require_open
 from services.ingest.clips import new_clip, queue_clip
+from services.ingest.schemas import Activity
 from services.ingest.sniff import SNIFF_BYTES, require_video
 from services.ingest.upload import (
     PartPipeline,
@@ -46,8 +48,9 @@ from services.ingest.upload import (
     complete_multipart,
     start_multipart,
 )
+from services.trajectory import visits
 
-ACTIVITIES = ("bath", "feeding", "dressing", "play", "other")
+ACTIVITIES: tuple[str, ...] = get_args(Activity)
 CHECKSUMS = {"sha1": hashlib.sha1, "md5": hashlib.md5, "sha256": hashlib.sha256}
 #: S3 allows part numbers up to this.
 MAX_PART_NUMBER = 10_000
@@ -89,6 +92,17 @@ def _recorded_at(value: str | None) -> datetime | None:
     except ValueError:
         raise ApiError(400, "Upload-Metadata: recorded_at must be an ISO 8601 date-time, "
                        "e.g. 2026-11-20T14:05:00+01:00.", "bad_metadata") from None
+
+
+def _visit_id(db: Session, case_id: str, value: str | None) -> str | None:
+    """The visit the recording was filmed at, if the metadata names one of the case's."""
+    if not value:
+        return None
+    try:
+        return visits.of_case(db, case_id, value).id
+    except ApiError:
+        raise ApiError(400, "Upload-Metadata: visit_id is not a visit of this case; leave it "
+                       "out, or name one of the case's visits.", "visit_not_in_case") from None
 
 
 def parse_checksum(header: str | None) -> Checksum | None:
@@ -138,8 +152,10 @@ async def create(runtime: Runtime, db: Session, user: User, length: int,
         raise ApiError(400, f"Upload-Metadata: activity must be one of "
                        f"{', '.join(ACTIVITIES)}.", "bad_metadata")
     recorded_at = _recorded_at(meta.get("recorded_at"))
+    visit_id = _visit_id(db, case.id, meta.get("visit_id"))
     clip = new_clip(db, case, user, clean_filename(meta.get("filename")))
     clip.activity, clip.recorded_at, clip.size_bytes = activity, recorded_at, length
+    clip.visit_id = visit_id
     s3_upload_id = await start_multipart(runtime.store, runtime.settings.s3_bucket_originals,
                                          clip.original_key)
     upload = Upload(clip_id=clip.id, user_id=user.id, length=length, offset=0,

@@ -17,7 +17,14 @@ from core.web import ApiError, CurrentUser, Db, Rt, client_ip
 from services.ingest import cases
 from services.ingest.clips import clip_view, new_clip, queue_clip
 from services.ingest.multipart import MultipartError, iter_parts
-from services.ingest.schemas import CaseIn, CaseOut, ClipOut, ConsentIn, ConsentOut
+from services.ingest.schemas import (
+    CaseIn,
+    CaseOut,
+    ClipOut,
+    ClipPatch,
+    ConsentIn,
+    ConsentOut,
+)
 from services.ingest.sniff import SNIFF_BYTES, require_video
 from services.ingest.upload import (
     PartPipeline,
@@ -26,6 +33,8 @@ from services.ingest.upload import (
     complete_multipart,
     start_multipart,
 )
+from services.trajectory import visits
+from services.trajectory.rights import log_change, require_change
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["ingest"])
@@ -132,6 +141,28 @@ def list_clips(case_id: str, request: Request, user: CurrentUser, db: Db,
 def get_clip(clip_id: str, request: Request, user: CurrentUser, db: Db, runtime: Rt) -> ClipOut:
     """Status, processing progress and (when ready) signed media URLs of a clip."""
     return clip_view(runtime, clip_for(db, user, clip_id), user, str(request.base_url))
+
+
+@router.patch("/clips/{clip_id}", response_model=ClipOut)
+def change_clip(clip_id: str, body: ClipPatch, request: Request, user: CurrentUser, db: Db,
+                runtime: Rt) -> ClipOut:
+    """Say which home visit a recording was filmed at (``visit_id``, a visit of
+    its case), what it shows (``activity``) and when (``recorded_at``); the
+    fields sent change, null clears one. For the professionals working with the
+    family while the case is open."""
+    clip = clip_for(db, user, clip_id)
+    case = db.get_one(Case, clip.case_id)
+    require_change(user, case, "changes to its recordings")
+    changes = body.model_dump(include=body.model_fields_set)
+    before = {name: getattr(clip, name) for name in changes}
+    if changes.get("visit_id") is not None:
+        visits.of_case(db, case.id, changes["visit_id"])
+    for name, value in changes.items():
+        setattr(clip, name, value)
+    db.flush()
+    log_change(db, request, user, case, action="update_clip", object_type="clip",
+               object_id=clip.id, before=before, after=changes)
+    return clip_view(runtime, clip, user, str(request.base_url))
 
 
 @router.post("/cases/{case_id}/clips", status_code=status.HTTP_202_ACCEPTED,

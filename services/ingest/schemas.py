@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from core.db.models import ClipStatus
 from services.ingest.cases import CaseStatus
@@ -66,11 +67,35 @@ class CaseOut(BaseModel):
     may_manage: bool = False
 
 
+#: What a recording shows (the same words as tus ``Upload-Metadata: activity``).
+Activity = Literal["bath", "feeding", "dressing", "play", "other"]
+
+
+class ClipPatch(BaseModel):
+    """What a professional says about a recording after uploading it; send
+    null to clear a field."""
+
+    visit_id: str | None = Field(default=None, description="The home visit it was filmed at.")
+    activity: Activity | None = None
+    recorded_at: AwareDatetime | None = Field(
+        default=None, description="When it was filmed, with its time zone "
+                                  "(e.g. 2026-11-20T14:05:00+01:00).")
+
+    @field_validator("recorded_at")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        """Stored and shown in UTC, like every time Attune keeps."""
+        return value.astimezone(UTC) if value is not None else None
+
+
 class ClipOut(BaseModel):
     id: str
     case_id: str
     filename: str
     activity: str | None = None
+    recorded_at: datetime | None = None
+    #: The home visit it was filmed at (None: not assigned yet).
+    visit_id: str | None = None
     status: ClipStatus
     #: Processing progress (queued/processing); see ``upload_progress`` while uploading.
     progress: float = Field(ge=0, le=1)

@@ -73,8 +73,9 @@ def discover(runtime: Rt) -> Response:
 @router.post("/", status_code=201)
 async def create_upload(request: Request, user: CurrentUser, db: Db, runtime: Rt) -> Response:
     """Start an upload (tus creation). ``Upload-Metadata`` carries ``case_id`` and
-    ``filename``, optionally ``activity`` (bath, feeding, dressing, play, other)
-    and ``recorded_at``. A body (creation-with-upload) is taken as the first bytes."""
+    ``filename``, optionally ``activity`` (bath, feeding, dressing, play, other),
+    ``recorded_at`` and ``visit_id`` (the case's home visit it was filmed at). A
+    body (creation-with-upload) is taken as the first bytes."""
     _require_version(request)
     if "upload-defer-length" in request.headers:
         raise ApiError(400, "Upload-Defer-Length is not supported: send Upload-Length.",
