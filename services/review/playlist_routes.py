@@ -3,6 +3,7 @@ play it with the same access rules and audit logging as a clip."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 from urllib.parse import quote
 
@@ -26,7 +27,10 @@ from services.review.schemas import (
     OrderIn,
     PlaylistIn,
     PlaylistOut,
+    PlaylistPatch,
 )
+from services.trajectory import goals, visits
+from services.trajectory.schemas import changes_of
 
 router = APIRouter(prefix="/api", tags=["playlists"])
 
@@ -44,6 +48,7 @@ def _out(db: Db, runtime: Runtime, row: Playlist, user: User, base_url: str) -> 
         if row.rendered_revision == row.revision else {}
     codes = dict(db.execute(select(Annotation.id, Annotation.code).where(
         Annotation.id.in_([i.annotation_id for i in row.items if i.annotation_id]))).all())
+    linked = goals.item_goal_ids(db, [i.id for i in row.items])
     urls: dict[str, str | None] = {"hls_url": None, "captions_url": None, "chapters_url": None}
     if row.media_prefix and row.status is not PlaylistStatus.purged:
         media = f"{base_url.rstrip('/')}/api/playlists/{row.id}/media"
@@ -57,12 +62,13 @@ def _out(db: Db, runtime: Runtime, row: Playlist, user: User, base_url: str) -> 
         error_code=row.error_code, revision=row.revision,
         rendered_revision=row.rendered_revision,
         up_to_date=row.rendered_revision == row.revision, duration_s=row.duration_s,
-        items=[_item_out(i, codes, placed.get(i.id)) for i in row.items],
-        created_at=row.created_at, updated_at=row.updated_at, **urls)
+        items=[_item_out(i, codes, placed.get(i.id), linked.get(i.id, [])) for i in row.items],
+        created_at=row.created_at, updated_at=row.updated_at, visit_id=row.visit_id,
+        private_notes=row.private_notes, **urls)
 
 
 def _item_out(item: PlaylistItem, codes: dict[str, str],
-              placed: dict[str, float] | None) -> ItemOut:
+              placed: dict[str, float] | None, goal_ids: list[str]) -> ItemOut:
     return ItemOut(id=item.id, position=item.position, clip_id=item.clip_id,
                    annotation_id=item.annotation_id,
                    code=codes.get(item.annotation_id) if item.annotation_id else None,
@@ -70,7 +76,7 @@ def _item_out(item: PlaylistItem, codes: dict[str, str],
                    post_roll_ms=item.post_roll_ms, caption=item.caption, speed=item.speed,
                    freeze_at_ms=item.freeze_at_ms, freeze_s=item.freeze_s, mute=item.mute,
                    starts_at_s=placed["start_s"] if placed else None,
-                   duration_s=placed["duration_s"] if placed else None)
+                   duration_s=placed["duration_s"] if placed else None, goal_ids=goal_ids)
 
 
 def _shown(db: Db, runtime: Rt, row: Playlist, user: User, request: Request) -> PlaylistOut:
@@ -142,11 +148,34 @@ def get_playlist(playlist_id: str, request: Request, user: CurrentUser, db: Db,
 
 
 @router.patch("/playlists/{playlist_id}", response_model=PlaylistOut)
-def rename_playlist(playlist_id: str, body: PlaylistIn, request: Request, user: CurrentUser,
-                    db: Db, runtime: Rt) -> PlaylistOut:
+def change_playlist(playlist_id: str, body: PlaylistPatch, request: Request,
+                    user: CurrentUser, db: Db, runtime: Rt) -> PlaylistOut:
+    """Rename the playlist, say at which visit it is shown (``visit_id``, null:
+    none) and keep the professional's own notes for that visit
+    (``private_notes``, never shown to the family)."""
     row = _editable(db, user, playlist_id)
-    row.title = body.title.strip()
+    changes = changes_of(body, frozenset({"visit_id"}))
+    before = _described(row)
+    if "title" in changes:
+        row.title = str(changes["title"]).strip()
+    if "visit_id" in changes:
+        visit_id = changes["visit_id"]
+        row.visit_id = None if visit_id is None else visits.of_case(db, row.case_id,
+                                                                    str(visit_id)).id
+    if "private_notes" in changes:
+        row.private_notes = str(changes["private_notes"])
+    db.flush()
+    audit.record(db, audit.Actor.of(user), action="update_playlist", object_type="playlist",
+                 object_id=row.id, case_id=row.case_id, ip=client_ip(request),
+                 detail=json.dumps({"before": before, "after": _described(row)},
+                                   ensure_ascii=False, sort_keys=True))
     return _shown(db, runtime, row, user, request)
+
+
+def _described(row: Playlist) -> dict[str, object]:
+    """A playlist as the access log keeps it: the notes' length, not the notes."""
+    return {"title": row.title, "visit_id": row.visit_id,
+            "private_notes_chars": len(row.private_notes)}
 
 
 @router.delete("/playlists/{playlist_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -168,27 +197,50 @@ def delete_playlist(playlist_id: str, user: CurrentUser, db: Db, runtime: Rt) ->
 def add_item(playlist_id: str, body: ItemIn, request: Request, user: CurrentUser, db: Db,
              runtime: Rt) -> PlaylistOut:
     row = _editable(db, user, playlist_id)
-    spec = playlists.ItemSpec(**body.model_dump(), given=frozenset(body.model_fields_set))
-    playlists.add_item(db, user, row, spec)
+    goal_ids = goals.require_of_case(db, row.case_id, body.goal_ids)
+    spec = playlists.ItemSpec(**body.model_dump(exclude={"goal_ids"}),
+                              given=frozenset(body.model_fields_set - {"goal_ids"}))
+    item = playlists.add_item(db, user, row, spec)
+    if goal_ids:
+        _link_goals(db, request, user, row, item, goal_ids)
     return _shown(db, runtime, row, user, request)
+
+
+def _link_goals(db: Db, request: Request, user: User, row: Playlist, item: PlaylistItem,
+                goal_ids: list[str]) -> None:
+    """Link the item to exactly these goals of the case, in the access log."""
+    before, after = goals.set_item_goals(db, row.case_id, item.id, goal_ids)
+    audit.record(db, audit.Actor.of(user), action="link_item_goals", object_type="playlist",
+                 object_id=row.id, case_id=row.case_id, ip=client_ip(request),
+                 detail=json.dumps({"item_id": item.id, "before": before, "after": after}))
 
 
 @router.patch("/playlists/{playlist_id}/items/{item_id}", response_model=PlaylistOut)
 def change_item(playlist_id: str, item_id: str, body: ItemPatch, request: Request,
                 user: CurrentUser, db: Db, runtime: Rt) -> PlaylistOut:
-    """Change some fields of an item (send ``freeze_at_ms: null`` to stop freezing)."""
+    """Change some fields of an item (send ``freeze_at_ms: null`` to stop freezing;
+    ``goal_ids`` replaces its goal links and leaves the rendered presentation as it is)."""
     row = _editable(db, user, playlist_id)
     item = playlists.item_for(row, item_id)
-    changes = body.model_dump(include=body.model_fields_set)
+    changes = body.model_dump(include=body.model_fields_set - {"goal_ids"})
+    if body.goal_ids is not None:
+        goal_ids = goals.require_of_case(db, row.case_id, body.goal_ids)
+    elif "goal_ids" in body.model_fields_set:
+        raise ApiError(422, "goal_ids: may not be empty (send [] for no goals)",
+                       "invalid_request", errors=[{"field": "goal_ids",
+                                                   "message": "send [] for no goals"}])
     for name in ("start_ms", "end_ms", "pre_roll_ms", "post_roll_ms", "caption", "speed",
                  "mute"):
         if name in changes and changes[name] is None:
             raise ApiError(422, f"{name}: may not be empty", "invalid_item",
                            errors=[{"field": name, "message": "may not be empty"}])
-    current = playlists.spec_of(item)
-    spec = playlists.ItemSpec(**{**current.__dict__, **changes,
-                                 "given": current.given | body.model_fields_set})
-    playlists.change_item(db, user, row, item, spec)
+    if changes:
+        current = playlists.spec_of(item)
+        spec = playlists.ItemSpec(**{**current.__dict__, **changes,
+                                     "given": current.given | frozenset(changes)})
+        playlists.change_item(db, user, row, item, spec)
+    if body.goal_ids is not None:
+        _link_goals(db, request, user, row, item, goal_ids)
     return _shown(db, runtime, row, user, request)
 
 

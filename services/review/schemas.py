@@ -158,6 +158,17 @@ class PlaylistIn(BaseModel):
     title: str = Field(min_length=1, max_length=200)
 
 
+class PlaylistPatch(BaseModel):
+    """The fields sent change (``visit_id: null``: shown at no particular visit)."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    visit_id: str | None = Field(default=None,
+                                 description="The home visit it is shown and talked over at.")
+    private_notes: str | None = Field(
+        default=None, max_length=20_000,
+        description="The professional's own notes for the visit; never shown to the family.")
+
+
 class ItemIn(BaseModel):
     """A moment for the playlist: an annotation (its time is used unless
     start_ms/end_ms are given) or a clip with a time range."""
@@ -176,6 +187,8 @@ class ItemIn(BaseModel):
                                                  "freezes by itself).")
     freeze_s: float | None = Field(default=None, ge=0, le=30)
     mute: bool = False
+    goal_ids: list[str] = Field(default_factory=list,
+                                description="Goals of the case this moment is chosen for.")
 
 
 class ItemPatch(BaseModel):
@@ -188,6 +201,8 @@ class ItemPatch(BaseModel):
     freeze_at_ms: int | None = Field(default=None, ge=0)
     freeze_s: float | None = Field(default=None, ge=0, le=30)
     mute: bool | None = None
+    #: Replaces the item's goal links (an empty list: none).
+    goal_ids: list[str] | None = None
 
 
 class OrderIn(BaseModel):
@@ -212,6 +227,8 @@ class ItemOut(BaseModel):
     #: Where the item plays in the rendered presentation (once rendered).
     starts_at_s: float | None = None
     duration_s: float | None = None
+    #: The goals of the case this moment is chosen to talk about.
+    goal_ids: list[str] = []
 
 
 class PlaylistOut(BaseModel):
@@ -234,6 +251,11 @@ class PlaylistOut(BaseModel):
     items: list[ItemOut]
     created_at: datetime
     updated_at: datetime
+    #: The home visit it is shown at.
+    visit_id: str | None = None
+    #: The professional's own notes for the visit: for the professionals only,
+    #: never on the family's page or player.
+    private_notes: str = ""
 
 
 class MomentOut(BaseModel):
