@@ -482,3 +482,204 @@ def test_export_and_import_from_the_command_line(live_url: str, people: dict[str
                              str(bad)], env=env, capture_output=True, text=True, timeout=60)
     assert failed.returncode == 1
     assert "nothing was imported" in failed.stderr and "line 2" in failed.stderr
+
+
+# -- scheme version 2: initiatives, responses, who and which goals ----------------------
+
+def _builtin_v1(runtime: Any) -> str:
+    from sqlalchemy import select
+
+    from core.db.models import CodingScheme
+
+    with runtime.db() as db:
+        return str(db.scalar(select(CodingScheme.id).where(
+            CodingScheme.scope == "builtin", CodingScheme.key == "attuned-interaction",
+            CodingScheme.version == 1)))
+
+
+def test_new_sets_code_with_version_2_and_version_1_sets_keep_theirs(
+        client: Any, runtime: Any, people: dict[str, Any], clip: dict[str, Any],
+        working: dict[str, Any]) -> None:
+    pro = people["pro"]
+    listed = client.get("/api/schemes", headers=pro["headers"]).json()
+    builtin = next(s for s in listed if s["builtin"])
+    assert builtin["version"] == 2
+    codes = {c["key"]: c for c in builtin["codes"]}
+    initiatives = {k for k, c in codes.items() if c["category"] == "initiative"}
+    assert initiatives == {"INITIATIVE_LOOK", "INITIATIVE_SOUND", "INITIATIVE_GESTURE",
+                           "INITIATIVE_REACH"}
+    assert codes["INITIATIVE_SOUND"]["label_nl"] == "Baby maakt geluid (initiatief)"
+    assert (codes["COMFORTING"]["label_nl"], codes["CALMING_TOGETHER"]["label_nl"]) == \
+        ("Troosten", "Samen kalmeren")
+    assert {k for k, c in codes.items() if c["category"] == "mismatch"} == {
+        "MISMATCH", "MISSED_SIGNAL", "MISREAD_SIGNAL", "OVERSTIMULATION", "INTERRUPTION"}
+    assert codes["STRESS_SIGNS"]["subject"] == "child"
+    assert codes["RECEIVING_INITIATIVES"]["receives"] and not codes["SHARED_JOY"]["receives"]
+    # what the analysis suggests is still in the scheme
+    assert {"MISMATCH", "REPAIR", "ATTENTIVE", "TURN_TAKING"} <= set(codes)
+    hotkeys = [c["hotkey"] for c in builtin["codes"]]
+    assert None not in hotkeys and len(hotkeys) == len(set(hotkeys))
+    assert not {"y", "n"} & set(hotkeys)  # keep or turn down a suggestion
+    assert all(c["label_nl"] and c["label_en"] for c in builtin["codes"])
+
+    # The working set made before (and any set made with version 1) keeps it.
+    v1 = _builtin_v1(runtime)
+    old = _new_set(client, pro, clip["id"], scheme_id=v1, purpose="second_coder")
+    assert old["scheme"]["version"] == 1
+    refused = _add(client, pro, old["id"], code="INITIATIVE_LOOK", start_ms=1_000)
+    assert refused.status_code == 422 and "version 1" in refused.json()["detail"]
+    assert client.get(f"/api/schemes/{v1}", headers=pro["headers"]).json()["version"] == 1
+    new = _new_set(client, pro, clip["id"], purpose="second_coder")
+    assert new["scheme"]["version"] == 2 and new["scheme"]["id"] == builtin["id"]
+
+
+def test_a_response_links_to_the_initiative_it_answers(client: Any, people: dict[str, Any],
+                                                        clip: dict[str, Any]) -> None:
+    pro = people["pro"]
+    s = _new_set(client, pro, clip["id"], purpose="second_coder")
+    sound = _added(client, pro, s["id"], code="INITIATIVE_SOUND", start_ms=1_000)
+    assert sound["subject"] == "child" and sound["category"] == "initiative"
+    # More than 10 s after the only initiative: nothing is answered.
+    late = _added(client, pro, s["id"], code="RECEIVING_INITIATIVES", start_ms=11_500)
+    assert late["responds_to"] is None and late["response_latency_ms"] is None
+    look = _added(client, pro, s["id"], code="INITIATIVE_LOOK", start_ms=3_000)
+    # Left out: the nearest initiative at or before it, and the time it took.
+    received = _added(client, pro, s["id"], code="RECEIVING_INITIATIVES", start_ms=4_500)
+    assert (received["responds_to"], received["response_latency_ms"]) == (look["id"], 1_500)
+    # Chosen: the earlier one; null: none; a code that does not receive: no link.
+    named = _added(client, pro, s["id"], code="NAMING", start_ms=5_000,
+                   responds_to=sound["id"])
+    assert (named["responds_to"], named["response_latency_ms"]) == (sound["id"], 4_000)
+    unlinked = _added(client, pro, s["id"], code="RECEIVING_INITIATIVES", start_ms=5_500,
+                      responds_to=None)
+    assert unlinked["responds_to"] is None and unlinked["response_latency_ms"] is None
+    joy = _added(client, pro, s["id"], code="SHARED_JOY", start_ms=6_000)
+    assert joy["responds_to"] is None
+    with_window = _added(client, pro, s["id"], code="RECEIVING_INITIATIVES",
+                         start_ms=11_500)
+    assert with_window["responds_to"] == look["id"]  # 8.5 s after the look
+    gesture = _added(client, pro, s["id"], code="INITIATIVE_GESTURE", start_ms=500)
+    far = _added(client, pro, s["id"], code="MISSED_SIGNAL", start_ms=10_600, end_ms=11_000)
+    assert far["responds_to"] == look["id"]
+
+    for body, field in (({"code": "SHARED_JOY", "start_ms": 6_500, "responds_to": sound["id"]},
+                         "responds_to"),
+                        ({"code": "NAMING", "start_ms": 6_500, "responds_to": joy["id"]},
+                         "responds_to"),
+                        ({"code": "NAMING", "start_ms": 6_500, "responds_to": "nope"},
+                         "responds_to"),
+                        ({"code": "NAMING", "start_ms": 200, "responds_to": gesture["id"]},
+                         "start_ms")):
+        resp = _add(client, pro, s["id"], **body)
+        assert resp.status_code == 422, resp.text
+        assert resp.json()["code"] == "annotation_rule"
+        assert [e["field"] for e in resp.json()["errors"]] == [field], resp.json()
+
+    # The initiative cannot move past what answers it, nor stop being one.
+    tag = client.get(f"/api/annotations/{look['id']}", headers=pro["headers"]).headers["ETag"]
+    moved = client.patch(f"/api/annotations/{look['id']}", json={"start_ms": 5_000},
+                         headers={**pro["headers"], "If-Match": tag})
+    assert moved.status_code == 422 and "response at 4500 ms" in moved.json()["detail"]
+    recoded = client.patch(f"/api/annotations/{look['id']}", json={"code": "SHARED_JOY"},
+                           headers={**pro["headers"], "If-Match": tag})
+    assert recoded.status_code == 422
+    # Relinking and clearing go into the history.
+    tag = client.get(f"/api/annotations/{received['id']}",
+                     headers=pro["headers"]).headers["ETag"]
+    relinked = client.patch(f"/api/annotations/{received['id']}",
+                            json={"responds_to": sound["id"]},
+                            headers={**pro["headers"], "If-Match": tag})
+    assert relinked.status_code == 200 and relinked.json()["response_latency_ms"] == 3_500
+    cleared = client.patch(f"/api/annotations/{received['id']}", json={"responds_to": None},
+                           headers={**pro["headers"], "If-Match": relinked.headers["ETag"]})
+    assert cleared.json()["responds_to"] is None
+    history = client.get(f"/api/sets/{s['id']}/history", headers=pro["headers"]).json()
+    changes = [(h["before"]["responds_to"], h["after"]["responds_to"]) for h in history
+               if h["object_id"] == received["id"] and h["action"] == "update"]
+    assert changes == [(look["id"], sound["id"]), (sound["id"], None)]
+    # Deleting the initiative unlinks what answered it.
+    tag = client.get(f"/api/annotations/{sound['id']}", headers=pro["headers"]).headers["ETag"]
+    assert client.delete(f"/api/annotations/{sound['id']}",
+                         headers={**pro["headers"], "If-Match": tag}).status_code == 204
+    after = client.get(f"/api/annotations/{named['id']}", headers=pro["headers"]).json()
+    assert after["responds_to"] is None and after["version"] == named["version"] + 1
+
+
+def _case_people_and_goals(runtime: Any, case_id: str, owner_id: str) -> dict[str, str]:
+    from core.db.models import CasePerson, Goal, PersonRole
+
+    with runtime.db() as db:
+        rows = {"mother": CasePerson(case_id=case_id, role=PersonRole.mother, label="M"),
+                "baby": CasePerson(case_id=case_id, role=PersonRole.baby, label="B"),
+                "goal": Goal(case_id=case_id, title="Merken wanneer het genoeg is",
+                             created_by=owner_id),
+                "goal2": Goal(case_id=case_id, title="Samen spelen", position=1,
+                              created_by=owner_id)}
+        db.add_all(rows.values())
+        db.flush()
+        return {k: str(v.id) for k, v in rows.items()}
+
+
+def test_a_moment_says_who_and_which_goals(client: Any, runtime: Any, app: Any,
+                                           media_dir: Path, people: dict[str, Any],
+                                           clip: dict[str, Any]) -> None:
+    pro = people["pro"]
+    mine = _case_people_and_goals(runtime, clip["case_id"], pro["id"])
+    other_case = client.post("/api/cases", json={"label": "Gezin ander-077"},
+                             headers=pro["headers"]).json()
+    theirs = _case_people_and_goals(runtime, other_case["id"], pro["id"])
+    s = _new_set(client, pro, clip["id"], purpose="second_coder")
+    mismatch = _added(client, pro, s["id"], code="OVERSTIMULATION", start_ms=1_000,
+                      end_ms=3_000, goal_ids=[mine["goal"]])
+    repair = _added(client, pro, s["id"], code="REPAIR", start_ms=3_500, subject="child",
+                    person_id=mine["baby"], goal_ids=[mine["goal2"], mine["goal"],
+                                                      mine["goal"]])
+    assert (repair["repairs"], repair["person_id"], repair["subject"]) == \
+        (mismatch["id"], mine["baby"], "child")
+    assert repair["goal_ids"] == sorted([mine["goal"], mine["goal2"]])
+    assert mismatch["goal_ids"] == [mine["goal"]] and mismatch["person_id"] is None
+
+    wrong_person = _add(client, pro, s["id"], code="NAMING", start_ms=5_000,
+                        person_id=theirs["mother"])
+    assert wrong_person.status_code == 422
+    assert wrong_person.json()["code"] == "person_not_in_case"
+    assert wrong_person.json()["errors"][0]["field"] == "person_id"
+    wrong_goal = _add(client, pro, s["id"], code="NAMING", start_ms=5_000,
+                      goal_ids=[mine["goal"], theirs["goal"]])
+    assert wrong_goal.status_code == 422 and wrong_goal.json()["code"] == "goal_not_in_case"
+    assert _add(client, pro, s["id"], code="NAMING", start_ms=5_000,
+                person_id="nobody").json()["code"] == "person_not_in_case"
+
+    tag = client.get(f"/api/annotations/{repair['id']}", headers=pro["headers"]).headers["ETag"]
+    refused = client.patch(f"/api/annotations/{repair['id']}",
+                           json={"goal_ids": [theirs["goal"]]},
+                           headers={**pro["headers"], "If-Match": tag})
+    assert refused.status_code == 422 and refused.json()["code"] == "goal_not_in_case"
+    changed = client.patch(f"/api/annotations/{repair['id']}",
+                           json={"goal_ids": [mine["goal2"]], "person_id": mine["mother"],
+                                 "subject": "parent"},
+                           headers={**pro["headers"], "If-Match": tag})
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["goal_ids"], changed.json()["person_id"]) == \
+        ([mine["goal2"]], mine["mother"])
+    cleared = client.patch(f"/api/annotations/{repair['id']}", json={"person_id": None},
+                           headers={**pro["headers"], "If-Match": changed.headers["ETag"]})
+    assert cleared.json()["person_id"] is None and cleared.json()["goal_ids"] == [mine["goal2"]]
+    history = client.get(f"/api/sets/{s['id']}/history", headers=pro["headers"]).json()
+    updates = [h for h in history if h["object_id"] == repair["id"] and h["action"] == "update"]
+    assert [(h["before"]["goal_ids"], h["after"]["goal_ids"]) for h in updates] == [
+        (sorted([mine["goal"], mine["goal2"]]), [mine["goal2"]]), ([mine["goal2"]],
+                                                                   [mine["goal2"]])]
+    assert [(h["before"]["person_id"], h["after"]["person_id"]) for h in updates] == [
+        (mine["baby"], mine["mother"]), (mine["mother"], None)]
+    detail = client.get(f"/api/sets/{s['id']}", headers=pro["headers"]).json()
+    assert {a["id"]: a["goal_ids"] for a in detail["annotations"]} == {
+        mismatch["id"]: [mine["goal"]], repair["id"]: [mine["goal2"]]}
+
+    # A submitted set stays as it was handed in, links included.
+    submitted = client.post(f"/api/sets/{s['id']}/review", json={"action": "submit"},
+                            headers=pro["headers"])
+    assert submitted.status_code == 200, submitted.text
+    locked = client.patch(f"/api/annotations/{repair['id']}", json={"goal_ids": []},
+                          headers={**pro["headers"], "If-Match": cleared.headers["ETag"]})
+    assert locked.status_code == 409 and locked.json()["code"] == "set_submitted"

@@ -9,21 +9,33 @@ for a frame to freeze on. Labels and descriptions are our own words;
 organisations with a licensed manual add their own scheme next to this one.
 
 Changing a code here means publishing a new ``VERSION``: annotations keep
-the version they were coded with.
+the version they were coded with. Every version stays here, so each database
+has all of them (sets coded with version 1 keep reading it) and new sets get
+the newest.
+
+Version 2 follows the baby's side of the trajectory: the baby's initiatives
+(looking, a sound, a gesture, reaching out) as their own category, the codes
+that receive them (linked to the initiative with ``responds_to``, so the
+response time is worked out) and the turn that comes back; comforting and
+calming together; signs that it is too much for the baby; and what kind of
+mismatch it was. Who repaired a mismatch is the repair's subject or person.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 from services.annotate.domain import Category, Code, Kind, Scale, Scheme, Subject
 
 KEY = "attuned-interaction"
-VERSION = 1
+VERSION = 2
 
 _P, _C, _B = Subject.parent, Subject.child, Subject.both
 _POS, _MIS, _REP, _CTX, _OTH = (Category.positive, Category.mismatch, Category.repair,
                                 Category.context, Category.other)
+_INI = Category.initiative
 
-CODES: tuple[Code, ...] = (
+CODES_V1: tuple[Code, ...] = (
     # Principles of attuned interaction: moments that go well.
     Code("ATTENTIVE", "Being attentive", "Aandachtig zijn", _POS, Kind.either, _P,
          "The parent looks at, turns towards or waits for the baby, showing interest.",
@@ -101,7 +113,83 @@ SCALES: tuple[Scale, ...] = (
           1, 9, "A global 9-point judgement of the parent's sensitivity over the whole clip."),
 )
 
-SCHEME = Scheme(
-    key=KEY, name="Attuned interaction (VIG)", version=VERSION, codes=CODES, scales=SCALES,
+SCHEME_V1 = Scheme(
+    key=KEY, name="Attuned interaction (VIG)", version=1, codes=CODES_V1, scales=SCALES,
     description="Moments of attuned interaction, infant and parent states, mismatch and "
                 "repair, context, and markers for the feedback visit.")
+
+#: Version 1's codes that answer the baby, in version 2 marked as receiving.
+_RECEIVING = {"RECEIVING_INITIATIVES", "TURN_TAKING", "NAMING"}
+_DESCRIPTIONS = {
+    "RECEIVING_INITIATIVES": "The parent notices and answers the baby's sound, look or "
+                             "movement. Link it to the initiative it answers: the response "
+                             "time is worked out from that.",
+    "REPAIR": "Parent and baby find each other again after a mismatch. Link it to the "
+              "mismatch it repairs, and say who repaired it (subject or person): the time "
+              "it took is worked out from that.",
+}
+
+
+def _v2(code: Code) -> Code:
+    return dataclasses.replace(code, receives=code.key in _RECEIVING,
+                               description=_DESCRIPTIONS.get(code.key, code.description))
+
+
+CODES_V2: tuple[Code, ...] = (
+    *(_v2(code) for code in CODES_V1),
+    # The baby's initiatives: what a parent can receive.
+    Code("INITIATIVE_LOOK", "Baby looks (initiative)", "Baby kijkt (initiatief)", _INI,
+         Kind.either, _C, "The baby seeks the parent's eyes or looks at something on purpose, "
+         "as if to start contact.", "u", "#0277bd"),
+    Code("INITIATIVE_SOUND", "Baby makes a sound (initiative)", "Baby maakt geluid "
+         "(initiatief)", _INI, Kind.either, _C, "The baby coos, babbles or calls out, as an "
+         "opening for the parent.", "i", "#0288d1"),
+    Code("INITIATIVE_GESTURE", "Baby gestures (initiative)", "Baby gebaart (initiatief)",
+         _INI, Kind.either, _C, "The baby shows something with face, hands or body: a smile, "
+         "a raised arm, a kick of joy.", "o", "#039be5"),
+    Code("INITIATIVE_REACH", "Baby reaches out (initiative)", "Baby reikt uit (initiatief)",
+         _INI, Kind.either, _C, "The baby stretches towards the parent or a thing, or "
+         "grasps for it.", "p", "#03a9f4"),
+    Code("TURN_RETURNED", "Baby takes the next turn", "Baby neemt de volgende beurt",
+         _POS, Kind.point, _C, "After the parent's answer the baby answers back: the chain "
+         "goes on. Link it to the initiative that started the chain.", "8", "#26a69a",
+         receives=True),
+    # Comforting and regulating together.
+    Code("COMFORTING", "Comforting", "Troosten", _POS, Kind.either, _P,
+         "The parent responds to the baby's distress with closeness, voice or touch that "
+         "helps the baby settle.", "9", "#7cb342"),
+    Code("CALMING_TOGETHER", "Calming together", "Samen kalmeren", _POS, Kind.segment, _B,
+         "Parent and baby come to rest together: breathing, rocking or voice slow down and "
+         "the baby's tension eases.", "0", "#9ccc65"),
+    # Signs that it is too much for the baby.
+    Code("STRESS_SIGNS", "Signs of overload", "Signalen van overbelasting", _OTH,
+         Kind.either, _C, "The baby shows it is too much: yawning, hiccups, splayed fingers, "
+         "arching, a change of colour.", "d", "#ff8f00"),
+    Code("WITHDRAWING", "Baby withdraws", "Baby trekt zich terug", _OTH, Kind.segment, _C,
+         "The baby shuts off: a blank stare, going limp, falling asleep suddenly.", "g",
+         "#f57c00"),
+    # Which kind of mismatch: the general MISMATCH stays for anything else.
+    Code("MISSED_SIGNAL", "Missed signal", "Signaal gemist", _MIS, Kind.segment, _B,
+         "The baby gives a signal and the parent does not notice it. Link it to the "
+         "initiative that was missed.", "j", "#b71c1c", receives=True),
+    Code("MISREAD_SIGNAL", "Misread signal", "Signaal verkeerd begrepen", _MIS, Kind.segment,
+         _B, "The parent notices the baby's signal but answers as if it meant something "
+         "else. Link it to the initiative that was misread.", "k", "#d32f2f", receives=True),
+    Code("OVERSTIMULATION", "Too much at once", "Overprikkeling", _MIS, Kind.segment, _B,
+         "More sound, movement or play than the baby can take in at that moment.", "l",
+         "#e53935"),
+    Code("INTERRUPTION", "Interruption", "Onderbreking", _MIS, Kind.segment, _B,
+         "The contact breaks off from outside: a phone, another person, a task.", "c",
+         "#ef5350"),
+)
+
+SCHEME_V2 = dataclasses.replace(
+    SCHEME_V1, version=2, codes=CODES_V2,
+    description="Moments of attuned interaction, the baby's initiatives and how they are "
+                "received, comforting and calming together, signs of overload, kinds of "
+                "mismatch and their repair, context, and markers for the feedback visit.")
+
+#: Every version, oldest first; the last is the one new sets get.
+SCHEMES: tuple[Scheme, ...] = (SCHEME_V1, SCHEME_V2)
+SCHEME = SCHEMES[-1]
+assert SCHEME.version == VERSION

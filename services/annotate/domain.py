@@ -20,6 +20,9 @@ class Category(enum.StrEnum):
     """What a code is about; the summary and the exports group by it."""
 
     positive = "positive"
+    #: What the baby starts: a look, a sound, a gesture, reaching out. A
+    #: receiving code answers one (``Event.responds_to``).
+    initiative = "initiative"
     mismatch = "mismatch"
     repair = "repair"
     context = "context"
@@ -72,6 +75,9 @@ class Code:
     description: str = ""
     hotkey: str | None = None
     colour: str = "#888888"
+    #: The code receives (answers) the baby's initiatives: an event of it links
+    #: to the initiative it answers, so the time it took is worked out.
+    receives: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,7 @@ class Event:
 
     ``id`` is the event's identifier where it has one (stored events, or the
     ids a file carries); ``repairs`` is the id of the mismatch a repair
-    answers.
+    answers; ``responds_to`` the id of the initiative a receiving code answers.
     """
 
     code: str
@@ -130,6 +136,7 @@ class Event:
     repairs: str | None = None
     author: str | None = None
     source: Source = Source.manual
+    responds_to: str | None = None
 
     @property
     def is_point(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
+from sqlalchemy.orm import Session, object_session
 
 from core import audit
 from core.access import clip_for
@@ -20,7 +21,7 @@ from services.annotate.domain import AnnotationSet as SetValue
 from services.annotate.domain import Event, Scheme, Subject
 from services.annotate.exchange import ExportFormat
 from services.annotate.formats.problems import ImportProblem
-from services.annotate.rules import repair_latency_ms
+from services.annotate.rules import repair_latency_ms, response_latency_ms
 from services.annotate.schemas import (
     AnnotationIn,
     AnnotationOut,
@@ -68,21 +69,37 @@ def _set_out(row: AnnotationSet) -> SetOut:
 
 
 def annotation_out(row: Annotation, scheme: Scheme,
-                    by_id: dict[str, Annotation] | None = None) -> AnnotationOut:
-    """``by_id``: the set's annotations, when the caller has them at hand."""
+                    by_id: dict[str, Annotation] | None = None,
+                    goals: dict[str, list[str]] | None = None) -> AnnotationOut:
+    """``by_id``: the set's annotations, and ``goals``: their goal links, when
+    the caller has them at hand."""
     code = scheme.code(row.code)
     if by_id is None:
         by_id = {a.id: a for a in row.set.annotations}
+    if goals is None or row.id not in goals:
+        goals = sets.goal_ids(object_session_of(row), [row.id])
+    event = sets.to_event(row)
     linked = by_id.get(row.repairs_id) if row.repairs_id else None
-    latency = repair_latency_ms(sets.to_event(row), sets.to_event(linked) if linked else None)
+    latency = repair_latency_ms(event, sets.to_event(linked) if linked else None)
+    answered = by_id.get(row.responds_to_id) if row.responds_to_id else None
+    response = response_latency_ms(event, sets.to_event(answered) if answered else None)
     return AnnotationOut(id=row.id, set_id=row.set_id, code=row.code,
                          label_en=code.label_en if code else None,
                          label_nl=code.label_nl if code else None,
                          category=code.category if code else None, start_ms=row.start_ms,
                          end_ms=row.end_ms, subject=Subject(row.subject), note=row.note,
                          repairs=row.repairs_id, repair_latency_ms=latency,
+                         responds_to=row.responds_to_id, response_latency_ms=response,
+                         person_id=row.person_id, goal_ids=goals[row.id],
                          author_id=row.author_id, source=row.source, version=row.version,
                          created_at=row.created_at, updated_at=row.updated_at)
+
+
+def object_session_of(row: object) -> Session:
+    """The session a loaded row belongs to (every row shaped here has one)."""
+    session = object_session(row)
+    assert session is not None
+    return session
 
 
 def _rating_out(row: Rating, scheme: Scheme) -> RatingOut:
@@ -97,8 +114,10 @@ def _rating_out(row: Rating, scheme: Scheme) -> RatingOut:
 def _set_detail(row: AnnotationSet) -> SetDetail:
     scheme = schemes.to_domain(row.scheme)
     by_id = {a.id: a for a in row.annotations}
+    goals = sets.goal_ids(object_session_of(row), by_id)
     return SetDetail(**_set_out(row).model_dump(),
-                     annotations=[annotation_out(a, scheme, by_id) for a in row.annotations],
+                     annotations=[annotation_out(a, scheme, by_id, goals)
+                                  for a in row.annotations],
                      ratings=[_rating_out(r, scheme) for r in row.ratings])
 
 
@@ -180,16 +199,22 @@ def set_history(set_id: str, user: CurrentUser, db: Db) -> list[ChangeOut]:
 def add_annotation(set_id: str, body: AnnotationIn, response: Response, user: CurrentUser,
                    db: Db) -> AnnotationOut:
     """Mark a moment (no ``end_ms``) or a segment; link a repair to its mismatch
-    (left out: the nearest mismatch that starts at or before it; null: none)."""
+    (left out: the nearest mismatch that starts at or before it; null: none) and
+    a receiving code to the initiative it answers (left out: the nearest one at
+    most 10 s before it; null: none); say who and which goals."""
     row = sets.set_for(db, user, set_id)
     sets.check_editable(user, row)
     scheme = schemes.to_domain(row.scheme)
     event = Event(code=body.code, start_ms=body.start_ms, end_ms=body.end_ms,
-                  subject=body.subject or Subject.both, note=body.note, repairs=body.repairs)
+                  subject=body.subject or Subject.both, note=body.note, repairs=body.repairs,
+                  responds_to=body.responds_to)
     event = sets.with_default_subject(event, scheme, body.subject is not None)
     if "repairs" not in body.model_fields_set:
         event = sets.with_default_link(event, scheme, row)
-    annotation = sets.add(db, user, row, event)
+    if "responds_to" not in body.model_fields_set:
+        event = sets.with_default_response(event, scheme, row)
+    links = sets.Links(person_id=body.person_id, goal_ids=tuple(dict.fromkeys(body.goal_ids)))
+    annotation = sets.add(db, user, row, event, links)
     _with_etag(response, annotation)
     return annotation_out(annotation, scheme)
 

@@ -82,6 +82,45 @@ def check_link(event: Event, scheme: Scheme, mismatch: Event | None) -> list[Vio
     return []
 
 
+def check_response(event: Event, scheme: Scheme, initiative: Event | None) -> list[Violation]:
+    """Only a receiving code answers an initiative, only one of the same set,
+    and never before it starts. ``initiative`` is the event ``responds_to``
+    names (None when it names nothing in the set)."""
+    if event.responds_to is None:
+        return []
+    code = scheme.code(event.code)
+    if code is not None and not code.receives:
+        return [Violation("responds_to", f"only a code that receives the baby's initiatives "
+                          f"can answer one, and {code.key} does not")]
+    if initiative is None:
+        return [Violation("responds_to", f"no annotation '{event.responds_to}' in this set")]
+    target = scheme.code(initiative.code)
+    if target is None or target.category is not Category.initiative:
+        return [Violation("responds_to", f"a response links to an initiative, and "
+                          f"{initiative.code} is not one")]
+    if event.start_ms < initiative.start_ms:
+        return [Violation("start_ms", "a response starts at or after the initiative it "
+                          f"answers (which starts at {_clock(initiative.start_ms)})")]
+    return []
+
+
+#: A response left unlinked answers an initiative at most this long before it:
+#: a baby's look or sound that nobody took up for longer went unanswered.
+RESPONSE_WINDOW_MS = 10_000
+
+
+def received_initiative(response_start_ms: int, scheme: Scheme,
+                        events: Iterable[Event]) -> Event | None:
+    """The initiative a receiving code starting at ``response_start_ms`` answers
+    when nobody said which: the nearest one that starts at or before it, at
+    most :data:`RESPONSE_WINDOW_MS` earlier (None when there is none)."""
+    earlier = [e for e in events
+               if response_start_ms - RESPONSE_WINDOW_MS <= e.start_ms <= response_start_ms
+               and (code := scheme.code(e.code)) is not None
+               and code.category is Category.initiative]
+    return max(earlier, key=lambda e: (e.start_ms, e.end_ms or e.start_ms), default=None)
+
+
 def repaired_mismatch(repair_start_ms: int, scheme: Scheme,
                       events: Iterable[Event]) -> Event | None:
     """The mismatch a repair starting at ``repair_start_ms`` repairs when nobody
@@ -96,10 +135,10 @@ def repaired_mismatch(repair_start_ms: int, scheme: Scheme,
 
 
 def check(event: Event, scheme: Scheme, duration_ms: int,
-          mismatch: Event | None = None) -> list[Violation]:
+          mismatch: Event | None = None, initiative: Event | None = None) -> list[Violation]:
     """Every rule an event breaks, empty when it may be stored."""
     return (check_times(event, duration_ms) + check_code(event, scheme)
-            + check_link(event, scheme, mismatch))
+            + check_link(event, scheme, mismatch) + check_response(event, scheme, initiative))
 
 
 def check_rating(scheme: Scheme, scale_key: str, value: int) -> list[Violation]:
@@ -120,3 +159,11 @@ def repair_latency_ms(repair: Event, mismatch: Event | None) -> int | None:
     if mismatch is None:
         return None
     return repair.start_ms - mismatch.start_ms
+
+
+def response_latency_ms(response: Event, initiative: Event | None) -> int | None:
+    """From the start of the baby's initiative to the start of its answer;
+    derived like :func:`repair_latency_ms`."""
+    if initiative is None:
+        return None
+    return response.start_ms - initiative.start_ms

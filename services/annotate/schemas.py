@@ -22,6 +22,8 @@ class CodeModel(BaseModel):
     description: str = Field(default="", max_length=2000)
     hotkey: str | None = Field(default=None, min_length=1, max_length=1)
     colour: str = Field(default="#888888", pattern=r"^#[0-9a-fA-F]{6}$")
+    receives: bool = Field(default=False, description="The code receives (answers) the "
+                           "baby's initiatives: its events link to one with responds_to.")
 
 
 class ScaleModel(BaseModel):
@@ -117,10 +119,20 @@ class AnnotationIn(BaseModel):
                                 description="For a repair: the id of the mismatch it repairs. "
                                 "Left out: the nearest mismatch of the set that starts at "
                                 "or before it; null: none.")
+    responds_to: str | None = Field(default=None, max_length=32,
+                                    description="For a code that receives initiatives: the "
+                                    "id of the baby's initiative it answers. Left out: the "
+                                    "nearest initiative of the set that starts at or before "
+                                    "it, at most 10 s earlier; null: none.")
+    person_id: str | None = Field(default=None, max_length=32,
+                                  description="Who in the family: a person of the case.")
+    goal_ids: list[str] = Field(default_factory=list, max_length=20,
+                                description="Goals of the case this moment shows work on.")
 
 
 class AnnotationPatch(BaseModel):
-    """Only the fields sent change; send ``end_ms`` or ``repairs`` as null to clear."""
+    """Only the fields sent change; send ``end_ms``, ``repairs``, ``responds_to`` or
+    ``person_id`` as null to clear; ``goal_ids`` replaces the links."""
 
     code: str | None = Field(default=None, min_length=1, max_length=60)
     start_ms: int | None = Field(default=None, ge=0, le=24 * 3600 * 1000)
@@ -128,9 +140,12 @@ class AnnotationPatch(BaseModel):
     subject: Subject | None = None
     note: str | None = Field(default=None, max_length=4000)
     repairs: str | None = Field(default=None, max_length=32)
+    responds_to: str | None = Field(default=None, max_length=32)
+    person_id: str | None = Field(default=None, max_length=32)
+    goal_ids: list[str] | None = Field(default=None, max_length=20)
 
     def changes(self) -> dict[str, Any]:
-        nullable = {"end_ms", "repairs"}
+        nullable = {"end_ms", "repairs", "responds_to", "person_id"}
         values = {k: getattr(self, k) for k in self.model_fields_set}
         return {k: v for k, v in values.items() if v is not None or k in nullable}
 
@@ -148,6 +163,10 @@ class AnnotationOut(BaseModel):
     note: str
     repairs: str | None
     repair_latency_ms: int | None
+    responds_to: str | None
+    response_latency_ms: int | None
+    person_id: str | None
+    goal_ids: list[str]
     author_id: str
     source: str
     version: int

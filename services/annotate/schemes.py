@@ -1,8 +1,9 @@
 """Coding schemes as stored: the built-in one, and the ones organisations add.
 
 A scheme version is written once and never changed; publishing a changed
-scheme under the same key makes the next version. The built-in scheme is
-written on first use, so every database has it without a data migration.
+scheme under the same key makes the next version. The built-in scheme's
+versions are written on first use, so every database has them without a data
+migration.
 """
 
 from __future__ import annotations
@@ -51,20 +52,29 @@ def _row(scheme: Scheme, scope: str, team_id: str | None, user: User | None) -> 
 
 
 def ensure_builtin(db: Session) -> CodingScheme:
-    """The built-in scheme's current version, written if this database lacks it."""
+    """The built-in scheme's current version. Every built-in version this
+    database lacks is written first, so files and sets naming an older one
+    still find it."""
     query = select(CodingScheme).where(CodingScheme.scope == BUILTIN_SCOPE,
-                                       CodingScheme.key == builtin.KEY,
-                                       CodingScheme.version == builtin.VERSION)
-    row = db.scalar(query)
-    if row is not None:
-        return row
+                                       CodingScheme.key == builtin.KEY)
+    rows = {row.version: row for row in db.scalars(query)}
+    for scheme in builtin.SCHEMES:
+        if scheme.version not in rows:
+            rows[scheme.version] = _write_builtin(db, scheme)
+    return rows[builtin.VERSION]
+
+
+def _write_builtin(db: Session, scheme: Scheme) -> CodingScheme:
     try:
         with db.begin_nested():
-            row = _row(builtin.SCHEME, BUILTIN_SCOPE, None, None)
+            row = _row(scheme, BUILTIN_SCOPE, None, None)
             db.add(row)
     except IntegrityError:  # another request wrote it first
-        row = db.scalar(query)
-        assert row is not None
+        found = db.scalar(select(CodingScheme).where(
+            CodingScheme.scope == BUILTIN_SCOPE, CodingScheme.key == scheme.key,
+            CodingScheme.version == scheme.version))
+        assert found is not None
+        row = found
     return row
 
 

@@ -19,7 +19,9 @@ from core.access import clip_for, through_parent
 from core.db.models import (
     Annotation,
     AnnotationChange,
+    AnnotationGoal,
     AnnotationSet,
+    CasePerson,
     Clip,
     ClipStatus,
     CodingScheme,
@@ -33,6 +35,7 @@ from core.web import ApiError
 from services.annotate import rules
 from services.annotate.domain import Category, ClipInfo, Event, Scheme, Source, Subject
 from services.annotate.schemes import to_domain
+from services.trajectory import goals as trajectory_goals
 
 
 class Purpose:
@@ -139,22 +142,38 @@ def annotation_for(db: Session, user: User, annotation_id: str) -> Annotation:
 def to_event(row: Annotation) -> Event:
     return Event(code=row.code, start_ms=row.start_ms, end_ms=row.end_ms,
                  subject=Subject(row.subject), note=row.note, id=row.id,
-                 repairs=row.repairs_id, author=row.author_id, source=Source(row.source))
+                 repairs=row.repairs_id, author=row.author_id, source=Source(row.source),
+                 responds_to=row.responds_to_id)
 
 
 def events(row: AnnotationSet) -> list[Event]:
     return [to_event(a) for a in row.annotations]
 
 
-def _snapshot(row: Annotation) -> dict[str, Any]:
+def goal_ids(db: Session, annotation_ids: Iterable[str]) -> dict[str, list[str]]:
+    """The goals each annotation is linked to (annotation id -> goal ids, sorted)."""
+    ids = list(annotation_ids)
+    found: dict[str, list[str]] = {i: [] for i in ids}
+    if ids:
+        for annotation_id, goal_id in db.execute(
+                select(AnnotationGoal.annotation_id, AnnotationGoal.goal_id)
+                .where(AnnotationGoal.annotation_id.in_(ids))
+                .order_by(AnnotationGoal.goal_id)):
+            found[annotation_id].append(goal_id)
+    return found
+
+
+def _snapshot(db: Session, row: Annotation) -> dict[str, Any]:
     return {"code": row.code, "start_ms": row.start_ms, "end_ms": row.end_ms,
             "subject": row.subject, "note": row.note, "repairs": row.repairs_id,
+            "responds_to": row.responds_to_id, "person_id": row.person_id,
+            "goal_ids": goal_ids(db, [row.id])[row.id],
             "source": row.source, "version": row.version}
 
 
 def _log(db: Session, user: User, row: Annotation, action: str,
          before: dict[str, Any] | None) -> None:
-    after = None if action == "delete" else _snapshot(row)
+    after = None if action == "delete" else _snapshot(db, row)
     db.add(AnnotationChange(set_id=row.set_id, object_type="annotation", object_id=row.id,
                             action=action, actor_id=user.id, before=before, after=after))
 
@@ -162,7 +181,8 @@ def _log(db: Session, user: User, row: Annotation, action: str,
 @dataclass(frozen=True)
 class RuleContext:
     """What checking an event in a set needs: its scheme, the clip's length,
-    and the set's other events by id (to find the mismatch a repair names)."""
+    and the set's other events by id (to find the mismatch a repair names and
+    the initiative a response answers)."""
 
     scheme: Scheme
     duration_ms: int
@@ -174,7 +194,8 @@ class RuleContext:
 
     def violations(self, event: Event) -> list[rules.Violation]:
         mismatch = self.by_id.get(event.repairs) if event.repairs else None
-        return rules.check(event, self.scheme, self.duration_ms, mismatch)
+        initiative = self.by_id.get(event.responds_to) if event.responds_to else None
+        return rules.check(event, self.scheme, self.duration_ms, mismatch, initiative)
 
 
 def _refuse(violations: list[rules.Violation]) -> ApiError:
@@ -200,23 +221,74 @@ def with_default_link(event: Event, scheme: Scheme, row: AnnotationSet) -> Event
     return dataclasses.replace(event, repairs=mismatch.id if mismatch else None)
 
 
-def add(db: Session, user: User, row: AnnotationSet, event: Event) -> Annotation:
+def with_default_response(event: Event, scheme: Scheme, row: AnnotationSet) -> Event:
+    """A receiving code nobody linked, linked to the set's initiative it follows
+    (``rules.received_initiative``); any other event as it is."""
+    code = scheme.code(event.code)
+    if code is None or not code.receives:
+        return event
+    initiative = rules.received_initiative(event.start_ms, scheme, events(row))
+    return dataclasses.replace(event, responds_to=initiative.id if initiative else None)
+
+
+@dataclass(frozen=True)
+class Links:
+    """Who in the family a moment is about and the goals it shows work on:
+    kept beside the event, since they belong to the case, not to the scheme."""
+
+    person_id: str | None = None
+    goal_ids: tuple[str, ...] = ()
+
+
+def check_links(db: Session, clip: Clip, person_id: str | None,
+                goals: Iterable[str] | None) -> None:
+    """The person and the goals must be of the clip's case."""
+    if person_id is not None:
+        person = db.get(CasePerson, person_id)
+        if person is None or person.case_id != clip.case_id:
+            message = "choose one of the people of this clip's case"
+            raise ApiError(422, f"person_id: {message}", "person_not_in_case",
+                           errors=[{"field": "person_id", "message": message}])
+    trajectory_goals.require_of_case(db, clip.case_id, goals or ())
+
+
+def _set_goals(db: Session, row: Annotation, goals: Iterable[str]) -> None:
+    wanted = set(goals)
+    current = {link.goal_id: link for link in db.scalars(
+        select(AnnotationGoal).where(AnnotationGoal.annotation_id == row.id))}
+    for goal_id, link in current.items():
+        if goal_id not in wanted:
+            db.delete(link)
+    for goal_id in sorted(wanted - set(current)):
+        db.add(AnnotationGoal(annotation_id=row.id, goal_id=goal_id))
+    db.flush()
+
+
+def add(db: Session, user: User, row: AnnotationSet, event: Event,
+        links: Links | None = None) -> Annotation:
     """Store a new annotation after checking every rule."""
-    context = RuleContext.of(row, row_clip(db, row))
+    links = links or Links()
+    clip = row_clip(db, row)
+    context = RuleContext.of(row, clip)
     violations = context.violations(event)
     if violations:
         raise _refuse(violations)
-    annotation = _new(db, user, row, event, repairs_id=event.repairs)
+    check_links(db, clip, links.person_id, links.goal_ids)
+    annotation = _new(db, user, row, event, repairs_id=event.repairs,
+                      responds_to_id=event.responds_to)
+    annotation.person_id = links.person_id
     db.flush()
+    _set_goals(db, annotation, links.goal_ids)
     _log(db, user, annotation, "create", None)
     return annotation
 
 
 def _new(db: Session, user: User, row: AnnotationSet, event: Event,
-         repairs_id: str | None = None) -> Annotation:
+         repairs_id: str | None = None, responds_to_id: str | None = None) -> Annotation:
     annotation = Annotation(set_id=row.id, code=event.code, start_ms=event.start_ms,
                             end_ms=event.end_ms, subject=str(event.subject), note=event.note,
-                            repairs_id=repairs_id, author_id=user.id, source=str(event.source))
+                            repairs_id=repairs_id, responds_to_id=responds_to_id,
+                            author_id=user.id, source=str(event.source))
     db.add(annotation)
     return annotation
 
@@ -229,6 +301,8 @@ def add_many(db: Session, user: User, row: AnnotationSet, checked: Iterable[Even
     new_ids = {event.id: annotation.id for event, annotation in stored if event.id}
     for event, annotation in stored:
         annotation.repairs_id = new_ids.get(event.repairs) if event.repairs else None
+        annotation.responds_to_id = (new_ids.get(event.responds_to) if event.responds_to
+                                     else None)
         _log(db, user, annotation, "import", None)
     db.flush()
     return len(stored)
@@ -252,17 +326,27 @@ def check_precondition(row: Annotation, if_match: str | None) -> None:
 
 
 def change(db: Session, user: User, row: Annotation, changes: dict[str, Any]) -> Annotation:
-    """Apply the given fields (``repairs`` and ``end_ms`` may be set to None)."""
-    before = _snapshot(row)
-    current = to_event(row)
-    updated = dataclasses.replace(current, **changes)
-    context = RuleContext.of(row.set, row_clip(db, row.set))
+    """Apply the given fields (``repairs``, ``responds_to``, ``person_id`` and
+    ``end_ms`` may be set to None; ``goal_ids`` replaces the goal links)."""
+    before = _snapshot(db, row)
+    changes = dict(changes)
+    person_given, person_id = "person_id" in changes, changes.pop("person_id", None)
+    goals = changes.pop("goal_ids", None)
+    updated = dataclasses.replace(to_event(row), **changes)
+    clip = row_clip(db, row.set)
+    context = RuleContext.of(row.set, clip)
     violations = context.violations(updated)
     violations += _links_to_this(row, updated, context)
     if violations:
         raise _refuse(violations)
+    check_links(db, clip, person_id, goals)
     row.code, row.start_ms, row.end_ms = updated.code, updated.start_ms, updated.end_ms
     row.subject, row.note, row.repairs_id = str(updated.subject), updated.note, updated.repairs
+    row.responds_to_id = updated.responds_to
+    if person_given:
+        row.person_id = person_id
+    if goals is not None:
+        _set_goals(db, row, goals)
     row.version += 1
     db.flush()
     _log(db, user, row, "update", before)
@@ -272,22 +356,33 @@ def change(db: Session, user: User, row: Annotation, changes: dict[str, Any]) ->
 def _links_to_this(row: Annotation, updated: Event,
                    context: RuleContext) -> list[rules.Violation]:
     """A mismatch that repairs link to must stay a mismatch that starts no
-    later than they do."""
-    repairs = [e for e in context.by_id.values() if e.repairs == row.id]
+    later than they do; an initiative that responses answer, an initiative
+    that starts no later than they do."""
     problems: list[rules.Violation] = []
-    for repair in repairs:
-        for v in rules.check_link(repair, context.scheme, updated):
-            problems.append(rules.Violation(
-                v.field, f"{v.message} (the repair at {repair.start_ms} ms links to this one)"))
+    for other in context.by_id.values():
+        if other.repairs == row.id:
+            found, what = rules.check_link(other, context.scheme, updated), "repair"
+        elif other.responds_to == row.id:
+            found, what = rules.check_response(other, context.scheme, updated), "response"
+        else:
+            continue
+        problems += [rules.Violation(v.field, f"{v.message} (the {what} at {other.start_ms} "
+                                     "ms links to this one)") for v in found]
     return problems
 
 
 def remove(db: Session, user: User, row: Annotation) -> None:
-    """Delete an annotation; repairs linked to it lose the link (kept in history)."""
-    before = _snapshot(row)
-    for linked in db.scalars(select(Annotation).where(Annotation.repairs_id == row.id)):
-        linked_before = _snapshot(linked)
-        linked.repairs_id = None
+    """Delete an annotation; repairs and responses linked to it lose the link
+    (kept in history)."""
+    before = _snapshot(db, row)
+    linked_rows = list(db.scalars(select(Annotation).where(
+        (Annotation.repairs_id == row.id) | (Annotation.responds_to_id == row.id))))
+    for linked in linked_rows:
+        linked_before = _snapshot(db, linked)
+        if linked.repairs_id == row.id:
+            linked.repairs_id = None
+        if linked.responds_to_id == row.id:
+            linked.responds_to_id = None
         linked.version += 1
         _log(db, user, linked, "update", linked_before)
     _log(db, user, row, "delete", before)

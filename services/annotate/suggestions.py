@@ -143,15 +143,18 @@ def accept(db: Session, user: User, suggestion: Annotation,
     """Copy the suggestion into ``into``. A repair links to the copy of its
     mismatch when that was accepted into the same set, and otherwise as the
     repair hotkey links one: to the set's own mismatch it follows or overlaps
-    (``sets.with_default_link``). Accepting twice is refused."""
+    (``sets.with_default_link``); a receiving code links to the set's initiative
+    it follows (``sets.with_default_response``). Accepting twice is refused."""
     _not_decided(db, suggestion, into)
     sets.check_editable(user, into)
     repairs = _copy_of_its_mismatch(db, suggestion, into)
     event = Event(code=suggestion.code, start_ms=suggestion.start_ms, end_ms=suggestion.end_ms,
                   subject=Subject(suggestion.subject), note="", repairs=repairs,
                   source=Source.suggested)
+    scheme = to_domain(into.scheme)
     if repairs is None:
-        event = sets.with_default_link(event, to_domain(into.scheme), into)
+        event = sets.with_default_link(event, scheme, into)
+    event = sets.with_default_response(event, scheme, into)
     copy = sets.add(db, user, into, event)
     db.add(SuggestionDecision(suggestion_id=suggestion.id, user_id=user.id, set_id=into.id,
                               decision=Decision.accepted, copy_id=copy.id))

@@ -193,7 +193,7 @@ export interface SharedPlaylist {
 
 // -- coding workspace and supervision --
 
-export type CodeCategory = "positive" | "mismatch" | "repair" | "context" | "other";
+export type CodeCategory = "initiative" | "positive" | "mismatch" | "repair" | "context" | "other";
 export type CodeKind = "point" | "segment" | "either";
 export type Subject = "parent" | "child" | "both";
 

@@ -17,7 +17,10 @@ export function codesByKey(codes: SchemeCode[]): Map<string, SchemeCode> {
   return new Map(codes.map((c) => [c.key, c]));
 }
 
-/** The timeline's lanes, top to bottom: what went well first, then what went wrong and its repair. */
+/**
+ * The timeline's lanes, top to bottom: the baby's initiatives and what went well first, then
+ * what went wrong and its repair.
+ */
 export const CATEGORY_ORDER: readonly CodeCategory[] = [
-  "positive", "mismatch", "repair", "context", "other",
+  "initiative", "positive", "mismatch", "repair", "context", "other",
 ];
