@@ -30,6 +30,7 @@ from services.ingest.router import router as ingest_router
 from services.ingest.tus import EXPOSED_HEADERS, TUS_VERSION
 from services.ingest.tus import router as tus_router
 from services.review.router import router as review_router
+from services.trajectory.progress_routes import router as progress_router
 from services.trajectory.report_routes import router as report_router
 from services.trajectory.router import router as trajectory_router
 
@@ -69,7 +70,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     for router in (accounts_router, setup.router, admin.router, links.router, team.router,
                    twofactor.router, oidc.router, ingest_router, tus_router, annotate_router,
                    suggestions_router, review_router, report_router, trajectory_router,
-                   audit_router, health_router(runtime)):
+                   progress_router, audit_router, health_router(runtime)):
         app.include_router(router)
     # Outermost: every line logged while a request is handled carries its id.
     app.add_middleware(RequestLog)

@@ -668,6 +668,8 @@ export const en: Messages = {
   "field.value": "value",
   "field.comment": "comment",
   "error.annotation_rule": "This cannot be saved like this.",
+  "error.same_visit": "Choose two different visits to compare.",
+  "error.no_comparable_moments": "These two visits have no comparable coded moments (the same code or kind of moment at both). Code them first, or choose other visits.",
   "error.person_not_in_case": "Choose one of the people of this family (this person does not belong to this case).",
   "error.stale_annotation": "Someone else changed this meanwhile. The coding was loaded again; please redo your change.",
   "error.if_match_required": "The change could not be saved safely. Reload the page.",

@@ -668,6 +668,8 @@ export const nl = {
   "field.value": "waarde",
   "field.comment": "toelichting",
   "error.annotation_rule": "Dit kan zo niet worden opgeslagen.",
+  "error.same_visit": "Kies twee verschillende bezoeken om te vergelijken.",
+  "error.no_comparable_moments": "Deze twee bezoeken hebben geen vergelijkbare gecodeerde momenten (dezelfde code of hetzelfde soort moment bij allebei). Codeer ze eerst, of kies andere bezoeken.",
   "error.person_not_in_case": "Kies een van de personen van dit gezin (deze persoon hoort niet bij deze casus).",
   "error.stale_annotation": "Iemand anders heeft dit intussen gewijzigd. De codering is opnieuw geladen; doe je wijziging nog eens.",
   "error.if_match_required": "De wijziging kon niet veilig worden opgeslagen. Laad de pagina opnieuw.",
