@@ -149,7 +149,8 @@ def test_a_professional_gets_the_trajectory_as_a_pdf_in_dutch(
                      "observatie", "begeleiding/feedback", "badje", "spelen",
                      "Gedeeld plezier", NOTE, "Wat ziet u hier?", "Terugkijken bezoek 2",
                      SAW, SAID, NEXT, "Verloop over de bezoeken",
-                     "Positieve momenten per minuut", "goedgekeurd door",
+                     "Positieve momenten per minuut", f"Momenten bij doel: {GOAL}",
+                     "Tijd uit afstemming (%)", "goedgekeurd door",
                      people["sup"]["email"]):
         assert expected in text, expected
     # the goal-linked moment is shown for its goal, at visit 1

@@ -76,6 +76,7 @@ from core.storage import ObjectNotFound
 from services.annotate import sets as annotation_sets
 from services.annotate import suggestions
 from services.annotate.schemes import to_domain
+from services.trajectory.progress import case_progress
 from worker.sources import fetch_range
 from worker.workdir import Workdir
 
@@ -147,6 +148,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "m_repaired_share": "Mismatches hersteld (%)",
         "m_median_response_ms": "Mediane reactietijd (s)",
         "m_median_repair_ms": "Mediane hersteltijd (s)",
+        "m_goal": "Momenten bij doel: {title}",
         "axis_visit": "bezoek",
         "page": "pagina",
         "phase_intake": "kennismaking",
@@ -213,6 +215,7 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "m_repaired_share": "Mismatches repaired (%)",
         "m_median_response_ms": "Median response time (s)",
         "m_median_repair_ms": "Median repair time (s)",
+        "m_goal": "Moments for goal: {title}",
         "axis_visit": "visit",
         "page": "page",
         "phase_intake": "intake",
@@ -309,6 +312,14 @@ class VisitNumbers:
     values: dict[str, float | None]
 
 
+@dataclass(frozen=True)
+class GoalNumbers:
+    """How many moments were linked to a goal, per visit (by id)."""
+
+    title: str
+    moments: dict[str, int]
+
+
 @dataclass
 class Report:
     case: Case
@@ -319,6 +330,7 @@ class Report:
     goals: list[Goal]
     visits: list[VisitSection]
     numbers: list[VisitNumbers]
+    goal_numbers: list[GoalNumbers]
 
 
 def gather(db: Session, runtime: Runtime, case: Case, author: User, period: Period,
@@ -334,9 +346,11 @@ def gather(db: Session, runtime: Runtime, case: Case, author: User, period: Peri
     sections = [_section(db, author, visit, goal_titles, labels) for visit in visits]
     _cut_stills(db, runtime, [s for section in sections for s in section.stills])
     shown = {v.id for v in visits}
-    numbers = [n for n in visit_numbers(db, case) if n.visit_id in shown]
+    numbers, goal_numbers = visit_numbers(db, case, author)
+    numbers = [n for n in numbers if n.visit_id in shown]
     return Report(case=case, author=author.name or author.email, made_at=now, period=period,
-                  lang=lang, goals=goals, visits=sections, numbers=numbers)
+                  lang=lang, goals=goals, visits=sections, numbers=numbers,
+                  goal_numbers=goal_numbers)
 
 
 class _Labels:
@@ -458,43 +472,17 @@ def _coding(db: Session, clips: list[Clip]) -> list[CodingState]:
 
 # -- the numbers over the visits ------------------------------------------------------------
 
-def visit_numbers(db: Session, case: Case) -> list[VisitNumbers]:
-    """Per visit, the numbers :data:`METRICS` names, from the trajectory's progress."""
-    from services.annotate.domain import Category
-    from services.annotate.summary import summarise
-
-    out = []
-    for visit in db.scalars(select(Visit).where(Visit.case_id == case.id)
-                            .order_by(Visit.number)):
-        minutes, positive, mismatch_ms, duration, mismatches, repaired = 0.0, 0, 0, 0, 0, 0
-        for clip in db.scalars(select(Clip).where(Clip.visit_id == visit.id)):
-            row = _deciding_set(db, clip)
-            if row is None:
-                continue
-            length = annotation_sets.duration_ms(clip)
-            summary = summarise(annotation_sets.events(row), to_domain(row.scheme), length)
-            minutes += length / 60_000
-            duration += length
-            positive += summary.by_category.get(Category.positive, 0)
-            mismatch_ms += summary.mismatch_total_ms
-            mismatches += summary.mismatches
-            repaired += summary.repaired_mismatches
-        values: dict[str, float | None] = {key: None for key, _ in METRICS}
-        if minutes:
-            values["positive_per_min"] = positive / minutes
-            values["mismatch_time_share"] = mismatch_ms / duration
-            values["repaired_share"] = repaired / mismatches if mismatches else None
-        out.append(VisitNumbers(visit.id, visit.number, values))
-    return out
-
-
-def _deciding_set(db: Session, clip: Clip) -> AnnotationSet | None:
-    order = {ReviewState.approved: 0, ReviewState.submitted: 1}
-    rows = list(db.scalars(select(AnnotationSet).where(
-        AnnotationSet.clip_id == clip.id, AnnotationSet.purpose == "working")))
-    rows.sort(key=lambda r: (order.get(ReviewState(r.review_state), 2),
-                             -r.updated_at.timestamp()))
-    return rows[0] if rows else None
+def visit_numbers(db: Session, case: Case, reader: User) -> tuple[list[VisitNumbers],
+                                                                  list[GoalNumbers]]:
+    """Per visit, the numbers :data:`METRICS` names, and per goal its linked
+    moments, from the trajectory's progress (which coding counts is decided
+    there); a blinded second coder's clips are left out for them."""
+    progress = case_progress(db, case, reader)
+    visits = [VisitNumbers(v.visit_id, v.number, {key: getattr(v, key) for key, _ in METRICS})
+              for v in progress.visits]
+    goals = [GoalNumbers(g.title, {v.visit_id: v.moments for v in g.per_visit})
+             for g in progress.goals]
+    return visits, goals
 
 
 # -- stills ------------------------------------------------------------------------------------
@@ -686,8 +674,18 @@ def _goals(report: Report, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
 def _progress(report: Report, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     t = TEXTS[report.lang]
     out: list[Flowable] = [_p(t["progress"], styles["h1"])]
-    charts = [chart for key, shown in METRICS
-              if (chart := _chart(report, t[f"m_{key}"], key, shown)) is not None]
+    categories = [str(n.number) for n in report.numbers]
+    series = [(t[f"m_{key}"], [shown(v) if (v := n.values.get(key)) is not None else None
+                               for n in report.numbers]) for key, shown in METRICS]
+    series = [(title, values) for title, values in series
+              if any(v is not None for v in values)]
+    counts = [(t["m_goal"].format(title=_short(goal.title)), values)
+               for goal in report.goal_numbers
+               if any(values := _counts(goal, report.numbers))]
+    charts: list[Flowable] = [_chart(report.lang, title, categories, values, "%.1f")
+                              for title, values in series]
+    charts += [_chart(report.lang, title, categories, values, "%.0f")
+               for title, values in counts]
     if not charts:
         return [*out, _p(t["no_progress"], styles["body"])]
     if len(charts) % 2:
@@ -696,19 +694,25 @@ def _progress(report: Report, styles: dict[str, ParagraphStyle]) -> list[Flowabl
     return [*out, Table(rows, colWidths=[87 * mm, 87 * mm])]
 
 
-def _chart(report: Report, title: str, key: str,
-           shown: Callable[[float], float]) -> Drawing | None:
-    """A small bar chart of one number over the visits; None when nothing was measured."""
-    values = [n.values.get(key) for n in report.numbers]
-    if all(v is None for v in values):
-        return None
+def _counts(goal: GoalNumbers, visits: list[VisitNumbers]) -> list[float | None]:
+    return [float(goal.moments.get(n.visit_id, 0)) for n in visits]
+
+
+def _short(text: str, length: int = 40) -> str:
+    """A title that fits above a small chart (a drawing's string does not wrap)."""
+    return text if len(text) <= length else text[:length - 1].rstrip() + "\u2026"
+
+
+def _chart(lang: Lang, title: str, categories: list[str],
+           values: list[float | None], label_format: str) -> Drawing:
+    """A small bar chart of one number over the visits."""
     drawing = Drawing(82 * mm, 52 * mm)
     drawing.add(String(0, 52 * mm - 10, title, fontName="Helvetica-Bold", fontSize=8.5))
     chart = VerticalBarChart()
     chart.x, chart.y = 12 * mm, 9 * mm
     chart.width, chart.height = 66 * mm, 34 * mm
-    chart.data = [[shown(v) if v is not None else None for v in values]]
-    chart.categoryAxis.categoryNames = [str(n.number) for n in report.numbers]
+    chart.data = [values]
+    chart.categoryAxis.categoryNames = categories
     chart.categoryAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
     chart.valueAxis.labels.fontSize = 7
@@ -716,11 +720,11 @@ def _chart(report: Report, title: str, key: str,
     chart.bars[0].strokeColor = None
     # Each bar says its value, so a visit without one (no bar, no number) is
     # told apart from a visit that measured 0.
-    chart.barLabelFormat = "%.1f"
+    chart.barLabelFormat = label_format
     chart.barLabels.fontSize = 6
     chart.barLabels.nudge = 5
     drawing.add(chart)
-    drawing.add(String(chart.x + chart.width / 2, 0, TEXTS[report.lang]["axis_visit"],
+    drawing.add(String(chart.x + chart.width / 2, 0, TEXTS[lang]["axis_visit"],
                        fontName="Helvetica", fontSize=7, textAnchor="middle"))
     return drawing
 
