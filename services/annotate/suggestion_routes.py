@@ -145,11 +145,12 @@ def _suggestions(db: Session, user: User, suggestions_set_id: str,
     own = [mine] if mine else list(db.scalars(select(AnnotationSet.id).where(
         AnnotationSet.clip_id == current.clip_id, AnnotationSet.coder_id == user.id)))
     decided = suggestions.decisions(db, own)
+    goals = sets.goal_ids(db, by_id)
     out = []
     for annotation in current.annotations:
         detail = why.get(annotation.id)
         out.append(SuggestionOut(
-            **annotation_out(annotation, scheme, by_id).model_dump(),
+            **annotation_out(annotation, scheme, by_id, goals).model_dump(),
             confidence=detail.confidence if detail else 0.0,
             explanation=detail.explanation if detail else annotation.note,
             evidence=detail.evidence if detail else {},
