@@ -1,6 +1,8 @@
 // The API calls the web app makes, one function each.
 
 import { request } from "./client";
+// the trajectory: goals, visits, people, reflections (own import, so the blocks can grow apart)
+import type { CasePerson, Goal, Reflection, ReflectionFields, Visit } from "./types";
 // the review loop: second coders (own import, so the blocks below can grow apart)
 import type { Coder, SecondCoding } from "./types";
 // people and sign-in (own import, so the blocks can grow apart)
@@ -117,6 +119,12 @@ export const playlists = {
     }),
   revokeShare: (shareId: string) =>
     request<void>("DELETE", `/api/shares/${encodeURIComponent(shareId)}`),
+  /** `visit_id`: the visit it is shown at; `private_notes`: never on the family's screen. */
+  change: (
+    id: string,
+    changes: { title?: string; visit_id?: string | null; private_notes?: string },
+    leaving = false,
+  ) => request<PlaylistDetail>("PATCH", playlistPath(id), changes, {}, leaving),
 };
 
 // -- coding workspace and supervision --
@@ -252,4 +260,33 @@ export const admin = {
 
 export const team = {
   mine: () => request<TeamView>("GET", "/api/team"),
+};
+
+// -- the trajectory: goals, visits, people, reflections --
+
+
+export const trajectory = {
+  goals: (caseId: string) =>
+    request<{ goals: Goal[] }>("GET", `/api/cases/${enc(caseId)}/goals`),
+  visits: (caseId: string) =>
+    request<{ visits: Visit[] }>("GET", `/api/cases/${enc(caseId)}/visits`),
+  people: (caseId: string) =>
+    request<{ people: CasePerson[] }>("GET", `/api/cases/${enc(caseId)}/people`),
+  reflections: (playlistId: string) =>
+    request<{ reflections: Reflection[] }>("GET", `/api/playlists/${enc(playlistId)}/reflections`),
+  /** `itemId` null: the whole playlist. `version`: the record's, once it exists (If-Match). */
+  reflect: (
+    playlistId: string,
+    itemId: string | null,
+    fields: ReflectionFields,
+    version: number | null,
+    leaving = false,
+  ) =>
+    request<Reflection>(
+      "PUT",
+      `/api/playlists/${enc(playlistId)}/reflections/${enc(itemId ?? "whole")}`,
+      fields,
+      version === null ? {} : { "If-Match": String(version) },
+      leaving,
+    ),
 };

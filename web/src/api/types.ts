@@ -91,6 +91,10 @@ export interface Playlist {
   error_code: string | null;
   up_to_date: boolean;
   duration_s: number | null;
+  /** The home visit it is shown at. */
+  visit_id?: string | null;
+  /** The professional's own notes for the visit: never on the family's screen. */
+  private_notes?: string;
 }
 
 /** What the uploader says the recording shows (tus Upload-Metadata `activity`). */
@@ -126,6 +130,8 @@ export interface PlaylistItem {
   /** Where the moment starts in the rendered presentation; null until rendered as it is. */
   starts_at_s: number | null;
   duration_s: number | null;
+  /** The goals of the case the moment is chosen to talk about. */
+  goal_ids: string[];
 }
 
 /** A playlist with its moments and, once rendered, its signed media URLs. */
@@ -144,6 +150,7 @@ export type ItemChanges = Partial<
   Pick<
     PlaylistItem,
     "caption" | "speed" | "freeze_at_ms" | "freeze_s" | "mute" | "pre_roll_ms" | "post_roll_ms"
+    | "goal_ids"
   >
 >;
 
@@ -208,6 +215,8 @@ export interface SchemeCode {
   /** One character; pressing it in the workspace codes the current time. */
   hotkey: string | null;
   colour: string;
+  /** The code receives (answers) the baby's initiatives: its moments link one (`responds_to`). */
+  receives?: boolean;
 }
 
 export interface SchemeScale {
@@ -255,6 +264,13 @@ export interface Annotation {
   /** A repair: the id of the mismatch it repairs. */
   repairs: string | null;
   repair_latency_ms: number | null;
+  /** A receiving code: the id of the baby's initiative it answers. */
+  responds_to: string | null;
+  response_latency_ms: number | null;
+  /** Who in the family (a person of the case). */
+  person_id: string | null;
+  /** The goals of the case the moment shows work on. */
+  goal_ids: string[];
   /** Behind the ETag `"{id}.{version}"` that every change sends as If-Match. */
   version: number;
 }
@@ -268,6 +284,10 @@ export interface AnnotationFields {
   note: string;
   /** Left out of a new repair: the server links the mismatch it follows or overlaps. */
   repairs?: string | null;
+  /** Left out of a new receiving moment: the server links the nearest earlier initiative. */
+  responds_to?: string | null;
+  person_id?: string | null;
+  goal_ids?: string[];
 }
 
 export interface Rating {
@@ -603,4 +623,67 @@ export interface TotpEnrolment {
 
 export interface RecoveryCodes {
   recovery_codes: string[];
+}
+
+// -- the trajectory: goals, visits, the people in a case, reflections --
+
+export type GoalStatus = "open" | "working" | "reached";
+
+export interface Goal {
+  id: string;
+  case_id: string;
+  title: string;
+  description: string;
+  status: GoalStatus;
+  position: number;
+  started_at: string | null;
+  reached_at: string | null;
+  created_at: string;
+  updated_at: string;
+  /** Coded moments linked to the goal. */
+  moments: number;
+  /** Playlist moments chosen to talk about it. */
+  items: number;
+}
+
+export type VisitPhase = "intake" | "observation" | "feedback" | "evaluation";
+
+export interface Visit {
+  id: string;
+  case_id: string;
+  number: number;
+  /** YYYY-MM-DD; null: not known. */
+  visited_on: string | null;
+  phase: VisitPhase;
+  clip_ids: string[];
+  playlist_ids: string[];
+}
+
+export type PersonRole = "mother" | "father" | "partner" | "caregiver" | "baby" | "sibling";
+
+/** Someone in the family's recordings (never a name is needed). */
+export interface CasePerson {
+  id: string;
+  role: PersonRole;
+  label: string;
+  position: number;
+}
+
+/** What the parents said about a moment (or the whole playlist) when shown it. */
+export interface ReflectionFields {
+  parents_saw: string;
+  parents_said: string;
+  next_steps: string;
+}
+
+export interface Reflection extends ReflectionFields {
+  id: string;
+  playlist_id: string;
+  /** null: about the playlist as a whole. */
+  item_id: string | null;
+  visit_id: string | null;
+  author_id: string;
+  /** Sent back as If-Match with the next change. */
+  version: number;
+  updated_at: string;
 }
