@@ -74,10 +74,12 @@ def trajectory(runtime: Any, app: Any, media_dir: Path,
                 ids.append(resp.json()["id"])
             return set_id, ids
 
-        first_set, (joy, mismatch, _) = coded(
+        first_set, (joy, mismatch, *_) = coded(
             first["id"], {"code": "SHARED_JOY", "start_ms": 2_000, "note": NOTE},
             {"code": "MISMATCH", "start_ms": 4_000, "end_ms": 5_500},
-            {"code": "REPAIR", "start_ms": 6_000})
+            {"code": "REPAIR", "start_ms": 6_000},
+            {"code": "INITIATIVE_LOOK", "start_ms": 7_000},
+            {"code": "RECEIVING_INITIATIVES", "start_ms": 7_800})
         _, (later_joy,) = coded(second["id"], {"code": "SHARED_JOY", "start_ms": 3_000})
         for action, who in (("submit", pro), ("approve", sup)):
             resp = client.post(f"/api/sets/{first_set}/review", json={"action": action},
@@ -150,7 +152,8 @@ def test_a_professional_gets_the_trajectory_as_a_pdf_in_dutch(
                      "Gedeeld plezier", NOTE, "Wat ziet u hier?", "Terugkijken bezoek 2",
                      SAW, SAID, NEXT, "Verloop over de bezoeken",
                      "Positieve momenten per minuut", f"Momenten bij doel: {GOAL}",
-                     "Tijd uit afstemming (%)", "goedgekeurd door",
+                     "Tijd uit afstemming (%)", "Initiatieven van de baby ontvangen (%)",
+                     "Mediane reactietijd (s)", "goedgekeurd door",
                      people["sup"]["email"]):
         assert expected in text, expected
     # the goal-linked moment is shown for its goal, at visit 1
