@@ -108,6 +108,18 @@ def runtime(services: dict[str, Any]) -> Iterator[Any]:
     set_runtime(None)
 
 
+@pytest.fixture(autouse=True)
+def _process_runtime_kept() -> Iterator[None]:
+    """Whatever a test does to the process-wide runtime (``create_app`` of a
+    second deployment makes that one current), the next test finds the one
+    that was current before: jobs run in this process use it."""
+    import core.runtime
+
+    before = core.runtime._runtime
+    yield
+    core.runtime.set_runtime(before)
+
+
 @pytest.fixture(scope="session")
 def app(runtime: Any) -> Any:
     from attune.app import create_app

@@ -25,7 +25,7 @@ from rq.job import Job
 from support import process_alive
 
 from core.db.models import Clip, ClipStatus
-from worker.workdir import Workdir, clean_stale, work_root
+from core.workdir import Workdir, clean_stale, work_root
 
 WORKER = [sys.executable, "-m", "attune.cli", "worker"]
 #: With x264's slowest preset, no transcode of this can finish while a test
@@ -253,7 +253,7 @@ KILLED_JOB = """
 import os, signal, sys
 from core.config import Settings
 from core.runtime import Runtime
-from worker.workdir import Workdir
+from core.workdir import Workdir
 work = Workdir(Runtime(Settings(data_dir=sys.argv[1], database_url="sqlite://")), "render")
 (work.path / "items.ffconcat").write_text("file 'a.mov'")
 os.kill(os.getpid(), signal.SIGKILL)

@@ -28,10 +28,10 @@ from core.media.errors import MediaError
 from core.queue import transcode_timeout
 from core.runtime import Runtime, get_runtime
 from core.storage import TRANSIENT_ERRORS
+from core.workdir import Workdir
 from services.ingest.clips import clip_prefix
 from worker.suggest_job import after_transcode
 from worker.transcode import TranscodeOutput, transcode
-from worker.workdir import Workdir
 
 log = logging.getLogger(__name__)
 

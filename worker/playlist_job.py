@@ -38,16 +38,16 @@ from core.db.models import (
 )
 from core.media import Canvas, ItemCut
 from core.media.errors import MediaError
+from core.media.hls import fetch_range
 from core.queue import transcode_timeout
 from core.runtime import Runtime, get_runtime
 from core.storage import ObjectNotFound
+from core.workdir import Workdir
 from services.annotate.schemes import to_domain
 from services.review.playlists import playlist_prefix
 from worker.jobs import CONTENT_TYPES, RETRYABLE, discard, store_files, throttled
 from worker.render import RenderedItem, output_frames, package, render_item
-from worker.sources import fetch_range
 from worker.transcode import hls_rendition, ladder, snap_frame_rate
-from worker.workdir import Workdir
 
 log = logging.getLogger(__name__)
 

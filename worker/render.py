@@ -221,7 +221,7 @@ def _package_rendition(
     folder = _fresh_dir(out_dir / rendition.directory)
     listed = [(item.files[rendition.directory], item.frames / canvas.fps) for item in items]
     # In the job's scratch space, beside the output: whatever a killed job
-    # leaves there is removed by the next worker (see worker.workdir).
+    # leaves there is removed by the next worker (see core.workdir).
     list_file = out_dir / f".{rendition.directory}.ffconcat"
     list_file.write_text(concat_list(listed), encoding="utf-8")
     try:

@@ -22,13 +22,13 @@ import numpy.typing as npt
 from core.db.models import Clip, ClipAnalysis, ClipStatus
 from core.media import AnalysisTap, build_analysis_command, run_ffmpeg
 from core.media.errors import MediaError
+from core.media.hls import fetch_range
 from core.queue import transcode_timeout
 from core.runtime import Runtime, get_runtime
+from core.workdir import Workdir
 from services.annotate import suggestions
 from worker import analysis
-from worker.sources import fetch_range
 from worker.transcode import analysis_tap
-from worker.workdir import Workdir
 
 log = logging.getLogger(__name__)
 

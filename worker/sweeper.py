@@ -13,7 +13,7 @@ waiting or running, until the purge succeeds.
 
 Scratch directories are the exception to "one sweeper at a time": each worker
 has its own disk, so every worker removes the dead jobs' directories on it
-(see :mod:`worker.workdir` for how a live job's directory is told apart).
+(see :mod:`core.workdir` for how a live job's directory is told apart).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sqlalchemy import or_, select
 from core.db.models import Case, Clip, ClipStatus, Playlist, PlaylistStatus, utcnow
 from core.queue import enqueue_purge, enqueue_transcode, job_alive, purge_job_id
 from core.runtime import Runtime
-from worker.workdir import clean_stale
+from core.workdir import clean_stale
 
 log = logging.getLogger(__name__)
 

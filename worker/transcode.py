@@ -31,6 +31,7 @@ from core.media import (
     run_ffmpeg,
 )
 from core.media.errors import MediaError
+from core.media.hls import INIT, parse_media_playlist
 from worker.storyboard import build_storyboard
 
 # (name, short side, video maxrate bit/s, audio bit/s), largest first.
@@ -66,7 +67,6 @@ ANALYSIS_DIR = ".analysis"
 MASTER = Path("master.m3u8")
 POSTER = Path("poster.jpg")
 PLAYLIST = "index.m3u8"
-INIT = "init.mp4"
 THUMBS_DIR = ".thumbs"
 AAC_OBJECT_TYPES = {"LC": 2, "HE-AAC": 5, "HE-AACv2": 29}
 
@@ -424,23 +424,6 @@ def _describe(out_dir: Path, spec: RenditionSpec, plan: TranscodePlan) -> Rendit
 
 
 # --------------------------------------------------------------------------- playlists
-
-
-def parse_media_playlist(text: str) -> tuple[float, list[tuple[str, float]]]:
-    """Target duration and ``(uri, duration)`` per segment of a media playlist."""
-    target = 0.0
-    segments: list[tuple[str, float]] = []
-    duration: float | None = None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.startswith("#EXT-X-TARGETDURATION:"):
-            target = float(line.split(":", 1)[1])
-        elif line.startswith("#EXTINF:"):
-            duration = float(line.split(":", 1)[1].split(",", 1)[0])
-        elif line and not line.startswith("#") and duration is not None:
-            segments.append((line, duration))
-            duration = None
-    return target, segments
 
 
 def peak_bandwidth(segments: list[tuple[int, float]], target_duration: float) -> int:

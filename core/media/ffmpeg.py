@@ -408,7 +408,7 @@ def build_still_command(source: str, at_s: float, out: Path, width: int) -> list
     """One JPEG of the picture shown at ``at_s``, ``width`` pixels wide (for a report).
 
     ``source`` is a stored rendition's init segment and the media segments
-    around the moment (see ``worker.sources.fetch_range``), so its timestamps
+    around the moment (see ``core.media.hls.fetch_range``), so its timestamps
     are the clip's own: ``-seek_timestamp 1`` makes ``at_s`` absolute on that
     timeline, as for a playlist item. Nothing of the source's metadata is copied.
     """

@@ -71,14 +71,14 @@ from core.db.models import (
     VisitPhase,
 )
 from core.media import MediaError, build_still_command, run_ffmpeg
+from core.media.hls import fetch_range
 from core.runtime import Runtime
 from core.storage import ObjectNotFound
+from core.workdir import Workdir
 from services.annotate import sets as annotation_sets
 from services.annotate import suggestions
 from services.annotate.schemes import to_domain
 from services.trajectory.progress import case_progress
-from worker.sources import fetch_range
-from worker.workdir import Workdir
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Fetching just the part of a clip a playlist item needs.
+"""The HLS presentations Attune stores, read back: a media playlist's segments,
+and fetching just the part of a clip a playlist item (or a still) needs.
 
 A clip's rendition is stored as fragmented MP4 (an init segment and 4 s
 media segments). The init segment followed by consecutive media segments is
@@ -14,7 +15,27 @@ from pathlib import Path
 from posixpath import dirname
 
 from core.storage import ObjectStore
-from worker.transcode import INIT, parse_media_playlist
+
+#: The init segment of every rendition (fragmented MP4).
+INIT = "init.mp4"
+
+
+def parse_media_playlist(text: str) -> tuple[float, list[tuple[str, float]]]:
+    """Target duration and ``(uri, duration)`` per segment of a media playlist."""
+    target = 0.0
+    segments: list[tuple[str, float]] = []
+    duration: float | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("#EXT-X-TARGETDURATION:"):
+            target = float(line.split(":", 1)[1])
+        elif line.startswith("#EXTINF:"):
+            duration = float(line.split(":", 1)[1].split(",", 1)[0])
+        elif line and not line.startswith("#") and duration is not None:
+            segments.append((line, duration))
+            duration = None
+    return target, segments
+
 
 
 @dataclass(frozen=True)
