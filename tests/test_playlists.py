@@ -98,6 +98,27 @@ def test_moments_from_annotations_get_sensible_ranges(
     assert [i["position"] for i in items] == [0, 1, 2]
 
 
+def test_every_kind_of_mismatch_runs_on_to_the_end_of_its_repair(
+        client: Any, people: dict[str, Any], clips: dict[str, Any]) -> None:
+    """Not only the scheme's general MISMATCH: a missed signal, an interruption..."""
+    pro = people["pro"]
+    set_id = client.post(f"/api/clips/{clips['feeding']['id']}/sets", json={},
+                         headers=pro["headers"]).json()["id"]
+
+    def add(**body: Any) -> str:
+        resp = client.post(f"/api/sets/{set_id}/annotations", json=body, headers=pro["headers"])
+        assert resp.status_code == 201, resp.text
+        return str(resp.json()["id"])
+
+    missed = add(code="MISSED_SIGNAL", start_ms=1_000, end_ms=2_000)
+    add(code="REPAIR", start_ms=3_000, end_ms=4_500, repairs=missed)
+    playlist = _playlist(client, pro, clips["feeding"]["case_id"], "Gemiste signalen")
+    assert _add(client, pro, playlist["id"], annotation_id=missed).status_code == 201
+    item = client.get(f"/api/playlists/{playlist['id']}",
+                      headers=pro["headers"]).json()["items"][0]
+    assert (item["start_ms"], item["end_ms"]) == (1_000, 4_500)
+
+
 def test_the_builder_lists_the_case_moments_to_pick_from(
         client: Any, people: dict[str, Any], clips: dict[str, Any],
         coded: dict[str, str]) -> None:

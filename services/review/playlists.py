@@ -42,7 +42,6 @@ MOMENT_AFTER_MS = 3_000
 #: After a repair that is itself a moment, show how it lands.
 REPAIR_AFTER_MS = 2_000
 STILL_CODE = "STILL"
-MISMATCH_CODE = "MISMATCH"
 
 
 def playlist_prefix(case_id: str, playlist_id: str) -> str:
@@ -132,11 +131,12 @@ def _range_of(db: Session, annotation: Annotation, duration_ms: int) -> tuple[in
     start, end = annotation.start_ms, annotation.end_ms
     if end is None:
         start, end = start - MOMENT_BEFORE_MS, start + MOMENT_AFTER_MS
-    if annotation.code == MISMATCH_CODE:
-        repair = db.scalar(select(Annotation).where(Annotation.repairs_id == annotation.id)
-                           .order_by(Annotation.start_ms))
-        if repair is not None:
-            end = max(end, repair.end_ms or repair.start_ms + REPAIR_AFTER_MS)
+    # Whatever the scheme calls its mismatches (MISMATCH, a missed signal, an
+    # interruption...), the one a repair names runs on to the end of that repair.
+    repair = db.scalar(select(Annotation).where(Annotation.repairs_id == annotation.id)
+                       .order_by(Annotation.start_ms))
+    if repair is not None:
+        end = max(end, repair.end_ms or repair.start_ms + REPAIR_AFTER_MS)
     return max(0, start), min(duration_ms, end)
 
 
