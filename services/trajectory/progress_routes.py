@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
@@ -22,41 +21,6 @@ from services.trajectory import progress
 router = APIRouter(prefix="/api", tags=["trajectory"])
 
 
-class VisitProgressOut(BaseModel):
-    visit_id: str
-    number: int
-    visited_on: date | None
-    phase: str
-    minutes_coded: float
-    positive_per_min: float | None
-    initiatives: int
-    initiatives_received_share: float | None
-    median_response_ms: int | None
-    mismatch_time_share: float | None
-    repaired_share: float | None
-    median_repair_ms: int | None
-    ratings: dict[str, float]
-
-
-class GoalVisitOut(BaseModel):
-    visit_id: str
-    moments: int
-    positive_per_min: float | None
-
-
-class GoalProgressOut(BaseModel):
-    goal_id: str
-    title: str
-    status: str
-    per_visit: list[GoalVisitOut]
-
-
-class ProgressOut(BaseModel):
-    visits: list[VisitProgressOut]
-    goals: list[GoalProgressOut]
-    clips_without_visit: int
-
-
 class BeforeAfterIn(BaseModel):
     visit_a: str = Field(max_length=32, description="The earlier visit (shown first).")
     visit_b: str = Field(max_length=32, description="The visit to compare it with.")
@@ -67,13 +31,13 @@ class BeforeAfterIn(BaseModel):
     title: str | None = Field(default=None, min_length=1, max_length=200)
 
 
-@router.get("/cases/{case_id}/progress", response_model=ProgressOut)
-def case_progress(case_id: str, user: CurrentUser, db: Db) -> ProgressOut:
+@router.get("/cases/{case_id}/progress", response_model=progress.Progress)
+def case_progress(case_id: str, user: CurrentUser, db: Db) -> progress.Progress:
     """Per visit and per goal, how the interaction goes (see
     :mod:`services.trajectory.progress` for each number and which coding counts)."""
     case = case_for(db, user, case_id)
-    found = progress.case_progress(db, case, reader=user)
-    return ProgressOut.model_validate(found, from_attributes=True)
+    # the dataclasses are the response model: one description of the numbers
+    return progress.case_progress(db, case, reader=user)
 
 
 @router.get("/cases/{case_id}/progress.csv")
