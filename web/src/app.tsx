@@ -19,6 +19,7 @@ import { AccountPage } from "./pages/AccountPage";
 import { AdminPage } from "./pages/AdminPage";
 import { SetupPage } from "./pages/SetupPage";
 import { TeamPage } from "./pages/TeamPage";
+import { TrajectoryPage } from "./pages/TrajectoryPage";
 import { WelcomePage } from "./pages/WelcomePage";
 import { currentPath, navigate, paths, type Route, useRoute } from "./router";
 import { useSession } from "./session";
@@ -90,6 +91,8 @@ function Page({ route, me, onAccountChanged }: { route: Route; me: Me; onAccount
       return <CasePage key={route.caseId} caseId={route.caseId} me={me} />;
     case "upload":
       return <UploadPage key={route.caseId} caseId={route.caseId} />;
+    case "trajectory":
+      return <TrajectoryPage key={route.caseId} caseId={route.caseId} me={me} />;
     case "clip":
       return <ClipPage key={route.clipId} clipId={route.clipId} me={me} />;
     case "coding":

@@ -9,6 +9,7 @@ export type Route =
   | { page: "cases" }
   | { page: "case"; caseId: string }
   | { page: "upload"; caseId: string }
+  | { page: "trajectory"; caseId: string }
   | { page: "clip"; clipId: string }
   | { page: "playlist"; playlistId: string }
   | { page: "visit"; playlistId: string }
@@ -37,6 +38,9 @@ export function match(pathname: string, search: string): Route {
   }
   if (parts[0] === "cases" && parts[1] && parts[2] === "upload" && parts.length === 3) {
     return { page: "upload", caseId: parts[1] };
+  }
+  if (parts[0] === "cases" && parts[1] && parts[2] === "trajectory" && parts.length === 3) {
+    return { page: "trajectory", caseId: parts[1] };
   }
   if (parts[0] === "clips" && parts[1] && parts.length === 2) {
     return { page: "clip", clipId: parts[1] };
@@ -82,6 +86,7 @@ export const paths = {
   cases: () => "/",
   case: (id: string) => `/cases/${encodeURIComponent(id)}`,
   upload: (caseId: string) => `/cases/${encodeURIComponent(caseId)}/upload`,
+  trajectory: (caseId: string) => `/cases/${encodeURIComponent(caseId)}/trajectory`,
   clip: (id: string) => `/clips/${encodeURIComponent(id)}`,
   playlist: (id: string) => `/playlists/${encodeURIComponent(id)}`,
   visit: (id: string) => `/playlists/${encodeURIComponent(id)}/visit`,

@@ -1,6 +1,8 @@
 // The API calls the web app makes, one function each.
 
 import { request } from "./client";
+// the trajectory page: changes, progress, report (own import, so the blocks can grow apart)
+import type { GoalStatus, PersonRole, Progress, VisitPhase } from "./types";
 // the trajectory: goals, visits, people, reflections (own import, so the blocks can grow apart)
 import type { CasePerson, Goal, Reflection, ReflectionFields, Visit } from "./types";
 // the review loop: second coders (own import, so the blocks below can grow apart)
@@ -289,4 +291,50 @@ export const trajectory = {
       version === null ? {} : { "If-Match": String(version) },
       leaving,
     ),
+};
+
+// -- the trajectory page: changing goals, visits and people; progress; report --
+
+export const trajectoryEdit = {
+  addGoal: (caseId: string, title: string, description: string) =>
+    request<Goal>("POST", `/api/cases/${enc(caseId)}/goals`, { title, description }),
+  /** `position`: where the goal goes in the list (0: first). */
+  changeGoal: (
+    id: string,
+    changes: { title?: string; description?: string; status?: GoalStatus; position?: number },
+  ) => request<Goal>("PATCH", `/api/goals/${enc(id)}`, changes),
+  removeGoal: (id: string) => request<void>("DELETE", `/api/goals/${enc(id)}`),
+  /** Without a number: the next one. */
+  addVisit: (caseId: string, fields: { visited_on?: string | null; phase?: VisitPhase }) =>
+    request<Visit>("POST", `/api/cases/${enc(caseId)}/visits`, fields),
+  changeVisit: (id: string, changes: { visited_on?: string | null; phase?: VisitPhase }) =>
+    request<Visit>("PATCH", `/api/visits/${enc(id)}`, changes),
+  removeVisit: (id: string) => request<void>("DELETE", `/api/visits/${enc(id)}`),
+  addPerson: (caseId: string, role: PersonRole, label: string) =>
+    request<CasePerson>("POST", `/api/cases/${enc(caseId)}/people`, { role, label }),
+  changePerson: (id: string, changes: { role?: PersonRole; label?: string }) =>
+    request<CasePerson>("PATCH", `/api/case-people/${enc(id)}`, changes),
+  removePerson: (id: string) => request<void>("DELETE", `/api/case-people/${enc(id)}`),
+  /** The home visit a recording was filmed at (null: none). */
+  clipVisit: (clipId: string, visitId: string | null) =>
+    request<Clip>("PATCH", `/api/clips/${enc(clipId)}`, { visit_id: visitId }),
+  progress: (caseId: string) => request<Progress>("GET", `/api/cases/${enc(caseId)}/progress`),
+  /** A draft playlist alternating comparable moments of the two visits. */
+  beforeAfter: (caseId: string, visitA: string, visitB: string, goalId: string | null) =>
+    request<PlaylistDetail>("POST", `/api/cases/${enc(caseId)}/playlists/before-after`, {
+      visit_a: visitA,
+      visit_b: visitB,
+      ...(goalId ? { goal_id: goalId } : {}),
+    }),
+};
+
+/** The numbers per visit as CSV, for research (the download is in the access log). */
+export const progressCsvUrl = (caseId: string) => `/api/cases/${enc(caseId)}/progress.csv`;
+
+/** The PDF for the family's file; `from`/`to`: YYYY-MM-DD or empty for no limit. */
+export const reportUrl = (caseId: string, from: string, to: string, lang: "nl" | "en") => {
+  const query = new URLSearchParams({ lang });
+  if (from) query.set("from", from);
+  if (to) query.set("to", to);
+  return `/api/cases/${enc(caseId)}/report?${query.toString()}`;
 };

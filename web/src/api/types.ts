@@ -76,6 +76,10 @@ export interface Clip {
   fps?: number | null;
   /** WebVTT index of thumbnail sprites (`#xywh=`), for scrubbing previews. */
   storyboard_url?: string | null;
+  /** What the recording shows, when it was filmed, and the home visit it was filmed at. */
+  activity?: Activity | null;
+  recorded_at?: string | null;
+  visit_id?: string | null;
   created_at: string;
 }
 
@@ -686,4 +690,37 @@ export interface Reflection extends ReflectionFields {
   /** Sent back as If-Match with the next change. */
   version: number;
   updated_at: string;
+}
+
+// -- the trajectory page: progress over the visits --
+
+/** One visit's numbers; null: nothing coded there to count it from. */
+export interface VisitProgress {
+  visit_id: string;
+  number: number;
+  visited_on: string | null;
+  phase: VisitPhase;
+  minutes_coded: number;
+  positive_per_min: number | null;
+  initiatives: number;
+  initiatives_received_share: number | null;
+  median_response_ms: number | null;
+  mismatch_time_share: number | null;
+  repaired_share: number | null;
+  median_repair_ms: number | null;
+  /** Mean rating per scale key. */
+  ratings: Record<string, number>;
+}
+
+export interface GoalProgress {
+  goal_id: string;
+  title: string;
+  status: GoalStatus;
+  per_visit: { visit_id: string; moments: number; positive_per_min: number | null }[];
+}
+
+export interface Progress {
+  visits: VisitProgress[];
+  goals: GoalProgress[];
+  clips_without_visit: number;
 }

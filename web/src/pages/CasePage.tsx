@@ -35,6 +35,11 @@ export function CasePage({ caseId, me }: { caseId: string; me: Me }) {
         <PageTitle>{current.label}</PageTitle>
         <CaseStatusBadge status={current.status} />
       </div>
+      <p>
+        <Link href={paths.trajectory(current.id)} class="button">
+          {t("trajectory.open")}
+        </Link>
+      </p>
 
       <section aria-labelledby="clips-title" class="stack">
         <div class="title-row">

@@ -6,6 +6,7 @@ import { ProgressBar } from "../components/ProgressBar";
 import { ClipResearch, useClipSets } from "../components/review/ClipCoding";
 import { ClipWork } from "../components/review/ClipWork";
 import { ClipStatusBadge } from "../components/StatusBadge";
+import { ClipVisitField } from "../components/trajectory/ClipVisitField";
 import { onThisOrigin, VideoPlayer } from "../components/VideoPlayer";
 import { reasonFor } from "../errors";
 import { formatBytes, formatDuration } from "../format";
@@ -34,6 +35,7 @@ export function ClipPage({ clipId, me }: { clipId: string; me: Me }) {
         <PageTitle>{c.filename}</PageTitle>
         <ClipStatusBadge status={c.status} />
       </div>
+      <ClipVisitField clip={c} me={me} onChanged={clip.set} />
       {c.status === "ready" && sets.data && <ClipWork clipId={c.id} me={me} sets={sets.data} />}
       <ErrorMessage error={sets.error} />
       {c.status === "ready" && c.hls_url ? (

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { cases } from "../api/endpoints";
+import { cases, trajectory } from "../api/endpoints";
 import { ACTIVITIES, type Activity } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { PageTitle } from "../components/PageTitle";
@@ -9,6 +9,7 @@ import { useLoad } from "../hooks";
 import { type MessageKey, t } from "../i18n";
 import { Link, paths } from "../router";
 import { loadTus, RecordingUpload, type UploadProgress } from "../upload/recordingUpload";
+import { visitName } from "../components/trajectory/ClipVisitSelect";
 
 /**
  * Phone first: pick a video (a phone offers its camera here), say what it
@@ -18,6 +19,8 @@ export function UploadPage({ caseId }: { caseId: string }) {
   const theCase = useLoad(() => cases.get(caseId), caseId);
   const [file, setFile] = useState<File | null>(null);
   const [activity, setActivity] = useState<Activity | "">("");
+  const visits = useLoad(() => trajectory.visits(caseId), caseId);
+  const [visitId, setVisitId] = useState("");
   const [formError, setFormError] = useState<MessageKey | null>(null);
   const [progress, setProgress] = useState<UploadProgress | null>(null);
   const upload = useRef<RecordingUpload | null>(null);
@@ -44,7 +47,7 @@ export function UploadPage({ caseId }: { caseId: string }) {
       return;
     }
     setFormError(null);
-    const recording = new RecordingUpload(file, caseId, activity || null, setProgress);
+    const recording = new RecordingUpload(file, caseId, activity || null, setProgress, visitId || null);
     upload.current = recording;
     await recording.start();
   };
@@ -99,6 +102,19 @@ export function UploadPage({ caseId }: { caseId: string }) {
               ))}
             </select>
           </div>
+          {visits.data && visits.data.visits.length > 0 && (
+            <div class="field">
+              <label for="upload-visit">{t("trajectory.uploadVisit")}</label>
+              <select id="upload-visit" value={visitId} onChange={(e) => setVisitId(e.currentTarget.value)}>
+                <option value="">{t("trajectory.clipNoVisit")}</option>
+                {visits.data.visits.map((v) => (
+                  <option key={v.id} value={v.id}>
+                    {visitName(v)}
+                  </option>
+                ))}
+              </select>
+            </div>
+          )}
           {formError && (
             <p class="error" role="alert">
               {t(formError)}

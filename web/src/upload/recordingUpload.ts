@@ -61,6 +61,8 @@ export class RecordingUpload {
     private readonly caseId: string,
     private readonly activity: Activity | null,
     private readonly onChange: (progress: UploadProgress) => void,
+    /** The home visit it was filmed at, if chosen. */
+    private readonly visitId: string | null = null,
   ) {
     this.state = {
       phase: "starting", sent: 0, total: file.size, bytesPerSecond: null, secondsLeft: null,
@@ -79,6 +81,7 @@ export class RecordingUpload {
     }
     const metadata: Record<string, string> = { case_id: this.caseId, filename: this.file.name };
     if (this.activity) metadata.activity = this.activity;
+    if (this.visitId) metadata.visit_id = this.visitId;
     const upload = new tus.Upload(this.file, {
       endpoint: ENDPOINT,
       chunkSize: CHUNK_BYTES,
