@@ -28,6 +28,16 @@ class NotFound(LookupError):
         super().__init__(f"{what} not found")
         self.what = what
 
+    @property
+    def code(self) -> str:
+        """The error's stable key: ``annotation set`` -> ``annotation_set_not_found``."""
+        return not_found_code(self.what)
+
+
+def not_found_code(what: str) -> str:
+    """The error code for a missing ``what``: one word, no spaces, as every code is."""
+    return f"{what.replace(' ', '_')}_not_found"
+
 
 def visible_cases(user: User) -> Select[Case]:
     granted = select(CaseAccess.case_id).where(CaseAccess.user_id == user.id)

@@ -190,7 +190,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse({"detail": f"No such {exc.what} (or you have no access to it).",
-                             "code": f"{exc.what}_not_found"}, status_code=404)
+                             "code": exc.code}, status_code=404)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -114,6 +114,7 @@ def _codes_of(tree: ast.Module, parents: dict[ast.AST, ast.AST], at: ast.AST,
 
 def error_codes() -> dict[str, str]:
     """Every ``code`` of an error body the API can answer with, and where it is raised."""
+    from core.access import not_found_code
     from core.media.errors import MESSAGES
     from core.web import UNAVAILABLE
 
@@ -137,7 +138,7 @@ def error_codes() -> dict[str, str]:
                     _codes_of(tree, parents, node, node.args[0], where), where))
             elif name in ("NotFound", "through_parent") and node.args and isinstance(
                     node.args[0], ast.Constant):
-                found[f"{node.args[0].value}_not_found"] = where
+                found[not_found_code(node.args[0].value)] = where
     return found
 
 
