@@ -7,11 +7,19 @@ or the pairs, so a failing test says which definition changed.
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
+from pydantic import TypeAdapter
 
 from services.annotate.domain import Event
-from services.annotate.reliability import compare, landis_koch_band
+from services.annotate.reliability import (
+    Kappa,
+    ReliabilityReport,
+    UnitCounts,
+    compare,
+    landis_koch_band,
+)
 
 S = 1000  # ms in a second
 CLIP = 100 * S  # 100 units of 1 s: enough that no short-clip warning interferes
@@ -395,8 +403,9 @@ def test_nothing_coded_at_all() -> None:
 
 
 def test_report_is_plain_json() -> None:
+    """The report is the API's response model: its JSON as FastAPI writes it."""
     report = compare(TEXTBOOK_A, TEXTBOOK_B, CLIP, codes=["SHARED_JOY", "GAZE_AVERSION"])
-    data = json.loads(json.dumps(report.to_dict()))
+    data = json.loads(TypeAdapter(ReliabilityReport).dump_json(report))
 
     assert data["unit_ms"] == 1000
     assert data["tolerance_ms"] == 1000
@@ -412,6 +421,14 @@ def test_report_is_plain_json() -> None:
     assert gaze["kappa"]["undefined_reason"] == "not_used"
     assert data["overall"]["pooled_kappa"] == pytest.approx(0.625)
     assert data["notes"] == list(report.notes)
+    assert joy["events"]["total"] == joy["events"]["matched"] + 2 + joy["events"]["only_a"]
+
+
+def test_json_has_no_nan() -> None:
+    """JSON has no NaN or infinity: a number that is not one is written as null."""
+    kappa = Kappa(math.nan, math.inf, 1.0, UnitCounts(0, 0, 0, 4))
+    assert json.loads(TypeAdapter(Kappa).dump_json(kappa))["value"] is None
+    assert json.loads(TypeAdapter(Kappa).dump_json(kappa))["p_o"] is None
 
 
 @pytest.mark.parametrize(

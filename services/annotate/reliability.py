@@ -21,18 +21,21 @@ statistician: kappa in the words of Landis & Koch (1977), event agreement as
 "of 12 moments, 10 were marked by both coders".
 
 Everything here works on :class:`~services.annotate.domain.Event` values
-only: no database, no HTTP, so it can be tested on hand-built sets.
+only: no database, no HTTP, so it can be tested on hand-built sets. The result
+dataclasses are also what the API answers (FastAPI serialises them through
+pydantic: tuples as lists, the derived ``total`` counts as fields), so the JSON
+is described once, here, and appears in the OpenAPI schema.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import computed_field
 
 from services.annotate.domain import Event
 
@@ -101,15 +104,6 @@ _BAND_WORDS: dict[str, tuple[str, str]] = {
 # --------------------------------------------------------------------------- results
 
 
-def _plain(value: Any) -> Any:
-    """Tuples to lists all the way down, so the dict is plain JSON."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
 @dataclass(frozen=True)
 class UnitCounts:
     """The 2x2 table of one code (or of all codes summed) over time units:
@@ -121,6 +115,7 @@ class UnitCounts:
     only_b: int
     neither: int
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def total(self) -> int:
         return self.both + self.only_a + self.only_b + self.neither
@@ -132,9 +127,6 @@ class UnitCounts:
             self.only_b + other.only_b,
             self.neither + other.neither,
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "total": self.total}
 
 
 @dataclass(frozen=True)
@@ -153,9 +145,6 @@ class Kappa:
     counts: UnitCounts
     undefined_reason: str | None = None
     band: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**_plain(asdict(self)), "counts": self.counts.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -197,13 +186,11 @@ class EventAgreement:
     unmatched_a: tuple[int, ...] = ()
     unmatched_b: tuple[int, ...] = ()
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def total(self) -> int:
         """The number of distinct observations: pairs count once."""
         return self.matched + self.only_a + self.only_b
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**_plain(asdict(self)), "total": self.total}
 
 
 @dataclass(frozen=True)
@@ -216,15 +203,6 @@ class CodeAgreement:
     events_b: int
     kappa: Kappa
     events: EventAgreement
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "events_a": self.events_a,
-            "events_b": self.events_b,
-            "kappa": self.kappa.to_dict(),
-            "events": self.events.to_dict(),
-        }
 
 
 @dataclass(frozen=True)
@@ -252,17 +230,6 @@ class OverallAgreement:
     counts: UnitCounts
     events: EventAgreement
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "pooled_kappa": self.pooled_kappa,
-            "band": self.band,
-            "mean_kappa": self.mean_kappa,
-            "codes_with_kappa": self.codes_with_kappa,
-            "p_o": self.p_o,
-            "counts": self.counts.to_dict(),
-            "events": self.events.to_dict(),
-        }
-
 
 @dataclass(frozen=True)
 class ReliabilityReport:
@@ -281,19 +248,6 @@ class ReliabilityReport:
     def code(self, key: str) -> CodeAgreement | None:
         """The numbers of one code, or None if it was not compared."""
         return next((c for c in self.per_code if c.code == key), None)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dict for the API."""
-        return {
-            "duration_ms": self.duration_ms,
-            "unit_ms": self.unit_ms,
-            "tolerance_ms": self.tolerance_ms,
-            "units": self.units,
-            "codes": list(self.codes),
-            "per_code": [c.to_dict() for c in self.per_code],
-            "overall": self.overall.to_dict(),
-            "notes": list(self.notes),
-        }
 
 
 # --------------------------------------------------------------------------- entry point

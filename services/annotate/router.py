@@ -27,6 +27,7 @@ from services.annotate.schemas import (
     AnnotationOut,
     AnnotationPatch,
     ChangeOut,
+    ClipAgreement,
     CodeModel,
     ImportNote,
     ImportOut,
@@ -40,7 +41,7 @@ from services.annotate.schemas import (
     SetIn,
     SetOut,
 )
-from services.annotate.summary import summarise
+from services.annotate.summary import Summary, summarise
 
 router = APIRouter(prefix="/api", tags=["annotate"])
 
@@ -177,12 +178,12 @@ def get_set(set_id: str, user: CurrentUser, db: Db) -> SetDetail:
     return _set_detail(sets.set_for(db, user, set_id))
 
 
-@router.get("/sets/{set_id}/summary")
-def set_summary(set_id: str, user: CurrentUser, db: Db) -> dict[str, object]:
+@router.get("/sets/{set_id}/summary", response_model=Summary)
+def set_summary(set_id: str, user: CurrentUser, db: Db) -> Summary:
     """Positive moments, mismatch time, repairs and their mean latency."""
     row = sets.set_for(db, user, set_id)
     duration = sets.duration_ms(sets.row_clip(db, row))
-    return summarise(sets.events(row), schemes.to_domain(row.scheme), duration).to_dict()
+    return summarise(sets.events(row), schemes.to_domain(row.scheme), duration)
 
 
 @router.get("/sets/{set_id}/history", response_model=list[ChangeOut])
@@ -263,12 +264,12 @@ def rate_clip(set_id: str, scale: str, body: RatingIn, user: CurrentUser, db: Db
 
 # -- agreement ------------------------------------------------------------------------
 
-@router.get("/clips/{clip_id}/agreement")
+@router.get("/clips/{clip_id}/agreement", response_model=ClipAgreement)
 def agreement(clip_id: str, user: CurrentUser, db: Db,
               a: Annotated[str, Query(description="One coder's set.")],
               b: Annotated[str, Query(description="The other coder's set.")],
               unit_ms: Annotated[int, Query(ge=100, le=60_000)] = 1000,
-              tolerance_ms: Annotated[int, Query(ge=0, le=60_000)] = 1000) -> dict[str, object]:
+              tolerance_ms: Annotated[int, Query(ge=0, le=60_000)] = 1000) -> ClipAgreement:
     """Cohen's kappa over time units and event agreement within a tolerance,
     per code and overall, with what the numbers mean in words."""
     clip = clip_for(db, user, clip_id)
@@ -282,7 +283,7 @@ def agreement(clip_id: str, user: CurrentUser, db: Db,
     report = reliability.compare(sets.events(first), sets.events(second),
                                  sets.duration_ms(clip), unit_ms=unit_ms,
                                  tolerance_ms=tolerance_ms, codes=codes)
-    return {"clip_id": clip.id, "a": first.id, "b": second.id, **report.to_dict()}
+    return ClipAgreement.of(report, clip.id, first.id, second.id)
 
 
 # -- exports and imports --------------------------------------------------------------

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
 from services.annotate.domain import Category, Kind, Subject
+from services.annotate.reliability import ReliabilityReport
 
 KEY_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,59}$"
 
@@ -217,3 +219,17 @@ class ImportNote(BaseModel):
 class ImportOut(SetOut):
     imported: int
     notes: list[ImportNote] = []
+
+
+@dataclass(frozen=True)
+class ClipAgreement(ReliabilityReport):
+    """Two sets' agreement on a clip: which clip and sets, with the report."""
+
+    clip_id: str
+    a: str
+    b: str
+
+    @classmethod
+    def of(cls, report: ReliabilityReport, clip_id: str, a: str, b: str) -> ClipAgreement:
+        return cls(**{f.name: getattr(report, f.name) for f in fields(report)},
+                   clip_id=clip_id, a=a, b=b)

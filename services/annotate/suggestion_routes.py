@@ -94,6 +94,21 @@ class AnalysisOut(BaseModel):
     suggestions: list[SuggestionOut]
 
 
+class EvaluationOut(BaseModel):
+    """How a clip's suggestions fare against one person's set."""
+
+    clip_id: str
+    suggestions_set: str = Field(description="The set the analysis made.")
+    set_id: str
+    suggested: int
+    accepted: int
+    rejected: int
+    undecided: int
+    acceptance_rate: float | None = Field(description="Accepted of those decided on; "
+                                          "null before any decision.")
+    agreement: reliability.ReliabilityReport
+
+
 class DecisionIn(BaseModel):
     set_id: str = Field(description="Your own set on the same clip.")
 
@@ -234,11 +249,11 @@ def reject(suggestion_id: str, body: DecisionIn, user: CurrentUser, db: Db) -> D
                        decision=suggestions.Decision.rejected, annotation=None)
 
 
-@router.get("/clips/{clip_id}/suggestions/evaluation")
+@router.get("/clips/{clip_id}/suggestions/evaluation", response_model=EvaluationOut)
 def evaluation(clip_id: str, user: CurrentUser, db: Db,
                set_id: Annotated[str, Query(description="A person's set on this clip.")],
                tolerance_ms: Annotated[int, Query(ge=0, le=60_000)] = 1000,
-               ) -> dict[str, Any]:
+               ) -> EvaluationOut:
     """How the suggestions fare against a person's coding: what they accepted
     and rejected, and the agreement (from the reliability measures) between
     the suggestions and the set, on the codes the analysis suggests."""
@@ -260,10 +275,10 @@ def evaluation(clip_id: str, user: CurrentUser, db: Db,
                                  sets.duration_ms(clip), unit_ms=1000,
                                  tolerance_ms=tolerance_ms, codes=codes)
     decisions_made = counts["accepted"] + counts["rejected"]
-    return {
-        "clip_id": clip.id, "suggestions_set": made.id, "set_id": theirs.id,
-        "suggested": total, **counts, "undecided": total - decisions_made,
-        "acceptance_rate": round(counts["accepted"] / decisions_made, 3)
+    return EvaluationOut(
+        clip_id=clip.id, suggestions_set=made.id, set_id=theirs.id, suggested=total,
+        accepted=counts["accepted"], rejected=counts["rejected"],
+        undecided=total - decisions_made,
+        acceptance_rate=round(counts["accepted"] / decisions_made, 3)
         if decisions_made else None,
-        "agreement": report.to_dict(),
-    }
+        agreement=report)

@@ -5,9 +5,8 @@ step, how quickly parent and baby found each other again)."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from statistics import mean
-from typing import Any
 
 from services.annotate.domain import Category, Event, Scheme
 from services.annotate.rules import repair_latency_ms
@@ -15,6 +14,8 @@ from services.annotate.rules import repair_latency_ms
 
 @dataclass(frozen=True)
 class Summary:
+    """Also the API's answer for a set's summary (its response model)."""
+
     duration_ms: int
     events: int
     positive_moments: int
@@ -26,9 +27,6 @@ class Summary:
     repaired_mismatches: int
     unrepaired_mismatches: int
     mean_repair_latency_ms: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def covered_ms(spans: list[tuple[int, int]]) -> int:

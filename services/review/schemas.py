@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from services.annotate.reliability import ReliabilityReport
 from services.review.supervision import Action, StepKind
 
 
@@ -149,7 +150,7 @@ class SecondCodingOut(BaseModel):
     waiting_for: str | None
     #: Whose set is not handed in yet (e-mails); empty once both are.
     waiting_on: list[str] = []
-    agreement: dict[str, object] | None
+    agreement: ReliabilityReport | None
 
 
 # -- playlists ------------------------------------------------------------------------

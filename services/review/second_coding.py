@@ -118,7 +118,7 @@ class Status:
     reference: AnnotationSet
     second: AnnotationSet
     waiting_for: str | None
-    agreement: dict[str, object] | None
+    agreement: reliability.ReliabilityReport | None
     #: The coders whose set is not handed in yet.
     waiting_on: tuple[str, ...] = ()
 
@@ -141,4 +141,4 @@ def status(db: Session, clip: Clip, row: SecondCoding) -> Status:
     codes = scheme.keys() if reference.scheme_id == second.scheme_id else None
     report = reliability.compare(sets.events(reference), sets.events(second),
                                  sets.duration_ms(clip), codes=codes)
-    return Status(row, reference, second, None, report.to_dict())
+    return Status(row, reference, second, None, report)
