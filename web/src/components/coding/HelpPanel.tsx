@@ -1,6 +1,6 @@
 import type { SchemeCode } from "../../api/types";
 import { t } from "../../i18n";
-import { labelOf } from "./schemeText";
+import { CATEGORY_ORDER, labelOf } from "./schemeText";
 
 /** The keys of the workspace and of this scheme, one click away. */
 export function HelpPanel({ codes, readOnly }: { codes: SchemeCode[]; readOnly: boolean }) {
@@ -53,15 +53,24 @@ export function HelpPanel({ codes, readOnly }: { codes: SchemeCode[]; readOnly: 
       {!readOnly && (
         <>
           <p class="hint">{t("help.kinds")}</p>
-          <ul class="hotkeys">
-            {keyed.map((code) => (
-              <li key={code.key}>
-                <kbd>{code.hotkey}</kbd>{" "}
-                <span class="swatch" style={{ background: code.colour }} aria-hidden="true" />{" "}
-                {labelOf(code)} <span class="hint">({t(`kind.${code.kind}`)})</span>
-              </li>
-            ))}
-          </ul>
+          {CATEGORY_ORDER.filter((category) => keyed.some((c) => c.category === category)).map(
+            (category) => (
+              <section key={category} class="hotkey-group" data-category={category}>
+                <h3>{t(`category.${category}`)}</h3>
+                <ul class="hotkeys">
+                  {keyed
+                    .filter((c) => c.category === category)
+                    .map((code) => (
+                      <li key={code.key}>
+                        <kbd>{code.hotkey}</kbd>{" "}
+                        <span class="swatch" style={{ background: code.colour }} aria-hidden="true" />{" "}
+                        {labelOf(code)} <span class="hint">({t(`kind.${code.kind}`)})</span>
+                      </li>
+                    ))}
+                </ul>
+              </section>
+            ),
+          )}
         </>
       )}
     </details>

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { coding as api } from "../../api/endpoints";
+import { coding as api, trajectory } from "../../api/endpoints";
 import type { Annotation, Clip, Review, Scheme, SchemeCode, Suggestion } from "../../api/types";
 import { useLoad } from "../../hooks";
 import { t } from "../../i18n";
@@ -84,6 +84,9 @@ function Desk(props: Props & Status & { codingSet: CodingSet; scheme: Scheme }) 
   const [suggestionId, setSuggestionId] = useState<string | null>(null);
   const [deciding, setDeciding] = useState(false);
   const chosen = suggestions.open.find((s) => s.id === suggestionId);
+  // Who in the family a moment is about, and the goals it shows work on (the case's).
+  const people = useLoad(() => trajectory.people(clip.case_id), clip.case_id);
+  const goals = useLoad(() => trajectory.goals(clip.case_id), clip.case_id);
 
   /** Runs a change made from the keyboard or the toolbar; its error shows under the timeline.
    * A change of the set says itself what it did; `success` is for anything else. */
@@ -257,9 +260,12 @@ function Desk(props: Props & Status & { codingSet: CodingSet; scheme: Scheme }) 
         <ErrorMessage error={actionError} />
         {selected && (
           <AnnotationDetails
+            key={selected.id}
             annotation={selected}
             annotations={set.annotations}
             codes={scheme.codes}
+            people={people.data?.people ?? []}
+            goals={goals.data?.goals ?? []}
             editing={editable ? codingSet : undefined}
             onDeleted={() => setSelectedId(null)}
           />

@@ -24,7 +24,8 @@ export interface Entry {
 export function fieldsOf(a: Annotation): AnnotationFields {
   return {
     code: a.code, start_ms: a.start_ms, end_ms: a.end_ms,
-    subject: a.subject, note: a.note, repairs: a.repairs,
+    subject: a.subject, note: a.note, repairs: a.repairs, responds_to: a.responds_to,
+    person_id: a.person_id, goal_ids: a.goal_ids,
   };
 }
 
@@ -60,13 +61,16 @@ export function changed(before: Annotation, after: Annotation, changes: Partial<
   };
 }
 
-/** A deleted annotation; undoing it also links back the repairs that lost their mismatch. */
+/** A deleted annotation; undoing it also links back the repairs that lost their mismatch
+ * and the answers that lost their initiative. */
 export function removed(gone: Annotation, annotations: Annotation[]): Entry {
   const linked = annotations.filter((r) => r.repairs === gone.id);
+  const answers = annotations.filter((r) => r.responds_to === gone.id);
   return {
     undo: [
       { kind: "create", id: gone.id, fields: fieldsOf(gone) },
       ...linked.map((r): Step => ({ kind: "change", id: r.id, to: { repairs: gone.id } })),
+      ...answers.map((r): Step => ({ kind: "change", id: r.id, to: { responds_to: gone.id } })),
     ],
     redo: [{ kind: "delete", id: gone.id }],
     did: about("coding.did.removed", gone),

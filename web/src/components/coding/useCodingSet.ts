@@ -108,9 +108,12 @@ export function useCodingSet(setId: string, tell: Tell): CodingSet {
 
   /** Makes one step's request again, on the annotation as it is now. */
   const apply = async (step: Step) => {
-    // a repair names its mismatch as it is known now
-    const fields = (f: Partial<AnnotationFields>) =>
-      f.repairs ? { ...f, repairs: idOf(f.repairs) } : f;
+    // a repair names its mismatch, an answer its initiative, as they are known now
+    const fields = (f: Partial<AnnotationFields>) => ({
+      ...f,
+      ...(f.repairs ? { repairs: idOf(f.repairs) } : {}),
+      ...(f.responds_to ? { responds_to: idOf(f.responds_to) } : {}),
+    });
     if (step.kind === "create") {
       const made = await coding.add(setId, fields(step.fields) as AnnotationFields);
       renamed.current.set(idOf(step.id), made.id);
