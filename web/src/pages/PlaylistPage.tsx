@@ -1,6 +1,6 @@
 import { useMemo, useState } from "preact/hooks";
-import { playlists } from "../api/endpoints";
-import type { Moment, PlaylistDetail, PlaylistItem } from "../api/types";
+import { playlists, trajectory } from "../api/endpoints";
+import type { Goal, Moment, PlaylistDetail, PlaylistItem, Visit } from "../api/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { PageTitle } from "../components/PageTitle";
 import { ItemEditor } from "../components/playlist/ItemEditor";
@@ -10,6 +10,7 @@ import { RenderPanel } from "../components/playlist/RenderPanel";
 import { SharePanel } from "../components/playlist/SharePanel";
 import { type Autosave, useAutosave, useSerial } from "../components/playlist/useAutosave";
 import { describeError } from "../errors";
+import { formatDate } from "../format";
 import { type Loaded, useLoad, usePolling } from "../hooks";
 import { t } from "../i18n";
 import { Link, paths } from "../router";
@@ -25,19 +26,38 @@ export function PlaylistPage({ playlistId }: { playlistId: string }) {
     () => (caseId ? playlists.moments(caseId) : Promise.resolve([] as Moment[])),
     caseId ?? "",
   );
+  // the trajectory: the goals a moment is chosen for, the visit the playlist is shown at
+  const goals = useLoad(
+    async () => (caseId ? (await trajectory.goals(caseId)).goals : []),
+    caseId ?? "",
+  );
+  const visits = useLoad(
+    async () => (caseId ? (await trajectory.visits(caseId)).visits : []),
+    caseId ?? "",
+  );
   if (!playlist.data) {
     return playlist.error ? <ErrorMessage error={playlist.error} /> : <p class="muted">{t("app.loading")}</p>;
   }
-  return <Builder p={playlist.data} playlist={playlist} moments={moments} />;
+  return (
+    <Builder
+      p={playlist.data}
+      playlist={playlist}
+      moments={moments}
+      goals={goals.data ?? []}
+      visits={visits.data ?? []}
+    />
+  );
 }
 
 interface BuilderProps {
   p: PlaylistDetail;
   playlist: Loaded<PlaylistDetail>;
   moments: Loaded<Moment[]>;
+  goals: Goal[];
+  visits: Visit[];
 }
 
-function Builder({ p, playlist, moments }: BuilderProps) {
+function Builder({ p, playlist, moments, goals, visits }: BuilderProps) {
   const enqueue = useSerial();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -86,6 +106,12 @@ function Builder({ p, playlist, moments }: BuilderProps) {
       </p>
       <PageTitle>{p.title}</PageTitle>
       <ErrorMessage error={error} />
+      <VisitChoice
+        playlist={p}
+        visits={visits}
+        busy={busy}
+        onChoose={(visitId) => void change(() => playlists.change(p.id, { visit_id: visitId }))}
+      />
       <RenderPanel playlist={p} busy={busy} onRender={() => void render()} />
       <NotRendered items={p.items} unsaved={unsaved} autosave={autosave} />
 
@@ -108,6 +134,8 @@ function Builder({ p, playlist, moments }: BuilderProps) {
               state={autosave.stateOf(item.id)}
               onEdit={(patch, now) => autosave.edit(item, patch, now)}
               onCommit={() => autosave.commit(item.id)}
+              goals={goals}
+              onGoals={(goalIds) => change(() => playlists.changeItem(p.id, item.id, { goal_ids: goalIds }))}
             />
           )}
         />
@@ -125,6 +153,48 @@ function Builder({ p, playlist, moments }: BuilderProps) {
 
       <SharePanel playlist={p} />
     </section>
+  );
+}
+
+/** A visit's name in a list: "Bezoek 3 — 12 maart 2026". */
+export function visitName(visit: Visit): string {
+  return visit.visited_on
+    ? t("playlist.visitDated", { number: visit.number, date: formatDate(`${visit.visited_on}T12:00:00`) })
+    : t("playlist.visitNumber", { number: visit.number });
+}
+
+interface VisitChoiceProps {
+  playlist: PlaylistDetail;
+  visits: Visit[];
+  busy: boolean;
+  onChoose: (visitId: string | null) => void;
+}
+
+/** The home visit the playlist is shown and talked over at (saved when chosen). */
+function VisitChoice({ playlist, visits, busy, onChoose }: VisitChoiceProps) {
+  return (
+    <div class="field playlist-visit">
+      <label for="playlist-visit">{t("playlist.visit")}</label>
+      <select
+        id="playlist-visit"
+        value={playlist.visit_id ?? ""}
+        disabled={busy}
+        aria-describedby={visits.length === 0 ? "playlist-visit-hint" : undefined}
+        onChange={(e) => onChoose(e.currentTarget.value || null)}
+      >
+        <option value="">{t("playlist.visitNone")}</option>
+        {visits.map((v) => (
+          <option key={v.id} value={v.id}>
+            {visitName(v)}
+          </option>
+        ))}
+      </select>
+      {visits.length === 0 && (
+        <p class="hint" id="playlist-visit-hint">
+          {t("playlist.noVisits")}
+        </p>
+      )}
+    </div>
   );
 }
 

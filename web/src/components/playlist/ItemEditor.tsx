@@ -1,4 +1,5 @@
-import type { PlaylistItem } from "../../api/types";
+import { useState } from "preact/hooks";
+import type { Goal, PlaylistItem } from "../../api/types";
 import { describeError } from "../../errors";
 import { t } from "../../i18n";
 import { TimeField } from "../TimeField";
@@ -19,6 +20,9 @@ interface Props {
   /** A change; `commit` saves it at once (a choice), else when the field is left. */
   onEdit: (patch: Partial<ItemForm>, commit?: boolean) => void;
   onCommit: () => void;
+  /** The case's goals, and linking the moment to them (saved at once, in turn). */
+  goals: Goal[];
+  onGoals: (goalIds: string[]) => Promise<void>;
 }
 
 /**
@@ -26,8 +30,15 @@ interface Props {
  * sound, and the seconds around it. Saved as they are made (see useAutosave);
  * checked first, so a mistake is said in the user's words and never sent.
  */
-export function ItemEditor({ item, form, errors, state, onEdit, onCommit }: Props) {
+export function ItemEditor({ item, form, errors, state, onEdit, onCommit, goals, onGoals }: Props) {
   const id = (field: string) => `item-${item.id}-${field}`;
+  // the goals as ticked, shown at once while the links are being saved
+  const [ticked, setTicked] = useState<string[] | null>(null);
+  const linked = ticked ?? item.goal_ids;
+  const link = (next: string[]) => {
+    setTicked(next);
+    void onGoals(next).finally(() => setTicked((now) => (now === next ? null : now)));
+  };
   const field = (name: "preRoll" | "postRoll" | "freezeS" | "freezeAt") => ({
     value: form[name],
     error: errors[name],
@@ -106,6 +117,28 @@ export function ItemEditor({ item, form, errors, state, onEdit, onCommit }: Prop
             {...field("freezeAt")}
           />
         </div>
+      )}
+      {goals.length > 0 && (
+        <fieldset class="item-goals" data-item-goals={item.id}>
+          <legend>{t("playlist.goals")}</legend>
+          {goals.map((goal) => (
+            <div class="check" key={goal.id}>
+              <input
+                type="checkbox"
+                id={id(`goal-${goal.id}`)}
+                checked={linked.includes(goal.id)}
+                onChange={(e) =>
+                  link(
+                    e.currentTarget.checked
+                      ? [...linked, goal.id]
+                      : linked.filter((g) => g !== goal.id),
+                  )
+                }
+              />
+              <label for={id(`goal-${goal.id}`)}>{goal.title}</label>
+            </div>
+          ))}
+        </fieldset>
       )}
       <SaveStatus state={state} onRetry={onCommit} />
     </form>

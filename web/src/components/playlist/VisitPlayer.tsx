@@ -1,4 +1,4 @@
-import { useMemo, useRef } from "preact/hooks";
+import { useEffect, useMemo, useRef } from "preact/hooks";
 import { t } from "../../i18n";
 import { ProgressBar } from "../ProgressBar";
 import { useFitToScreen } from "../useFitToScreen";
@@ -16,6 +16,8 @@ interface Props {
   durationS: number;
   /** Where each moment starts (s), in order. */
   starts: number[];
+  /** Told the moment the player comes to (its index), for the panels around it. */
+  onMoment?: (moment: number) => void;
 }
 
 /**
@@ -24,7 +26,7 @@ interface Props {
  * moment for the conversation, full screen, and the keyboard (see
  * useVisitKeys). It buffers the whole presentation first.
  */
-export function VisitPlayer({ src, title, durationS, starts }: Props) {
+export function VisitPlayer({ src, title, durationS, starts, onMoment }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const video = useRef<HTMLVideoElement>(null);
   const controls = useRef<HTMLDivElement>(null);
@@ -36,6 +38,7 @@ export function VisitPlayer({ src, title, durationS, starts }: Props) {
   const buffered = useBuffered(video, durationS);
   const playback = useVisitPlayback(video, starts);
   const { moment, playing, held } = playback;
+  useEffect(() => onMoment?.(moment), [moment]);
   const caption = useCaption(video);
   const screen = useFullScreen(box);
   useVisitKeys({ ...playback, fullScreen: screen.toggle });
