@@ -146,10 +146,38 @@ class Demo:
                "the demo playlist was not rendered")
         share = self.call("POST", f"/api/playlists/{pid}/shares",
                           json={"days": 14, "access_code": False})
+        self.trajectory(case["id"], recording, clip["id"], moments)
         self.call("POST", f"/api/sets/{coded['id']}/review", json={"action": "submit"})
         return {"case": case["id"], "clip": clip["id"], "suggested": suggested["id"],
                 "playlist": pid,
                 "watch": "/watch/" + share["url"].rsplit("/s/", 1)[1]}
+
+
+    def trajectory(self, case_id: str, recording: Path, clip_id: str,
+                   moments: dict[str, str]) -> None:
+        """Goals, three visits (the first two filmed and coded), the people in the family."""
+        goals = [self.call("POST", f"/api/cases/{case_id}/goals", json={"title": title})
+                 for title in ("Merken wanneer de baby genoeg heeft", "Samen spelen")]
+        self.call("PATCH", f"/api/goals/{goals[0]['id']}", json={"status": "working"})
+        visits = [self.call("POST", f"/api/cases/{case_id}/visits",
+                            json={"visited_on": day, "phase": phase})
+                  for day, phase in (("2026-11-05", "observation"), ("2026-12-03", "feedback"),
+                                     ("2027-01-14", "evaluation"))]
+        self.call("PATCH", f"/api/clips/{clip_id}", json={"visit_id": visits[0]["id"]})
+        self.call("PATCH", f"/api/annotations/{moments['SHARED_JOY']}",
+                  json={"goal_ids": [goals[0]["id"]]},
+                  headers={"If-Match": f'"{moments["SHARED_JOY"]}.1"'})
+        later = self.upload(case_id, recording, "spelen.mp4")
+        self.call("PATCH", f"/api/clips/{later['id']}", json={"visit_id": visits[1]["id"]})
+        coded = self.call("POST", f"/api/clips/{later['id']}/sets", json={})
+        for body in ({"code": "SHARED_JOY", "start_ms": 1_500, "goal_ids": [goals[0]["id"]]},
+                     {"code": "NAMING", "start_ms": 4_000},
+                     {"code": "COMFORTING", "start_ms": 6_000, "end_ms": 8_000,
+                      "goal_ids": [goals[0]["id"]]},
+                     {"code": "ATTENTIVE", "start_ms": 11_000}):
+            self.call("POST", f"/api/sets/{coded['id']}/annotations", json=body)
+        for role, label in (("mother", ""), ("baby", "")):
+            self.call("POST", f"/api/cases/{case_id}/people", json={"role": role, "label": label})
 
 
 def _settle(page: Any) -> None:
@@ -198,6 +226,7 @@ def shoot(url: str, demo: dict[str, str]) -> None:
         pro = context(LAPTOP, "professional@example.org")
         save(pro, f"/cases/{demo['case']}", "case")
         save(pro, f"/cases/{demo['case']}/upload", "upload")
+        save(pro, f"/cases/{demo['case']}/trajectory", "trajectory")
         save(pro, f"/clips/{demo['clip']}/code", "coding")
         pro.goto(f"/clips/{demo['suggested']}/code")
         pro.locator(".tl-suggestion[data-code=MISMATCH]").first.click()

@@ -27,10 +27,12 @@ const BAR = 26;
 /**
  * A small bar chart over the visits: one bar per visit, its value written
  * above it, so a visit where nothing was measured (a dash) is told apart from
- * a zero. The picture is for the eye; a table with the same numbers (visually
- * hidden) is what a screen reader reads.
+ * a zero; a chart with nothing measured at any visit is left out. The picture
+ * is for the eye; a table with the same numbers (visually hidden) is what a
+ * screen reader reads.
  */
 export function BarChart({ id, title, bars, format, max }: Props) {
+  if (bars.every((b) => b.value == null)) return null; // nothing measured at any visit yet
   const highest = max ?? Math.max(0, ...bars.map((b) => b.value ?? 0));
   const scale = highest > 0 ? (HEIGHT - TOP - BOTTOM) / highest : 0;
   const width = Math.max(4, bars.length) * STEP + 8;
