@@ -60,6 +60,8 @@ def test_upload_transcode_and_stream(client: Any, runtime: Any, pro: dict[str, A
     assert clip["progress"] == 1.0
     assert (clip["width"], clip["height"]) == (1280, 720)
     assert clip["duration_s"] == pytest.approx(5, abs=0.2)
+    # the phone's own date of the recording is kept (the media served carry none)
+    assert clip["recorded_at"] == media.CREATION_TIME
     listed = client.get(f"/api/cases/{case_id}/clips", headers=pro["headers"]).json()
     assert [c["id"] for c in listed] == [clip["id"]]
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from media import MediaLibrary, make_long_tiny, serve_directory, shared_library
+from media import CREATION_TIME, MediaLibrary, make_long_tiny, serve_directory, shared_library
 
 from core.media import MediaError, SourceInfo, probe, validate
 from core.media import errors as codes
@@ -52,6 +53,8 @@ def test_iphone_portrait_hdr_clip(media: MediaLibrary) -> None:
     assert "mov" in info.format_name
     assert info.size_bytes == media["iphone"].stat().st_size
     assert (info.video_stream, info.audio_stream) == (0, 1)
+    # when the phone filmed it, for the visit's date (kept in the database, not in media)
+    assert info.recorded_at == datetime.fromisoformat(CREATION_TIME.replace("Z", "+00:00"))
 
 
 def test_plain_landscape_clip(media: MediaLibrary) -> None:
@@ -185,3 +188,20 @@ def test_media_error_defaults_and_overrides() -> None:
     assert err.message_nl == "Het bestand bevat geen video."
     custom = MediaError(codes.TOO_LONG, "Custom.", message_nl="Eigen.", detail="x")
     assert (custom.message, custom.message_nl, custom.detail) == ("Custom.", "Eigen.", "x")
+
+
+@pytest.mark.parametrize(("tags", "expected"), [
+    ({"com.apple.quicktime.creationdate": "2026-11-20T10:15:00+0100",
+      "creation_time": "2026-11-20T09:15:00.000000Z"}, datetime(2026, 11, 20, 9, 15, tzinfo=UTC)),
+    ({"creation_time": "2026-11-20T09:15:00.000000Z"}, datetime(2026, 11, 20, 9, 15, tzinfo=UTC)),
+    ({"creation_time": "1904-01-01T00:00:00.000000Z"}, None),  # QuickTime's zero
+    ({"creation_time": "1970-01-01T00:00:00.000000Z"}, None),  # a phone clock never set
+    ({"creation_time": "2999-01-01T00:00:00Z"}, None),
+    ({"creation_time": "gisteren"}, None),
+    ({}, None),
+])
+def test_the_recording_date_comes_from_the_phones_own_tag(
+        tags: dict[str, str], expected: datetime | None) -> None:
+    from core.media.probe import _recorded_at
+
+    assert _recorded_at({"tags": tags}, {}) == expected

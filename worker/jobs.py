@@ -131,6 +131,8 @@ def _store_source_info(runtime: Runtime, clip_id: str, info: SourceInfo) -> None
         clip = _require(db.get(Clip, clip_id), clip_id)
         clip.duration_s = round(info.duration_s, 3)
         clip.has_audio = info.has_audio
+        if clip.recorded_at is None:  # what the person said at upload wins
+            clip.recorded_at = info.recorded_at
         clip.source_info = {
             "codec": info.video_codec, "pix_fmt": info.pix_fmt, "bit_depth": info.bit_depth,
             "hdr": info.hdr, "rotation": info.rotation, "vfr": info.vfr,

@@ -16,6 +16,7 @@ import re
 import subprocess
 import urllib.request
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,9 @@ class SourceInfo:
     # (``0:v:0`` could be a cover picture or a second camera angle).
     video_stream: int = 0
     audio_stream: int | None = None
+    #: When the phone says it filmed this (the container's creation time), for
+    #: the trajectory's visit dates; kept in the database only, never in media.
+    recorded_at: datetime | None = None
 
 
 def _option_args(options: dict[str, str]) -> list[str]:
@@ -187,7 +191,35 @@ def _source_info(
         size_bytes=size,
         video_stream=int(video["index"]),
         audio_stream=int(audio["index"]) if audio else None,
+        recorded_at=_recorded_at(fmt, video),
     )
+
+
+#: A recording older than this was not filmed by a phone: the tag is a default
+#: (QuickTime's 1904, Unix's 1970) or the phone's clock was never set.
+_EARLIEST_RECORDING = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _recorded_at(fmt: dict[str, Any], video: dict[str, Any]) -> datetime | None:
+    """The creation time a phone wrote into the file: Apple's own tag first (it
+    carries the local offset), then the container's and the video stream's
+    ``creation_time`` (UTC). Unparseable, unset-clock or future values are
+    ignored: a wrong date on a visit is worse than none, which is asked for."""
+    tags = {str(k).lower(): str(v) for k, v in (fmt.get("tags") or {}).items()}
+    stream_tags = {str(k).lower(): str(v) for k, v in (video.get("tags") or {}).items()}
+    for value in (tags.get("com.apple.quicktime.creationdate"), tags.get("creation_time"),
+                  stream_tags.get("creation_time")):
+        if not value:
+            continue
+        try:
+            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        if _EARLIEST_RECORDING <= when <= datetime.now(UTC) + timedelta(days=1):
+            return when.astimezone(UTC)
+    return None
 
 
 def _pick_video_stream(streams: list[dict[str, Any]], format_name: str) -> dict[str, Any]:
