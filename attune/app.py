@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import swagger_ui_bundle
-from fastapi import FastAPI, Header
+from fastapi import FastAPI, Header, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -19,8 +19,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from attune.health import health_router
 from core import metrics
 from core.logs import RequestLog
+from core.openapi import errors, install_openapi
 from core.runtime import Runtime, set_runtime
-from core.web import CommitBeforeResponse, ResponseHeaders, install_error_handlers
+from core.web import (
+    WEB_FALLBACK,
+    CommitBeforeResponse,
+    ResponseHeaders,
+    install_error_handlers,
+    wrong_method,
+)
 from services.accounts import admin, links, oidc, setup, team, twofactor
 from services.accounts.router import router as accounts_router
 from services.annotate.router import router as annotate_router
@@ -67,16 +74,41 @@ def create_app(runtime: Runtime) -> FastAPI:
             expose_headers=EXPOSED_HEADERS, max_age=600)
     _mount_docs(app)
     _mount_metrics(app, runtime)
-    for router in (accounts_router, setup.router, admin.router, links.router, team.router,
-                   twofactor.router, oidc.router, ingest_router, tus_router, annotate_router,
-                   suggestions_router, review_router, report_router, trajectory_router,
-                   progress_router, audit_router, health_router(runtime)):
-        app.include_router(router)
+    for router, statuses in ROUTERS:
+        app.include_router(router, responses=errors(*COMMON_ERRORS, *statuses))
+    app.include_router(health_router(runtime))
+    install_openapi(app)
     # Outermost: every line logged while a request is handled carries its id.
     app.add_middleware(RequestLog)
 
     _mount_web(app, runtime.settings.web_dir)  # last: it answers every other GET path
     return app
+
+
+#: The error statuses every API route may answer with (a body that cannot be
+#: parsed; most routes need a login; a path names objects; every route reads
+#: the database).
+COMMON_ERRORS = (400, 401, 403, 404, 409, 422, 503)
+
+#: Every service router, with the error statuses it answers beyond the common ones.
+ROUTERS = (
+    (accounts_router, (429,)),
+    (setup.router, (429,)),
+    (admin.router, (410,)),
+    (links.router, (410,)),
+    (team.router, (410,)),
+    (twofactor.router, ()),
+    (oidc.router, ()),
+    (ingest_router, (410, 413, 415)),
+    (tus_router, (410, 412, 413, 415)),
+    (annotate_router, (412, 428)),
+    (suggestions_router, ()),
+    (review_router, (410, 412, 416, 423, 428)),
+    (report_router, ()),
+    (trajectory_router, (412, 428)),
+    (progress_router, ()),
+    (audit_router, ()),
+)
 
 
 def _script_hash(source: str) -> str:
@@ -156,11 +188,11 @@ def _mount_web(app: FastAPI, web_dir: Path) -> None:
     if (web_dir / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=web_dir / "assets"), name="web-assets")
 
-    @app.get("/{page:path}", include_in_schema=False)
-    def web_page(page: str) -> Response:
+    @app.get("/{page:path}", include_in_schema=False, name=WEB_FALLBACK)
+    def web_page(page: str, request: Request) -> Response:
         if page.startswith(("api/", "s/", "assets/")) or page == "api":
-            return JSONResponse({"detail": "No such endpoint.", "code": "not_found"},
-                                status_code=404)
+            # a path the API has, but not with GET, is 405; any other is 404
+            return wrong_method(request)
         if not index.is_file():
             return HTMLResponse("<!doctype html><title>Attune</title><p>The web app is not "
                                 "built yet: run <code>scripts/install.sh</code>.</p>",

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from redis import Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -30,6 +31,22 @@ log = logging.getLogger(__name__)
 
 #: How long one dependency may take to answer before it counts as down.
 CHECK_TIMEOUT_S = 3.0
+
+
+class LiveOut(BaseModel):
+    status: Literal["ok"]
+
+
+class CheckOut(BaseModel):
+    """One dependency: ``up``, or ``down`` with the error code its requests get."""
+
+    status: Literal["up", "down"]
+    code: str | None = None
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready"]
+    checks: dict[str, CheckOut]
 
 
 def health_router(runtime: Runtime) -> APIRouter:
@@ -47,9 +64,11 @@ def health_router(runtime: Runtime) -> APIRouter:
 
     not_ready: dict[int | str, dict[str, Any]] = {
         503: {"description": "A dependency is down; `checks` says which."}}
-    for path, endpoint, responses in (("", live, None), ("/live", live, None),
-                                      ("/ready", ready, not_ready)):
-        router.add_api_route(path, endpoint, methods=["GET"], responses=responses)
+    for path, endpoint, model, responses in (("", live, LiveOut, None),
+                                             ("/live", live, LiveOut, None),
+                                             ("/ready", ready, ReadyOut, not_ready)):
+        router.add_api_route(path, endpoint, methods=["GET"], response_model=model,
+                             responses=responses)
         # HEAD too, for probes that ask without a body; documented once, as GET.
         router.add_api_route(path, endpoint, methods=["HEAD"], include_in_schema=False)
     return router

@@ -20,6 +20,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core import twofactor
@@ -192,6 +194,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": f"No such {exc.what} (or you have no access to it).",
                              "code": exc.code}, status_code=404)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # What the router itself refuses: a method the path does not have.
+        if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+            return wrong_method(request)
+        code = "not_found" if exc.status_code == status.HTTP_404_NOT_FOUND else "invalid_request"
+        return JSONResponse({"detail": str(exc.detail), "code": code},
+                            status_code=exc.status_code, headers=exc.headers)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"field": _field(e.get("loc", ())), "message": _message(e),
@@ -203,6 +214,43 @@ def install_error_handlers(app: FastAPI) -> None:
     for unavailable in UNAVAILABLE:
         for exc_class in unavailable.raised_as:
             app.add_exception_handler(exc_class, unavailable.handler)
+
+
+#: The name of the web app's route that answers every other GET path; it is
+#: no method of any path as far as ``Allow`` is concerned.
+WEB_FALLBACK = "web_page"
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route has for the request's path (``Allow``): the
+    route the router would pick for it, asked method by method."""
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        for route in request.app.router.routes:
+            match, child = route.matches(scope)
+            if match is Match.FULL:
+                if getattr(child.get("endpoint"), "__name__", None) != WEB_FALLBACK:
+                    allowed.append(method)
+                break
+    return allowed
+
+
+def wrong_method(request: Request) -> JSONResponse:
+    """405 with ``Allow`` listing the path's methods, all of them (the router's
+    own 405 names only those of the first route it tried); 404 for a path no
+    route has."""
+    allowed = allowed_methods(request)
+    if not allowed:
+        return JSONResponse({"detail": "No such endpoint.", "code": "not_found"},
+                            status_code=status.HTTP_404_NOT_FOUND)
+    return JSONResponse({"detail": f"{request.method} is not a method of this path; it has "
+                                   f"{', '.join(allowed)}.", "code": "method_not_allowed"},
+                        status_code=status.HTTP_405_METHOD_NOT_ALLOWED,
+                        headers={"Allow": ", ".join(allowed)})
 
 
 class Unavailable:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, object_session
 from core import audit
 from core.access import clip_for
 from core.db.models import Annotation, AnnotationSet, Clip, CodingScheme, Rating, Role
+from core.openapi import file_answer
 from core.web import ApiError, CurrentUser, Db, client_ip
 from services.annotate import exchange, reliability, schemes, sets
 from services.annotate.domain import AnnotationSet as SetValue
@@ -294,7 +295,9 @@ def _value(row: AnnotationSet, clip: Clip) -> SetValue:
                     coder=row.coder.email, meta={"updated_at": row.updated_at.isoformat()})
 
 
-@router.get("/sets/{set_id}/export")
+@router.get("/sets/{set_id}/export", response_class=Response, responses=file_answer(
+    *dict.fromkeys(e.media_type for e in exchange.EXPORTS.values()),
+    description="The set as a file in the format asked for."))
 def export_set(set_id: str, request: Request, user: CurrentUser, db: Db,
                format: ExportFormat = ExportFormat.csv) -> Response:
     """The set as a file; every export is written to the access log."""

@@ -19,6 +19,7 @@ from sqlalchemy import Select, case, func, select
 
 from core import audit
 from core.db.models import AuditEvent, Role, User
+from core.openapi import file_answer
 from core.web import Db, client_ip, require_role
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
@@ -125,7 +126,7 @@ CSV_COLUMNS = list(AuditEventOut.model_fields)
 
 
 @router.get("/export.csv", response_class=StreamingResponse,
-            responses={200: {"content": {"text/csv": {}}}})
+            responses=file_answer("text/csv", description="One row per event."))
 def export_log(reader: Reader, db: Db, request: Request,
                filters: Annotated[Filters, Depends()]) -> StreamingResponse:
     """The matching events as CSV, oldest first (for a data-subject request or an audit)."""

@@ -70,7 +70,8 @@ def discover(runtime: Rt) -> Response:
 
 
 @router.post("", status_code=201, include_in_schema=False)
-@router.post("/", status_code=201)
+@router.post("/", status_code=201, response_class=Response, responses={201: {
+    "description": "Created: ``Location`` is the upload's URL to send its bytes to."}})
 async def create_upload(request: Request, user: CurrentUser, db: Db, runtime: Rt) -> Response:
     """Start an upload (tus creation). ``Upload-Metadata`` carries ``case_id`` and
     ``filename``, optionally ``activity`` (bath, feeding, dressing, play, other),
@@ -94,7 +95,8 @@ async def create_upload(request: Request, user: CurrentUser, db: Db, runtime: Rt
     return Response(status_code=201, headers={**headers, **_state_headers(upload)})
 
 
-@router.head("/{upload_id}")
+@router.head("/{upload_id}", response_class=Response, responses={200: {
+    "description": "``Upload-Offset``: the bytes received so far."}})
 def upload_offset(upload_id: str, request: Request, user: CurrentUser, db: Db,
                   runtime: Rt) -> Response:
     """How many bytes the server has (tus HEAD)."""

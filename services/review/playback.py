@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from core import audit, delivery, signing
 from core.access import NotFound, clip_for
 from core.db.models import Clip, ClipStatus, User
+from core.openapi import file_answer
 from core.storage import ObjectNotFound
 from core.web import ApiError, Db, Rt, client_ip, optional_user
 from services.ingest.clips import media_token
@@ -78,7 +79,15 @@ def viewer(db: Db, runtime: Rt, request: Request, kind: str, object_id: str,
     return Viewer(user, audit.Actor.of(user), token)
 
 
-@router.get("/{clip_id}/media/{path:path}", include_in_schema=True)
+#: What a media route answers: a file of the HLS presentation, whole or a byte range.
+MEDIA_ANSWERS = {
+    **file_answer(*delivery.CONTENT_TYPES.values(), description="The file."),
+    **file_answer(*delivery.CONTENT_TYPES.values(), status=206,
+                  description="The byte range asked for (``Range``)."),
+}
+
+
+@router.get("/{clip_id}/media/{path:path}", response_class=Response, responses=MEDIA_ANSWERS)
 def clip_media(
     clip_id: str,
     path: str,

@@ -280,7 +280,8 @@ def render(playlist_id: str, request: Request, user: CurrentUser, db: Db,
     return _shown(db, runtime, row, user, request)
 
 
-@router.get("/playlists/{playlist_id}/media/{path:path}")
+@router.get("/playlists/{playlist_id}/media/{path:path}", response_class=Response,
+            responses=playback.MEDIA_ANSWERS)
 def playlist_media(
     playlist_id: str,
     path: str,

@@ -215,7 +215,31 @@ def enter_code(token: str, request: Request, db: Db, runtime: Rt,
     return response
 
 
-@router.get("/api/shared/{token}", include_in_schema=True)
+class SharedPlaylistOut(BaseModel):
+    """A shared playlist for a player app: what it is and where its media are."""
+
+    title: str
+    expires_at: datetime
+    duration_s: float | None
+    hls_url: str
+    captions_url: str
+    chapters_url: str
+
+
+class RefusalOut(BaseModel):
+    """Why a share link does not play, in English and Dutch."""
+
+    detail: str
+    detail_nl: str
+    code: str
+
+
+@router.get("/api/shared/{token}", response_model=SharedPlaylistOut, responses={
+    status_code: {"model": RefusalOut, "description": description} for status_code, description
+    in ((401, "The link has an access code: send it as ``X-Access-Code``."),
+        (403, "Wrong access code."), (404, "No such link."),
+        (410, "The link has expired or was revoked."),
+        (423, "Locked after too many wrong access codes."))})
 def shared_playlist(token: str, request: Request, db: Db, runtime: Rt,
                     x_access_code: Annotated[str | None, Header()] = None) -> JSONResponse:
     """For a player app: the shared playlist and its signed media URL (send the

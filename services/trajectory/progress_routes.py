@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from core import audit
 from core.access import case_for
+from core.openapi import file_answer
 from core.web import CurrentUser, Db, Rt, client_ip
 from services.review.playlist_routes import _shown as playlist_out
 from services.review.schemas import PlaylistOut
@@ -40,7 +41,8 @@ def case_progress(case_id: str, user: CurrentUser, db: Db) -> progress.Progress:
     return progress.case_progress(db, case, reader=user)
 
 
-@router.get("/cases/{case_id}/progress.csv")
+@router.get("/cases/{case_id}/progress.csv", response_class=Response,
+            responses=file_answer("text/csv", description="One row per visit."))
 def case_progress_csv(case_id: str, request: Request, user: CurrentUser, db: Db) -> Response:
     """The per-visit numbers as CSV, one row per visit; the export is written
     to the access log like an annotation export."""

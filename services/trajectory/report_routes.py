@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from core import audit
 from core.access import NotFound, case_for
 from core.db.models import utcnow
+from core.openapi import file_answer
 from core.web import ApiError, CurrentUser, Db, Rt, client_ip
 from services.trajectory import report
 
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/api/cases", tags=["trajectory"])
 
 
 @router.get("/{case_id}/report", response_class=Response,
-            responses={200: {"content": {"application/pdf": {}}}})
+            responses=file_answer("application/pdf", description="The report."))
 def case_report(
     case_id: str,
     request: Request,

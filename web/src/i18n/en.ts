@@ -825,6 +825,7 @@ export const en: Messages = {
   "error.analysis_running": "The recording is being analysed right now; try again once that is done.",
   "error.no_suggestions": "This recording has no suggestions to evaluate yet.",
   "error.not_found": "This does not exist (or you have no access to it).",
+  "error.method_not_allowed": "This action is not possible here (the app asked for something that does not exist); reload the page.",
   "error.annotation_set_not_found": "This coding does not exist (or you have no access to it).",
   "error.annotation_not_found": "This marked moment does not exist (any more).",
   "error.comment_not_found": "This comment does not exist (any more).",

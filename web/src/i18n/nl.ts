@@ -825,6 +825,7 @@ export const nl = {
   "error.analysis_running": "De opname wordt nu geanalyseerd; probeer het opnieuw als dat klaar is.",
   "error.no_suggestions": "Deze opname heeft nog geen suggesties om te beoordelen.",
   "error.not_found": "Dit bestaat niet (of je hebt er geen toegang toe).",
+  "error.method_not_allowed": "Deze handeling kan hier niet (de app vroeg iets wat niet bestaat); laad de pagina opnieuw.",
   "error.annotation_set_not_found": "Deze codering bestaat niet (of je hebt er geen toegang toe).",
   "error.annotation_not_found": "Dit gemarkeerde moment bestaat niet (meer).",
   "error.comment_not_found": "Deze opmerking bestaat niet (meer).",
