@@ -251,7 +251,7 @@ def test_the_builder_links_a_moment_to_a_goal_and_the_playlist_to_a_visit(
     page.wait_for_url("**/")
     page.goto(f"/playlists/{playlist['id']}")
 
-    page.get_by_label("Getoond bij bezoek").select_option(label="Bezoek 1 — 12 maart 2026")
+    page.get_by_label("Getoond bij bezoek").select_option(label="Bezoek 1 (12 maart 2026)")
     first = playlist["items"][0]["id"]
     editor = page.locator(f"fieldset[data-item-goals='{first}']")
     editor.get_by_label("Samen plezier hebben").check()

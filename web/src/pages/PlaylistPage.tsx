@@ -8,9 +8,9 @@ import { ItemList } from "../components/playlist/ItemList";
 import { MomentPicker } from "../components/playlist/MomentPicker";
 import { RenderPanel } from "../components/playlist/RenderPanel";
 import { SharePanel } from "../components/playlist/SharePanel";
+import { visitName } from "../components/trajectory/words";
 import { type Autosave, useAutosave, useSerial } from "../components/playlist/useAutosave";
 import { describeError } from "../errors";
-import { formatDate } from "../format";
 import { type Loaded, useLoad, usePolling } from "../hooks";
 import { t } from "../i18n";
 import { Link, paths } from "../router";
@@ -154,13 +154,6 @@ function Builder({ p, playlist, moments, goals, visits }: BuilderProps) {
       <SharePanel playlist={p} />
     </section>
   );
-}
-
-/** A visit's name in a list: "Bezoek 3 — 12 maart 2026". */
-export function visitName(visit: Visit): string {
-  return visit.visited_on
-    ? t("playlist.visitDated", { number: visit.number, date: formatDate(`${visit.visited_on}T12:00:00`) })
-    : t("playlist.visitNumber", { number: visit.number });
 }
 
 interface VisitChoiceProps {

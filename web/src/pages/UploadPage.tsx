@@ -9,7 +9,7 @@ import { useLoad } from "../hooks";
 import { type MessageKey, t } from "../i18n";
 import { Link, paths } from "../router";
 import { loadTus, RecordingUpload, type UploadProgress } from "../upload/recordingUpload";
-import { visitName } from "../components/trajectory/ClipVisitSelect";
+import { visitName } from "../components/trajectory/words";
 
 /**
  * Phone first: pick a video (a phone offers its camera here), say what it

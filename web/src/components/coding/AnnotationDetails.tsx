@@ -5,7 +5,7 @@ import { t } from "../../i18n";
 import { ErrorMessage } from "../ErrorMessage";
 import { formatClock, formatSpan } from "./clock";
 import { codesByKey, labelOf, labelOfKey } from "./schemeText";
-import { personName } from "./trajectoryText";
+import { personName } from "../trajectory/words";
 import type { CodingSet } from "./useCodingSet";
 
 interface Props {

@@ -5,7 +5,7 @@ import { useAction } from "../../hooks";
 import { t } from "../../i18n";
 import { navigate, paths } from "../../router";
 import { ErrorMessage } from "../ErrorMessage";
-import { visitName } from "./ClipVisitSelect";
+import { visitName } from "./words";
 
 /**
  * Two visits side by side for the parents: a draft playlist alternating

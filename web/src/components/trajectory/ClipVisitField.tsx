@@ -3,7 +3,8 @@ import type { Clip, Me } from "../../api/types";
 import { useLoad } from "../../hooks";
 import { t } from "../../i18n";
 import { Link, paths } from "../../router";
-import { ClipVisitSelect, visitName } from "./ClipVisitSelect";
+import { ClipVisitSelect } from "./ClipVisitSelect";
+import { visitName } from "./words";
 
 /**
  * On a recording's page: the home visit it was filmed at, chosen there by the

@@ -3,7 +3,7 @@ import type { Clip, Visit } from "../../api/types";
 import { useAction } from "../../hooks";
 import { t } from "../../i18n";
 import { ErrorMessage } from "../ErrorMessage";
-import { formatDay } from "./words";
+import { visitName } from "./words";
 
 interface Props {
   clip: Clip;
@@ -41,11 +41,4 @@ export function ClipVisitSelect({ clip, visits, onChanged }: Props) {
       <ErrorMessage error={action.error} />
     </div>
   );
-}
-
-/** "Bezoek 2 (7 februari 2026)", or without the date while it is not known. */
-export function visitName(visit: Visit): string {
-  return visit.visited_on
-    ? t("trajectory.visitNameDated", { number: visit.number, date: formatDay(visit.visited_on) })
-    : t("trajectory.visitNumber", { number: visit.number });
 }

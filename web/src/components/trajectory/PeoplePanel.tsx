@@ -6,6 +6,7 @@ import { t } from "../../i18n";
 import { ErrorMessage } from "../ErrorMessage";
 import { useLeaveWarning } from "../people/useLeaveWarning";
 import { ConfirmButton } from "../playlist/ConfirmButton";
+import { personName } from "./words";
 
 export const PERSON_ROLES: readonly PersonRole[] = ["mother", "father", "partner", "caregiver", "baby", "sibling"];
 
@@ -14,12 +15,6 @@ interface Props {
   people: CasePerson[];
   canEdit: boolean;
   onChanged: () => Promise<void>;
-}
-
-/** "Moeder" or "Broer/zus (oudste zus)": a role, and the label that tells two apart. */
-export function personName(person: Pick<CasePerson, "role" | "label">): string {
-  const role = t(`trajectory.role.${person.role}`);
-  return person.label ? t("trajectory.personWithLabel", { role, label: person.label }) : role;
 }
 
 /** Who is in the family's recordings: a role each, and a label where two share one. */
