@@ -20,6 +20,9 @@ COMMON_PASSWORDS = Path(__file__).resolve().parent / "data" / "common-passwords.
 #: The shortest local part of an e-mail address that a password may not contain
 #: (shorter ones, such as "jo", occur in too many good passwords by chance).
 _MIN_LOCAL_PART = 3
+#: A password of one or two characters repeated ("aaaaaaaaaa", "ababababab")
+#: is among the first any guesser tries (NIST SP 800-63B: repetitive characters).
+_MIN_DISTINCT = 3
 
 #: Every reason a password is refused, as the error code the web app words.
 REASONS = ("password_too_short", "password_too_long", "password_common", "password_like_email")
@@ -51,7 +54,11 @@ def check(password: str, email: str | None = None) -> None:
         raise PasswordRejected("password_too_long",
                                f"The password may be at most {MAX_LENGTH} characters long.")
     folded = password.strip().casefold()
-    if folded in common_passwords():
+    if len(folded) < MIN_LENGTH:  # spaces around a short password add nothing
+        raise PasswordRejected("password_too_short",
+                               f"The password must be at least {MIN_LENGTH} characters long, "
+                               "not counting spaces at the start and end.")
+    if folded in common_passwords() or len(set(folded)) < _MIN_DISTINCT:
         raise PasswordRejected("password_common",
                                "This password is one of the most common ones and is tried "
                                "first by anyone guessing; choose another.")
