@@ -211,6 +211,19 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": detail, "code": "invalid_request", "errors": errors},
                             status_code=422)
 
+    @app.exception_handler(sqlalchemy.exc.DataError)
+    async def _unstorable(request: Request, exc: sqlalchemy.exc.DataError) -> JSONResponse:
+        # A value the database refuses to compare or store, such as text with a
+        # NUL character in a login's e-mail: the sender's mistake, so a 422 and
+        # not a dropped connection. Routes need not each foresee every such byte.
+        route = getattr(request.scope.get("route"), "path", "(no route)")
+        log.info("%s %s: refused a value the database cannot hold (%s)", request.method,
+                 route, type(exc.orig).__name__)
+        return JSONResponse({"detail": "The request holds a value that cannot be stored or "
+                                       "looked up (such as an invisible control character); "
+                                       "check what was sent.", "code": "invalid_request"},
+                            status_code=422)
+
     for unavailable in UNAVAILABLE:
         for exc_class in unavailable.raised_as:
             app.add_exception_handler(exc_class, unavailable.handler)
