@@ -131,6 +131,11 @@ def user_for_token(db: Session, token: str, idle_s: int | None = None) -> User |
     if row.last_used_at is None or now - row.last_used_at >= timedelta(seconds=TOUCH_EVERY_S):
         row.last_used_at = now
         row.user.last_seen_at = now
+        # Committed at once, not with the request: otherwise the person's row
+        # stays locked for as long as the request runs (a long upload), and an
+        # admin deactivating them, or two admins changing each other at once,
+        # wait for it or deadlock. Nothing else of the request is written yet.
+        db.commit()
     return row.user
 
 

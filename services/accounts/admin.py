@@ -16,12 +16,38 @@ from sqlalchemy.orm import Session
 
 from core import audit, twofactor
 from core.db.models import Role, Team, User
-from core.web import Db, Rt, client_ip, require_role
+from core.web import (
+    ApiError,
+    CurrentUser,
+    Db,
+    Rt,
+    client_ip,
+    oauth2,
+    require_role,
+    session_token,
+)
 from services.accounts import people
 from services.accounts.links import base_url
 
 router = APIRouter(prefix="/api/admin", tags=["accounts"])
-Admin = Annotated[User, Depends(require_role(Role.admin))]
+_only_admins = require_role(Role.admin)
+
+
+def admin_only(request: Request, db: Db, user: CurrentUser) -> User:
+    """The caller, if an admin; anyone else is refused (403 ``forbidden_role``)
+    and the refusal is in the access log with who tried what: someone logged
+    in who reaches for the administration is worth knowing about."""
+    try:
+        return _only_admins(user)
+    except ApiError:
+        route = getattr(request.scope.get("route"), "path", request.url.path)
+        audit.record(db, audit.Actor.of(user), action="admin_request", object_type="admin",
+                     object_id=None, case_id=None, outcome="denied", ip=client_ip(request),
+                     detail=f"{request.method} {route}: the role {user.role.value} may not")
+        raise
+
+
+Admin = Annotated[User, Depends(admin_only)]
 
 
 class UserOut(BaseModel):
@@ -131,6 +157,7 @@ def invite_user(body: InviteIn, request: Request, db: Db, runtime: Rt,
 def change_user(user_id: str, body: UserPatch, request: Request, db: Db,
                 admin: Admin) -> UserOut:
     """Change a person's name, role or team, or (de)activate them."""
+    people.lock_admins(db)  # before anything is read that the rule depends on
     user = people.user_by_id(db, user_id)
     team: Team | object | None = people.UNCHANGED
     if "team_id" in body.model_fields_set:
@@ -151,10 +178,13 @@ def new_link(user_id: str, request: Request, db: Db, runtime: Rt, admin: Admin) 
 
 
 @router.delete("/users/{user_id}/second-factor", status_code=204)
-def reset_second_factor(user_id: str, request: Request, db: Db, admin: Admin) -> Response:
-    """Turn off a person's two-factor sign-in and recovery codes."""
+def reset_second_factor(user_id: str, request: Request, db: Db, admin: Admin,
+                        bearer: Annotated[str | None, Depends(oauth2)]) -> Response:
+    """Turn off a person's two-factor sign-in and recovery codes; their
+    sessions end (an admin resetting their own keeps this one)."""
     user = people.user_by_id(db, user_id)
-    people.reset_second_factor(db, audit.Actor.of(admin), user, client_ip(request))
+    people.reset_second_factor(db, audit.Actor.of(admin), user, client_ip(request),
+                               keep=session_token(request, bearer)[0])
     return Response(status_code=204)
 
 

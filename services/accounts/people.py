@@ -26,6 +26,7 @@ from core.db.models import (
     OrganisationPolicy,
     RecoveryCode,
     Role,
+    Share,
     Team,
     User,
     utcnow,
@@ -129,6 +130,19 @@ def set_password(db: Session, user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.password_set_at = utcnow()
     end_logins(db, user)
+    void_links(db, user)
+
+
+def void_links(db: Session, user: User) -> int:
+    """Stop every unused one-time link of ``user``; how many.
+
+    Called whenever their password changes, however it changes: a reset link
+    made before (perhaps passed on carelessly, or by someone posing as them)
+    must not outlive the password it was meant to replace."""
+    now = utcnow()
+    return _rows(db.execute(update(AccountLink).where(
+        AccountLink.user_id == user.id, AccountLink.used_at.is_(None),
+        AccountLink.expires_at > now).values(expires_at=now)))
 
 
 @dataclass(frozen=True)
@@ -193,15 +207,33 @@ def open_link(db: Session, token: str) -> tuple[AccountLink, User]:
     return link, user
 
 
+def _claim(db: Session, link: AccountLink) -> None:
+    """Use ``link`` up in one conditional UPDATE, or refuse it as used.
+
+    The check in :func:`open_link` alone is not enough: two requests with the
+    same link both pass it before either writes, and each would set its own
+    password. The UPDATE waits for any other request's claim of the same row
+    and then finds the link used, so a link sets a password once, however many
+    requests race for it."""
+    now = utcnow()
+    claimed = db.execute(update(AccountLink).where(
+        AccountLink.token_hash == link.token_hash, AccountLink.used_at.is_(None),
+        AccountLink.expires_at > now).values(used_at=now))
+    if _rows(claimed) != 1:
+        raise ApiError(410, "This link was used already; each link works once. Log in, or "
+                       "ask your administrator for a new link.", "link_used")
+
+
 def redeem_link(db: Session, token: str, password: str, name: str | None = None,
                 ip: str | None = None) -> User:
     """Set the password through a one-time link: the link is then used up and
     every session of the person ends."""
     link, user = open_link(db, token)
+    check_password(password, user.email)
+    _claim(db, link)
     set_password(db, user, password)
     if name is not None and name.strip():
         user.name = name.strip()[:200]
-    link.used_at = utcnow()
     action = "accept_invitation" if link.purpose is AccountLinkPurpose.invite else \
         "reset_password"
     audit.record(db, audit.Actor.of(user), action=action, object_type="user",
@@ -257,7 +289,8 @@ def change(db: Session, actor: audit.Actor, user: User, *, name: str | None = No
     new_team = user.team if team is UNCHANGED else team
     assert new_team is None or isinstance(new_team, Team)
     new_active = user.active if active is None else active
-    _guard_admins(db, actor, user, new_role, new_active)
+    lock_admins(db)
+    _guard_admins(db, actor, user, new_role, new_active, ip)
     _require_team(new_role, new_team)
     changes = []
     action = "update_user"
@@ -282,12 +315,28 @@ def change(db: Session, actor: audit.Actor, user: User, *, name: str | None = No
             links = db.execute(delete(AccountLink).where(AccountLink.user_id == user.id,
                                                          AccountLink.used_at.is_(None)))
             changes.append(f"{sessions} session(s)/token(s) ended, "
-                           f"{_rows(links)} unused link(s) removed")
+                           f"{_rows(links)} unused link(s) removed"
+                           + _family_links_note(db, user))
     if changes:
         db.flush()
         audit.record(db, actor, action=action, object_type="user", object_id=user.id,
                      case_id=None, ip=ip, detail=f"{user.email}: " + "; ".join(changes))
     return user
+
+
+def _family_links_note(db: Session, user: User) -> str:
+    """How many share links the person made still work, for the access log.
+
+    They stay working: a family's link belongs to the case the organisation
+    keeps caring for, not to the professional who happened to make it, and a
+    family should not lose its videos because a colleague left. It ends when
+    it expires (at most 90 days), when the case closes, or when a colleague
+    on the case revokes it; the count tells the admin there is something to
+    look at when someone leaves under a cloud."""
+    now = utcnow()
+    left = db.scalar(select(func.count()).select_from(Share).where(
+        Share.created_by == user.id, Share.revoked_at.is_(None), Share.expires_at > now)) or 0
+    return f"; {left} family share link(s) they made still work" if left else ""
 
 
 def _require_team(role: Role, team: Team | None) -> None:
@@ -296,35 +345,70 @@ def _require_team(role: Role, team: Team | None) -> None:
                        "team_required")
 
 
+#: The advisory lock (PostgreSQL) that changes to people take turns on.
+_ADMINS_LOCK = 0x41747475  # "Attu"
+
+
+def lock_admins(db: Session) -> None:
+    """Let one change to people at a time count the admins, until it commits.
+
+    Without it, two admins who deactivate (or demote) each other at the same
+    moment each count the other as the admin who stays, and both succeed:
+    nobody is left to administer Attune. A transaction-level advisory lock,
+    taken before anything of the request is written (no autoflush), so that
+    waiting for it never holds a row the other side needs. Re-entrant, and
+    released by the commit that :func:`core.audit.record` makes. SQLite has
+    one writer at a time and needs none."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    with db.no_autoflush:
+        db.execute(select(func.pg_advisory_xact_lock(_ADMINS_LOCK)))
+
+
 def _guard_admins(db: Session, actor: audit.Actor, user: User, role: Role,
-                  active: bool) -> None:
+                  active: bool, ip: str | None = None) -> None:
     """Somebody must always be able to administer Attune, and an admin does not
-    lock themselves out by mistake."""
+    lock themselves out by mistake. A refusal is in the access log, with who
+    tried it (call :func:`lock_admins` first)."""
     stays_admin = role is Role.admin and active
     if not (user.role is Role.admin and user.active) or stays_admin:
         return
     if actor.user_id == user.id:
-        raise ApiError(409, "You cannot deactivate yourself or give up your own admin role; "
-                       "ask another admin.", "last_admin")
-    others = db.scalar(select(func.count()).select_from(User).where(
-        User.role == Role.admin, User.active, User.id != user.id)) or 0
-    if not others:
-        raise ApiError(409, f"{user.email} is the last active admin; make someone else an "
-                       "admin first.", "last_admin")
+        refusal = ApiError(409, "You cannot deactivate yourself or give up your own admin "
+                           "role; ask another admin.", "last_admin")
+    else:
+        others = db.scalar(select(func.count()).select_from(User).where(
+            User.role == Role.admin, User.active, User.id != user.id)) or 0
+        if others:
+            return
+        refusal = ApiError(409, f"{user.email} is the last active admin; make someone else "
+                           "an admin first.", "last_admin")
+    audit.record(db, actor, action="update_user", object_type="user", object_id=user.id,
+                 case_id=None, outcome="denied", ip=ip,
+                 detail=f"{user.email}: refused to leave no admin "
+                        f"(asked: role {role.value}, {'active' if active else 'deactivated'})")
+    raise refusal
 
 
 def reset_second_factor(db: Session, actor: audit.Actor, user: User,
-                        ip: str | None = None) -> None:
+                        ip: str | None = None, keep: str | None = None) -> None:
     """Turn off a person's two-factor sign-in and recovery codes (a lost phone):
-    they log in with their password and set it up again."""
+    they log in with their password and set it up again.
+
+    Every session and API token of theirs ends too (but the login ``keep``, an
+    admin's own when they reset their own factor): a factor is reset because
+    the phone is lost or in someone else's hands, and a phone often holds a
+    logged-in browser as well. Left open, such a session could even set up a
+    new authenticator of its own choosing."""
     was = "on" if twofactor.enabled(user) else "off"
     codes = db.scalar(select(func.count()).select_from(RecoveryCode)
                       .where(RecoveryCode.user_id == user.id)) or 0
     twofactor.disable(db, user)
+    ended = end_logins(db, user, keep=keep if actor.user_id == user.id else None)
     audit.record(db, actor, action="reset_second_factor", object_type="user",
                  object_id=user.id, case_id=None, ip=ip,
                  detail=f"{user.email}: two-factor sign-in {was} -> off; "
-                        f"{codes} recovery code(s) removed")
+                        f"{codes} recovery code(s) removed; {ended} session(s)/token(s) ended")
 
 
 # -- teams and the organisation's policy -----------------------------------

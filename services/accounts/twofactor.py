@@ -17,7 +17,7 @@ from core import audit, twofactor
 from core.auth import end_logins, hash_password, matches
 from core.db.models import User, utcnow
 from core.web import ApiError, CurrentUser, Db, Rt, client_ip, oauth2, session_token
-from services.accounts.people import check_password
+from services.accounts.people import check_password, void_links
 from services.accounts.router import counted_attempt
 
 router = APIRouter(prefix="/api/account", tags=["accounts"])
@@ -76,9 +76,11 @@ def change_password(body: PasswordChangeIn, request: Request, user: CurrentUser,
     user.password_set_at = utcnow()
     token, _ = session_token(request, bearer)
     ended = end_logins(db, user, keep=token)
+    voided = void_links(db, user)
     audit.record(db, audit.Actor.of(user), action="change_password", object_type="user",
                  object_id=user.id, case_id=None, ip=client_ip(request),
-                 detail=f"password changed; {ended} other session(s) and token(s) ended")
+                 detail=f"password changed; {ended} other session(s) and token(s) ended"
+                        + (f"; {voided} unused one-time link(s) stopped" if voided else ""))
     return Response(status_code=204)
 
 
