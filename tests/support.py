@@ -5,6 +5,25 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+#: Every test user's password.
+PASSWORD = "correct horse battery"
+
+
+def enrol_totp(client: Any, headers: dict[str, str],
+               password: str = PASSWORD) -> tuple[str, list[str]]:
+    """Turn on two-factor sign-in the way the account page does; the secret
+    (to compute codes with pyotp) and the recovery codes."""
+    import pyotp
+
+    started = client.post("/api/account/totp", headers=headers)
+    assert started.status_code == 200, started.text
+    secret = started.json()["secret"]
+    done = client.post("/api/account/totp/confirm", headers=headers,
+                       json={"enrolment": started.json()["enrolment"],
+                             "code": pyotp.TOTP(secret).now(), "password": password})
+    assert done.status_code == 200, done.text
+    return secret, list(done.json()["recovery_codes"])
+
 
 class Users:
     """Creates users the way an admin would, and logs them in over the API."""
@@ -17,7 +36,7 @@ class Users:
         from core.db.models import Role
 
         email = f"{role}-{secrets.token_hex(4)}@example.org"
-        password = "correct horse battery"
+        password = PASSWORD
         with self.runtime.db() as db:
             user = add_user(db, email, password, Role(role), team)
             user_id = user.id

@@ -21,7 +21,7 @@ import psycopg
 import pyotp
 import pytest
 from conftest import PG_ADMIN_URL, RUN_ID, _pg_url
-from support import Users, serve_in_thread, team_name
+from support import Users, enrol_totp, serve_in_thread, team_name
 from typer.testing import CliRunner
 
 PASSWORD = "correct horse battery"
@@ -64,15 +64,6 @@ def _fresh_code(secret: str) -> str:
     (and which stays valid when the step rolls over meanwhile)."""
     return _code(secret, 1)
 
-
-def _enrol(client: Any, headers: dict[str, str]) -> tuple[str, list[str]]:
-    started = client.post("/api/account/totp", headers=headers)
-    assert started.status_code == 200, started.text
-    secret = started.json()["secret"]
-    done = client.post("/api/account/totp/confirm", headers=headers,
-                       json={"enrolment": started.json()["enrolment"], "code": _code(secret)})
-    assert done.status_code == 200, done.text
-    return secret, done.json()["recovery_codes"]
 
 
 def _events(runtime: Any, **where: Any) -> list[Any]:
@@ -164,7 +155,7 @@ def test_second_factor_codes_guessed_in_parallel_are_checked_at_most_five_times(
         live_url: str, users: Users, runtime: Any) -> None:
     pro = users.add("professional", team_name())
     with _http(live_url) as http:
-        secret, _ = _enrol(http, pro["headers"])
+        secret, _ = enrol_totp(http, pro["headers"])
         near = {_code(secret, n) for n in range(-3, 4)}
         wrong = [c for c in (f"{n:06d}" for n in range(100, 1_000_000, 7919))
                  if c not in near][:40]
@@ -186,7 +177,7 @@ def test_one_authenticator_code_sent_in_parallel_logs_in_once(
         live_url: str, users: Users) -> None:
     pro = users.add("professional", team_name())
     with _http(live_url) as http:
-        secret, _ = _enrol(http, pro["headers"])
+        secret, _ = enrol_totp(http, pro["headers"])
         code = _fresh_code(secret)
         answers = _all_at_once(12, lambda i: http.post("/api/auth/token", data={
             "username": pro["email"], "password": pro["password"], "code": code}))
@@ -205,7 +196,7 @@ def test_one_recovery_code_sent_in_parallel_logs_in_once(live_url: str, users: U
 
     pro = users.add("professional", team_name())
     with _http(live_url) as http:
-        _, recovery = _enrol(http, pro["headers"])
+        _, recovery = enrol_totp(http, pro["headers"])
         answers = _all_at_once(12, lambda i: http.post("/api/auth/session", json={
             "email": pro["email"], "password": pro["password"],
             "code": recovery[0].upper() if i % 2 else recovery[0]}))
@@ -304,7 +295,7 @@ def test_resetting_a_second_factor_ends_every_session_of_that_person(
     admin = users.add("admin")
     pro = users.add("professional", team_name())
     with _http(live_url) as http:
-        _enrol(http, pro["headers"])
+        enrol_totp(http, pro["headers"])
         assert http.get("/api/me", headers=pro["headers"]).status_code == 200
         reset = http.delete(f"/api/admin/users/{pro['id']}/second-factor",
                             headers=admin["headers"])

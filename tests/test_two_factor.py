@@ -13,7 +13,7 @@ import psycopg
 import pyotp
 import pytest
 from conftest import PG_ADMIN_URL, RUN_ID, _pg_url
-from support import team_name
+from support import PASSWORD, enrol_totp, team_name
 
 RECOVERY_CODE = re.compile(r"^[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}$")
 
@@ -54,16 +54,6 @@ def _token(client: Any, user: dict[str, Any], code: str | None = None) -> Any:
     return client.post("/api/auth/token", data=form)
 
 
-def _enrol(client: Any, headers: dict[str, str]) -> tuple[str, list[str]]:
-    """Set up two-factor sign-in as a person does: scan, then type the first code."""
-    started = client.post("/api/account/totp", headers=headers)
-    assert started.status_code == 200, started.text
-    secret = started.json()["secret"]
-    done = client.post("/api/account/totp/confirm", headers=headers,
-                       json={"enrolment": started.json()["enrolment"], "code": _code(secret)})
-    assert done.status_code == 200, done.text
-    return secret, done.json()["recovery_codes"]
-
 
 def _events(runtime: Any, email: str) -> list[tuple[str, str, str | None]]:
     from sqlalchemy import select
@@ -90,15 +80,21 @@ def test_setting_up_an_app_then_logging_in_takes_each_code_once(
     assert me["totp"] is False, "nothing is stored before the first code"
 
     wrong = client.post("/api/account/totp/confirm", headers=pro["headers"],
-                        json={"enrolment": shown["enrolment"],
+                        json={"enrolment": shown["enrolment"], "password": pro["password"],
                               "code": _wrong_code(shown["secret"])})
     assert wrong.status_code == 422 and wrong.json()["code"] == "totp_code_wrong"
+    # a session left open is not enough: the password proves it is the person
+    # (one try: a wrong password counts as a failed login)
+    taken = client.post("/api/account/totp/confirm", headers=pro["headers"],
+                        json={"enrolment": shown["enrolment"], "code": _code(shown["secret"])})
+    assert taken.status_code == 403 and taken.json()["code"] == "bad_credentials"
     forged = client.post("/api/account/totp/confirm", headers=pro["headers"],
                          json={"enrolment": shown["enrolment"] + "x",
                                "code": _code(shown["secret"])})
     assert forged.status_code == 422 and forged.json()["code"] == "totp_enrolment_expired"
     done = client.post("/api/account/totp/confirm", headers=pro["headers"],
-                       json={"enrolment": shown["enrolment"], "code": _code(shown["secret"])})
+                       json={"enrolment": shown["enrolment"], "code": _code(shown["secret"]),
+                             "password": pro["password"]})
     assert done.status_code == 200, done.text
     codes = done.json()["recovery_codes"]
     assert len(codes) == 10 and len(set(codes)) == 10
@@ -137,7 +133,7 @@ def test_setting_up_an_app_then_logging_in_takes_each_code_once(
 
 def test_a_wrong_code_counts_as_a_failed_login(client: Any, users: Any) -> None:
     pro = users.add("professional", team_name())
-    secret, _ = _enrol(client, pro["headers"])
+    secret, _ = enrol_totp(client, pro["headers"])
     for _ in range(5):
         wrong = _login(client, pro, _wrong_code(secret))
         assert wrong.status_code == 401 and wrong.json()["code"] == "second_factor_wrong"
@@ -148,7 +144,7 @@ def test_a_wrong_code_counts_as_a_failed_login(client: Any, users: Any) -> None:
 
 def test_asking_for_the_code_is_not_a_failed_login(client: Any, users: Any) -> None:
     pro = users.add("professional", team_name())
-    secret, _ = _enrol(client, pro["headers"])
+    secret, _ = enrol_totp(client, pro["headers"])
     for _ in range(6):
         assert _login(client, pro).json()["code"] == "second_factor_required"
     assert _login(client, pro, _code(secret, 1)).status_code == 200
@@ -157,7 +153,7 @@ def test_asking_for_the_code_is_not_a_failed_login(client: Any, users: Any) -> N
 def test_turning_it_off_and_new_recovery_codes_need_the_password(
         client: Any, users: Any, runtime: Any) -> None:
     pro = users.add("professional", team_name())
-    _, old_codes = _enrol(client, pro["headers"])
+    _, old_codes = enrol_totp(client, pro["headers"])
     again = client.post("/api/account/totp", headers=pro["headers"])
     assert again.status_code == 409 and again.json()["code"] == "totp_already_on"
 
@@ -235,7 +231,7 @@ def test_a_team_that_requires_it_lets_its_members_do_nothing_else_until_set_up(
     assert started.status_code == 200, started.text
     done = client.post("/api/account/totp/confirm", headers={"X-CSRF-Token": csrf},
                        json={"enrolment": started.json()["enrolment"],
-                             "code": _code(started.json()["secret"])})
+                             "code": _code(started.json()["secret"]), "password": PASSWORD})
     assert done.status_code == 200, done.text
     assert client.get(f"/api/cases/{made.json()['id']}").status_code == 200
     me = client.get("/api/me").json()
@@ -296,7 +292,7 @@ def test_the_organisation_can_require_it_for_everyone(installation: Any) -> None
             assert me["totp_required"] and me["must_enrol_totp"]
             assert client.get("/api/cases", headers=headers).json()["code"] == \
                 "second_factor_setup_required"
-            _enrol(client, headers)
+            enrol_totp(client, headers)
             assert client.get("/api/cases", headers=headers).status_code == 200
             assert _token(client, person).json()["code"] == "second_factor_required"
             off = client.request("DELETE", "/api/account/totp", headers=headers,

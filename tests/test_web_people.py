@@ -310,6 +310,7 @@ def test_a_team_that_requires_two_step_sign_in_sends_its_member_to_set_it_up_the
     secret = page.locator(".totp-secret").inner_text().replace(" ", "")
     totp = pyotp.TOTP(secret)
     page.get_by_label("2. Code uit de app").fill("000000" if totp.now() != "000000" else "111111")
+    page.get_by_label("3. Je wachtwoord").fill(person["password"])
     page.get_by_role("button", name="Bevestigen en aanzetten").click()
     expect(page.get_by_role("alert")).to_contain_text("Die code klopt niet")
     page.get_by_label("2. Code uit de app").fill(totp.now())

@@ -36,6 +36,10 @@ class EnrolmentOut(BaseModel):
 class ConfirmIn(BaseModel):
     enrolment: str = Field(min_length=1, max_length=2000)
     code: str = Field(min_length=1, max_length=20)
+    #: The person's password: a session left open somewhere must not be able to
+    #: tie the account to someone else's phone. (Not asked of people who sign
+    #: in only through single sign-on: they have none.)
+    password: str | None = Field(default=None, max_length=1000)
 
 
 class RecoveryCodesOut(BaseModel):
@@ -97,8 +101,8 @@ def start_totp(user: CurrentUser, runtime: Rt) -> EnrolmentOut:
 @router.post("/totp/confirm", response_model=RecoveryCodesOut)
 def confirm_totp(body: ConfirmIn, request: Request, user: CurrentUser, db: Db,
                  runtime: Rt) -> RecoveryCodesOut:
-    """Turn two-factor sign-in on with the first code from the app; the answer
-    holds the recovery codes, shown this once."""
+    """Turn two-factor sign-in on with the first code from the app and the
+    password; the answer holds the recovery codes, shown this once."""
     if twofactor.enabled(user):
         raise ApiError(409, "Two-factor sign-in is already on. Turn it off first to "
                        "move it to another app or phone.", "totp_already_on")
@@ -107,6 +111,8 @@ def confirm_totp(body: ConfirmIn, request: Request, user: CurrentUser, db: Db,
     except twofactor.EnrolmentInvalid:
         raise ApiError(422, "This set-up has expired or is not yours. Start setting up "
                        "two-factor sign-in again.", "totp_enrolment_expired") from None
+    if user.password_hash is not None:
+        _password_confirmed(db, runtime, request, user, body.password or "", "enable_totp")
     codes = twofactor.confirm(db, user, secret, body.code)
     if codes is None:
         raise ApiError(422, "That code is not right. Enter the six digits your "

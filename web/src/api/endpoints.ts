@@ -229,8 +229,8 @@ export const account = {
       new_password: newPassword,
     }),
   startTotp: () => request<TotpEnrolment>("POST", "/api/account/totp"),
-  confirmTotp: (enrolment: string, code: string) =>
-    request<RecoveryCodes>("POST", "/api/account/totp/confirm", { enrolment, code }),
+  confirmTotp: (enrolment: string, code: string, password: string) =>
+    request<RecoveryCodes>("POST", "/api/account/totp/confirm", { enrolment, code, password }),
   stopTotp: (password: string) => request<void>("DELETE", "/api/account/totp", { password }),
   newRecoveryCodes: (password: string) =>
     request<RecoveryCodes>("POST", "/api/account/recovery-codes", { password }),

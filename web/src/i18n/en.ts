@@ -80,6 +80,8 @@ export const en: Messages = {
   "account.totpType": "The app cannot scan? Type in this key instead:",
   "account.totpCode": "2. Code from the app",
   "account.totpCodeHint": "The 6 digits the app shows for Attune now.",
+  "account.totpPassword": "3. Your password",
+  "account.totpPasswordHint": "So we know it is you, not someone at a screen you left open.",
   "account.totpConfirm": "Confirm and turn on",
   "account.totpOffWhat": "Without the second step only your password is needed to log in. Your recovery codes stop working.",
   "account.newCodes": "New recovery codes",

@@ -80,6 +80,8 @@ export const nl = {
   "account.totpType": "Kan de app niet scannen? Typ dan deze sleutel over:",
   "account.totpCode": "2. Code uit de app",
   "account.totpCodeHint": "De 6 cijfers die de app nu voor Attune toont.",
+  "account.totpPassword": "3. Je wachtwoord",
+  "account.totpPasswordHint": "Zo weten we dat jij het bent, en niet iemand aan een scherm dat je open liet staan.",
   "account.totpConfirm": "Bevestigen en aanzetten",
   "account.totpOffWhat": "Zonder tweede stap is alleen je wachtwoord nog nodig om in te loggen. Je herstelcodes vervallen.",
   "account.newCodes": "Nieuwe herstelcodes",

@@ -102,15 +102,16 @@ function Enrol({ enrolment, onCancel, onDone }: {
   onDone: (codes: string[]) => void;
 }) {
   const [code, setCode] = useState("");
+  const [password, setPassword] = useState("");
   const action = useAction();
   const first = useRef<HTMLParagraphElement>(null);
   useEffect(() => first.current?.focus(), []);
-  useLeaveWarning(code !== "");
+  useLeaveWarning(code !== "" || password !== "");
 
   const submit = (event: Event) => {
     event.preventDefault();
     void action.run(async () => {
-      const { recovery_codes } = await account.confirmTotp(enrolment.enrolment, code.replace(/\s/g, ""));
+      const { recovery_codes } = await account.confirmTotp(enrolment.enrolment, code.replace(/\s/g, ""), password);
       onDone(recovery_codes);
     }, false);
   };
@@ -143,6 +144,20 @@ function Enrol({ enrolment, onCancel, onDone }: {
         />
         <p class="hint" id="totp-code-hint">
           {t("account.totpCodeHint")}
+        </p>
+      </div>
+      <div class="field">
+        <label for="totp-enrol-password">{t("account.totpPassword")}</label>
+        <input
+          id="totp-enrol-password"
+          type="password"
+          autocomplete="current-password"
+          aria-describedby="totp-enrol-password-hint"
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+        />
+        <p class="hint" id="totp-enrol-password-hint">
+          {t("account.totpPasswordHint")}
         </p>
       </div>
       <AccountError error={action.error} id="totp-error" />
