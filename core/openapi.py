@@ -10,10 +10,12 @@ description, or a contract test run against it, then expects what it gets.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
+from fastapi.dependencies.utils import get_typed_return_annotation
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, Field
 
 
@@ -73,14 +75,15 @@ def file_answer(*media_types: str, description: str = "The file.",
 
 
 def install_openapi(app: FastAPI) -> None:
-    """Replace FastAPI's ``HTTPValidationError`` with :class:`ErrorOut` in the description."""
+    """Replace FastAPI's ``HTTPValidationError`` with :class:`ErrorOut` in the description,
+    and say that an answer FastAPI serialises carries every field of its model."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
                                  description=app.description, routes=app.routes,
                                  tags=app.openapi_tags, servers=app.servers)
-            app.openapi_schema = with_error_model(schema)
+            app.openapi_schema = with_answers_whole(with_error_model(schema), app.routes)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -112,3 +115,59 @@ def with_error_model(schema: dict[str, Any]) -> dict[str, Any]:
     for name in _FASTAPI_ERRORS:
         components.pop(name, None)
     return schema
+
+
+def with_answers_whole(schema: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
+    """Every field of a model FastAPI answers with is ``required`` in its schema.
+
+    Pydantic describes a field with a default as optional, which is right for
+    what a client sends but not for what it gets: FastAPI serialises a
+    ``response_model`` whole (no route leaves out unset or default fields), so
+    ``closed_at`` is always there, ``null`` or not. Only the models of such
+    answers are changed; one a client also sends keeps its optional fields, and
+    answers a route builds by hand (errors, ``responses=`` models, an endpoint
+    that returns a ``Response`` itself) are left as they are.
+    """
+    components = schema.get("components", {}).get("schemas", {})
+    operations = {operation.get("operationId"): operation
+                  for item in schema.get("paths", {}).values()
+                  for operation in item.values() if isinstance(operation, dict)}
+    answered: set[str] = set()
+    for route in iter_route_contexts(routes):
+        if (not isinstance(route.original_route, APIRoute) or route.response_model is None
+                or _answers_itself(route.endpoint)):
+            continue
+        operation = operations.get(route.unique_id, {})
+        answer = operation.get("responses", {}).get(str(route.status_code or 200), {})
+        _refs(answer.get("content", {}).get("application/json", {}), components, answered)
+    sent: set[str] = set()
+    for operation in operations.values():
+        _refs([operation.get("requestBody", {}), operation.get("parameters", [])],
+              components, sent)
+    for name in answered - sent:
+        model = components[name]
+        if model.get("properties"):
+            model["required"] = list(model["properties"])
+    return schema
+
+
+def _answers_itself(endpoint: Any) -> bool:
+    """The endpoint may return a ``Response``, which FastAPI sends as it is."""
+    returned = get_typed_return_annotation(endpoint)
+    return any(isinstance(kind, type) and issubclass(kind, Response)
+               for kind in (returned, *get_args(returned)))
+
+
+def _refs(node: Any, components: dict[str, Any], found: set[str]) -> None:
+    """The schemas ``node`` refers to, directly or through other schemas, into ``found``."""
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        name = ref.rsplit("/", 1)[-1]
+        if ref.startswith("#/components/schemas/") and name not in found:
+            found.add(name)
+            _refs(components.get(name), components, found)
+        for value in node.values():
+            _refs(value, components, found)
+    elif isinstance(node, list):
+        for value in node:
+            _refs(value, components, found)

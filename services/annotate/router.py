@@ -7,14 +7,22 @@ changed only by its own coder; exports are audit-logged like media reads.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
 from sqlalchemy.orm import Session, object_session
 
 from core import audit
 from core.access import clip_for
-from core.db.models import Annotation, AnnotationSet, Clip, CodingScheme, Rating, Role
+from core.db.models import (
+    Annotation,
+    AnnotationSet,
+    Clip,
+    CodingScheme,
+    Rating,
+    ReviewState,
+    Role,
+)
 from core.openapi import file_answer
 from core.web import ApiError, CurrentUser, Db, client_ip
 from services.annotate import exchange, reliability, schemes, sets
@@ -41,6 +49,7 @@ from services.annotate.schemas import (
     SetDetail,
     SetIn,
     SetOut,
+    SetPurpose,
 )
 from services.annotate.summary import Summary, summarise
 
@@ -65,7 +74,8 @@ def _set_out(row: AnnotationSet) -> SetOut:
                   scheme=SchemeRef(id=row.scheme.id, key=row.scheme.key,
                                    version=row.scheme.version, name=row.scheme.name),
                   coder_id=row.coder_id, coder=row.coder.email, name=row.name,
-                  purpose=row.purpose, review_state=row.review_state,
+                  purpose=cast(SetPurpose, row.purpose),
+                  review_state=ReviewState(row.review_state),
                   annotation_count=len(row.annotations),
                   created_at=row.created_at, updated_at=row.updated_at)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from core.db.models import ReviewState
 from services.annotate.domain import Category, Kind, Subject
 from services.annotate.reliability import ReliabilityReport
 
@@ -94,6 +95,10 @@ class SchemeRef(BaseModel):
     name: str
 
 
+#: Why a set exists (``sets.Purpose``, and ``suggestions`` for the analysis' own set).
+SetPurpose = Literal["working", "second_coder", "imported", "suggestions"]
+
+
 class SetOut(BaseModel):
     id: str
     clip_id: str
@@ -101,9 +106,9 @@ class SetOut(BaseModel):
     coder_id: str
     coder: str
     name: str
-    purpose: str
-    #: Supervision: draft, submitted, approved or changes_requested.
-    review_state: str
+    #: ``suggestions``: the analysis' proposals for the clip, nobody's coding.
+    purpose: SetPurpose
+    review_state: ReviewState
     annotation_count: int
     created_at: datetime
     updated_at: datetime

@@ -4,6 +4,7 @@ and the hand-over to the transcode queue."""
 from __future__ import annotations
 
 import logging
+from typing import cast
 from urllib.parse import quote
 
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -15,7 +16,7 @@ from core import metrics, signing
 from core.db.models import Case, Clip, ClipStatus, Upload, UploadState, User
 from core.queue import enqueue_transcode
 from core.runtime import Runtime
-from services.ingest.schemas import ClipOut
+from services.ingest.schemas import Activity, ClipOut
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,8 @@ def clip_view(runtime: Runtime, clip: Clip, user: User, base_url: str) -> ClipOu
             "storyboard_url": f"{media}/storyboard.vtt?t={token}",
         }
     return ClipOut(
-        id=clip.id, case_id=clip.case_id, filename=clip.filename, activity=clip.activity,
+        id=clip.id, case_id=clip.case_id, filename=clip.filename,
+        activity=cast(Activity | None, clip.activity),  # checked at upload
         recorded_at=clip.recorded_at, visit_id=clip.visit_id,
         status=clip.status, upload_progress=upload_progress(clip),
         progress=round(clip.progress, 4), error=clip.error, error_code=clip.error_code,

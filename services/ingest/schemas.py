@@ -92,7 +92,7 @@ class ClipOut(BaseModel):
     id: str
     case_id: str
     filename: str
-    activity: str | None = None
+    activity: Activity | None = None
     recorded_at: datetime | None = None
     #: The home visit it was filmed at (None: not assigned yet).
     visit_id: str | None = None

@@ -58,7 +58,7 @@ def _out(db: Db, runtime: Runtime, row: Playlist, user: User, base_url: str) -> 
                 "chapters_url": f"{media}/chapters.vtt?t={token}"}
     return PlaylistOut(
         id=row.id, case_id=row.case_id, title=row.title, owner_id=row.owner_id,
-        status=row.status.value, progress=row.progress, error=row.error,
+        status=row.status, progress=row.progress, error=row.error,
         error_code=row.error_code, revision=row.revision,
         rendered_revision=row.rendered_revision,
         up_to_date=row.rendered_revision == row.revision, duration_s=row.duration_s,

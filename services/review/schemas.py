@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from core.db.models import PlaylistStatus
 from services.annotate.reliability import ReliabilityReport
 from services.review.supervision import Action, StepKind
 
@@ -237,7 +238,7 @@ class PlaylistOut(BaseModel):
     case_id: str
     title: str
     owner_id: str
-    status: str
+    status: PlaylistStatus
     progress: float
     error: str | None
     error_code: str | None

@@ -1,105 +1,40 @@
-// The shapes the Attune API answers with (see the API table in README.md).
-// Only the fields the web app reads are listed.
+// The shapes the Attune API answers with (see the API table in README.md), named from
+// ./schema.d.ts, which scripts/api-types.sh generates from the API's description.
+// Written out by hand are only what the client itself builds (requests, filters) and the
+// answers whose model says just `str` for a value the app words as one of a few (a share's
+// state, a coder's role, the states and reasons of supervision and agreement) or that a
+// client also sends (scheme codes: their defaults are optional there).
 
-export type Role = "professional" | "supervisor" | "admin" | "privacy_officer";
+import type { components } from "./schema";
 
-export interface Me {
-  id: string;
-  email: string;
-  role: Role;
-  team: string | null;
-  /** Echoed as X-CSRF-Token with every change made through the cookie session. */
-  csrf_token: string | null;
-  name: string;
-  /** Two-factor sign-in (an authenticator app's codes) is on for this person. */
-  totp: boolean;
-  /** The organisation or the person's team asks for two-factor sign-in. */
-  totp_required: boolean;
-  /** Required but not set up yet: nothing but the account page works until it is. */
-  must_enrol_totp: boolean;
-}
+type Schemas = components["schemas"];
+
+export type Role = Schemas["Role"];
+
+/** The server's model says only `str` for the role; it is always one of Role. */
+export type Me = Schemas["MeOut"] & { role: Role };
 
 /** Who is logged in, if anyone (GET /api/session). */
-export interface SessionAnswer {
-  user: Me | null;
-  /** Why the session the request came with is over ("session_expired"), if it is. */
-  ended?: string | null;
-}
+export type SessionAnswer = Omit<Schemas["SessionOut"], "user"> & { user: Me | null };
 
-export type CaseStatus = "open" | "closed" | "purged";
+export type CaseStatus = Schemas["CaseOut"]["status"];
 
-export interface Consent {
-  feedback: boolean;
-  supervision: boolean;
-  training: boolean;
-}
+export type Consent = Schemas["ConsentIn"];
 
-export interface ConsentRecord extends Consent {
-  /** null: consent was never recorded, so every purpose is refused. */
-  updated_at: string | null;
-}
+export type ConsentRecord = Schemas["ConsentOut"];
 
-export interface Case {
-  id: string;
-  label: string;
-  team: string | null;
-  created_at: string;
-  clip_count: number;
-  status: CaseStatus;
-  consent: ConsentRecord;
-  closed_at: string | null;
-  purge_after: string | null;
-  purged_at: string | null;
-}
+export type Case = Schemas["CaseOut"];
 
-export type ClipStatus = "uploading" | "queued" | "processing" | "ready" | "failed" | "purged";
+export type ClipStatus = Schemas["ClipStatus"];
 
 /** A clip is still changing on the server while it is in one of these states. */
 export const ACTIVE_CLIP_STATUSES: readonly ClipStatus[] = ["uploading", "queued", "processing"];
 
-export interface Clip {
-  id: string;
-  case_id: string;
-  filename: string;
-  status: ClipStatus;
-  /** 0..1 of the current stage (transcoding while processing). */
-  progress: number;
-  error: string | null;
-  error_code: string | null;
-  size_bytes: number | null;
-  duration_s: number | null;
-  width: number | null;
-  height: number | null;
-  hls_url: string | null;
-  poster_url: string | null;
-  /** Frames per second (constant after processing): one frame step in the coding workspace. */
-  fps?: number | null;
-  /** WebVTT index of thumbnail sprites (`#xywh=`), for scrubbing previews. */
-  storyboard_url?: string | null;
-  /** What the recording shows, when it was filmed, and the home visit it was filmed at. */
-  activity?: Activity | null;
-  recorded_at?: string | null;
-  visit_id?: string | null;
-  created_at: string;
-}
+export type Clip = Schemas["ClipOut"];
 
-export type PlaylistStatus = "draft" | "rendering" | "ready" | "failed" | "purged";
+export type PlaylistStatus = Schemas["PlaylistStatus"];
 
-export interface Playlist {
-  id: string;
-  case_id: string;
-  title: string;
-  status: PlaylistStatus;
-  progress: number;
-  error: string | null;
-  error_code: string | null;
-  up_to_date: boolean;
-  duration_s: number | null;
-  /** The home visit it is shown at. */
-  visit_id?: string | null;
-  /** The professional's own notes for the visit: never on the family's screen. */
-  private_notes?: string;
-}
+export type Playlist = Schemas["PlaylistOut"];
 
 /** What the uploader says the recording shows (tus Upload-Metadata `activity`). */
 export const ACTIVITIES = ["bath", "feeding", "dressing", "play", "other"] as const;
@@ -116,38 +51,10 @@ export interface ErrorBody {
 // -- playlists --
 
 /** One moment of a playlist as the API answers it (times in ms of its clip). */
-export interface PlaylistItem {
-  id: string;
-  position: number;
-  clip_id: string;
-  annotation_id: string | null;
-  code: string | null;
-  start_ms: number;
-  end_ms: number;
-  pre_roll_ms: number;
-  post_roll_ms: number;
-  caption: string;
-  speed: number;
-  freeze_at_ms: number | null;
-  freeze_s: number;
-  mute: boolean;
-  /** Where the moment starts in the rendered presentation; null until rendered as it is. */
-  starts_at_s: number | null;
-  duration_s: number | null;
-  /** The goals of the case the moment is chosen to talk about. */
-  goal_ids: string[];
-}
+export type PlaylistItem = Schemas["ItemOut"];
 
 /** A playlist with its moments and, once rendered, its signed media URLs. */
-export interface PlaylistDetail extends Playlist {
-  owner_id: string;
-  revision: number;
-  rendered_revision: number | null;
-  hls_url: string | null;
-  captions_url: string | null;
-  chapters_url: string | null;
-  items: PlaylistItem[];
-}
+export type PlaylistDetail = Schemas["PlaylistOut"];
 
 /** The fields of a moment that the builder changes (PATCH …/items/{item}). */
 export type ItemChanges = Partial<
@@ -159,18 +66,7 @@ export type ItemChanges = Partial<
 >;
 
 /** A coded moment of one of the case's clips, to pick for a playlist. */
-export interface Moment {
-  annotation_id: string;
-  clip_id: string;
-  clip: string;
-  code: string;
-  label_en: string | null;
-  label_nl: string | null;
-  category: string | null;
-  colour: string | null;
-  start_ms: number;
-  end_ms: number | null;
-}
+export type Moment = Schemas["MomentOut"];
 
 export type ShareState = "active" | "expired" | "revoked" | "locked";
 
@@ -193,20 +89,13 @@ export interface ShareCreated extends Share {
 }
 
 /** What the family's player gets for a link (GET /api/shared/{token}). */
-export interface SharedPlaylist {
-  title: string;
-  expires_at: string;
-  duration_s: number | null;
-  hls_url: string;
-  captions_url: string;
-  chapters_url: string;
-}
+export type SharedPlaylist = Schemas["SharedPlaylistOut"];
 
 // -- coding workspace and supervision --
 
-export type CodeCategory = "initiative" | "positive" | "mismatch" | "repair" | "context" | "other";
-export type CodeKind = "point" | "segment" | "either";
-export type Subject = "parent" | "child" | "both";
+export type CodeCategory = Schemas["Category"];
+export type CodeKind = Schemas["Kind"];
+export type Subject = Schemas["Subject"];
 
 export interface SchemeCode {
   key: string;
@@ -241,43 +130,11 @@ export interface Scheme {
   scales: SchemeScale[];
 }
 
-export type ReviewState = "draft" | "submitted" | "approved" | "changes_requested";
+export type ReviewState = Schemas["ReviewState"];
 
-export interface AnnotationSet {
-  id: string;
-  clip_id: string;
-  scheme: { id: string; key: string; version: number; name: string };
-  coder_id: string;
-  coder: string;
-  name: string;
-  /** "suggestions": the analysis' proposals, nobody's coding. */
-  purpose: "working" | "second_coder" | "imported" | "suggestions";
-  review_state: ReviewState;
-  annotation_count: number;
-}
+export type AnnotationSet = Schemas["SetOut"];
 
-export interface Annotation {
-  id: string;
-  set_id: string;
-  code: string;
-  start_ms: number;
-  /** null: a moment. */
-  end_ms: number | null;
-  subject: Subject;
-  note: string;
-  /** A repair: the id of the mismatch it repairs. */
-  repairs: string | null;
-  repair_latency_ms: number | null;
-  /** A receiving code: the id of the baby's initiative it answers. */
-  responds_to: string | null;
-  response_latency_ms: number | null;
-  /** Who in the family (a person of the case). */
-  person_id: string | null;
-  /** The goals of the case the moment shows work on. */
-  goal_ids: string[];
-  /** Behind the ETag `"{id}.{version}"` that every change sends as If-Match. */
-  version: number;
-}
+export type Annotation = Schemas["AnnotationOut"];
 
 /** What a new annotation, or a change to one, sends. */
 export interface AnnotationFields {
@@ -294,31 +151,14 @@ export interface AnnotationFields {
   goal_ids?: string[];
 }
 
-export interface Rating {
-  scale: string;
-  value: number;
-  note: string;
-}
+export type Rating = Schemas["RatingOut"];
 
-export interface SetDetail extends AnnotationSet {
-  annotations: Annotation[];
-  ratings: Rating[];
-}
+export type SetDetail = Schemas["SetDetail"];
 
-export interface SetSummary {
-  duration_ms: number;
-  events: number;
-  positive_moments: number;
-  mismatches: number;
-  mismatch_total_ms: number;
-  mismatch_share: number;
-  repaired_mismatches: number;
-  unrepaired_mismatches: number;
-  mean_repair_latency_ms: number | null;
-}
+export type SetSummary = Schemas["Summary"];
 
 /** What a step in a set's history was (the server's stable key). */
-export type StepKind = "submitted" | "withdrawn" | "approved" | "changes_requested" | "reopened";
+export type StepKind = Schemas["StepKind"];
 
 export interface ReviewTransition {
   from_state: ReviewState;
@@ -341,42 +181,11 @@ export interface Review {
 
 export type ReviewAction = "submit" | "withdraw" | "approve" | "request_changes" | "reopen";
 
-export interface QueueItem {
-  set_id: string;
-  set_name: string;
-  clip_id: string;
-  clip: string;
-  case_id: string;
-  case_label: string;
-  coder_id: string;
-  coder: string;
-  submitted_at: string;
-  annotation_count: number;
-  resubmitted: boolean;
-  open_threads: number;
-  /** What the professional wrote when submitting ("" when nothing). */
-  note: string;
-  /** The family consented to discussing the recordings in supervision. */
-  consent_supervision: boolean;
-}
+export type QueueItem = Schemas["QueueItem"];
 
-export interface CommentEntry {
-  id: string;
-  author_id: string;
-  author: string;
-  body: string;
-  created_at: string;
-}
+export type CommentEntry = Schemas["CommentOut"];
 
-export interface Thread extends CommentEntry {
-  clip_id: string;
-  set_id: string | null;
-  annotation_id: string | null;
-  start_ms: number | null;
-  end_ms: number | null;
-  resolved: boolean;
-  replies: CommentEntry[];
-}
+export type Thread = Schemas["ThreadOut"];
 
 export interface NewThread {
   body: string;
@@ -385,28 +194,9 @@ export interface NewThread {
   set_id?: string;
 }
 
-export type InboxKind = "changes_requested" | "approved" | "second_coding" | "comment";
+export type InboxKind = Schemas["InboxItem"]["kind"];
 
-export interface InboxItem {
-  kind: InboxKind;
-  at: string;
-  /** The same in the server's words (English): the app words it from the fields below. */
-  message: string;
-  clip_id: string;
-  set_id: string | null;
-  comment_id: string | null;
-  case_id: string | null;
-  case_label: string | null;
-  /** The clip's file name. */
-  clip: string | null;
-  /** Whose set the item is about. */
-  set_coder_id: string | null;
-  /** Who decided, asked or wrote. */
-  actor: string | null;
-  /** Their own words: a decision's reason, an assignment's note, the last comment. */
-  text: string;
-  start_ms: number | null;
-}
+export type InboxItem = Schemas["InboxItem"];
 
 /** A colleague a supervisor can ask to code a clip as second coder. */
 export interface Coder {
@@ -425,14 +215,7 @@ export interface KappaReport {
   undefined_reason: "not_used" | "never_in_units" | "everywhere" | null;
 }
 
-export interface EventAgreementReport {
-  matched: number;
-  only_a: number;
-  only_b: number;
-  /** matched / all distinct events; null when there are none. */
-  agreement: number | null;
-  total: number;
-}
+export type EventAgreementReport = Schemas["EventAgreement"];
 
 export interface CodeAgreementReport {
   code: string;
@@ -475,14 +258,7 @@ export interface SecondCoding {
 }
 
 /** A moment the analysis proposes; a person accepts it into their set or rejects it. */
-export interface Suggestion extends Annotation {
-  /** 0..1: how clearly the signals showed it. */
-  confidence: number;
-  explanation: string;
-  evidence: Record<string, number | string>;
-  /** The caller's decision in their set, if any. */
-  decision: "accepted" | "rejected" | null;
-}
+export type Suggestion = Schemas["SuggestionOut"];
 
 /** One time series the timeline draws, packed as 8-bit levels (base64). */
 export interface PackedSeries {
@@ -501,17 +277,9 @@ export interface AnalysisNote {
 }
 
 /** A box as fractions of the picture, from its top-left corner. */
-export interface RegionBox {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+export type RegionBox = Schemas["Box"];
 
-export interface Regions {
-  parent: RegionBox;
-  child: RegionBox;
-}
+export type Regions = Schemas["RegionsIn"];
 
 export interface ClipAnalysis {
   clip_id: string;
@@ -526,50 +294,21 @@ export interface ClipAnalysis {
   suggestions: Suggestion[];
 }
 
-export interface SuggestionDecision {
-  suggestion_id: string;
-  set_id: string;
-  decision: "accepted" | "rejected";
-  annotation: Annotation | null;
-}
+export type SuggestionDecision = Schemas["DecisionOut"];
 
 // -- people and sign-in --
 
-export interface SetupState {
-  /** True only while the installation has no user at all. */
-  needed: boolean;
-}
+export type SetupState = Schemas["SetupState"];
 
-export interface OidcState {
-  enabled: boolean;
-  /** The provider's name for the button ("Sign in with {name}"). */
-  name: string;
-}
+export type OidcState = Schemas["OidcOut"];
 
-export type PersonStatus = "active" | "invited" | "deactivated";
+export type PersonStatus = Schemas["UserOut"]["status"];
 
 /** A person as an administrator sees them. */
-export interface Person {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  team_id: string | null;
-  team: string | null;
-  status: PersonStatus;
-  totp: boolean;
-  /** Signs in through the organisation's single sign-on. */
-  sso: boolean;
-  created_at: string;
-  last_seen_at: string | null;
-}
+export type Person = Schemas["UserOut"];
 
 /** A one-time link to pass on: an invitation or a password reset. */
-export interface AccountLink {
-  url: string;
-  expires_at: string;
-  purpose?: "invite" | "reset";
-}
+export type AccountLink = Schemas["LinkOut"];
 
 export interface PersonFilter {
   q?: string;
@@ -591,87 +330,34 @@ export interface NewPerson {
   team_id: string | null;
 }
 
-export interface AdminTeam {
-  id: string;
-  name: string;
-  require_totp: boolean;
-  members: number;
-}
+export type AdminTeam = Schemas["TeamOut"];
 
-export interface Policy {
-  require_totp: boolean;
-}
+export type Policy = Schemas["PolicyOut"];
 
 /** A supervisor's own team. */
-export interface TeamView {
-  team: { id: string; name: string };
-  members: { id: string; name: string; email: string; role: Role; status: PersonStatus }[];
-}
+export type TeamView = Schemas["TeamViewOut"];
 
 /** What an invitation or reset link is for (GET /api/account-links/{token}). */
-export interface LinkInfo {
-  purpose: "invite" | "reset";
-  email: string;
-  name: string;
-  expires_at: string;
-}
+export type LinkInfo = Schemas["LinkInfo"];
 
-export interface TotpEnrolment {
-  /** Base32, for typing into an authenticator app that cannot scan. */
-  secret: string;
-  uri: string;
-  qr_svg: string;
-  /** Signed; sent back with the first code. Nothing is stored until then. */
-  enrolment: string;
-}
+export type TotpEnrolment = Schemas["EnrolmentOut"];
 
-export interface RecoveryCodes {
-  recovery_codes: string[];
-}
+export type RecoveryCodes = Schemas["RecoveryCodesOut"];
 
 // -- the trajectory: goals, visits, the people in a case, reflections --
 
-export type GoalStatus = "open" | "working" | "reached";
+export type GoalStatus = Schemas["GoalStatus"];
 
-export interface Goal {
-  id: string;
-  case_id: string;
-  title: string;
-  description: string;
-  status: GoalStatus;
-  position: number;
-  started_at: string | null;
-  reached_at: string | null;
-  created_at: string;
-  updated_at: string;
-  /** Coded moments linked to the goal. */
-  moments: number;
-  /** Playlist moments chosen to talk about it. */
-  items: number;
-}
+export type Goal = Schemas["GoalOut"];
 
-export type VisitPhase = "intake" | "observation" | "feedback" | "evaluation";
+export type VisitPhase = Schemas["VisitPhase"];
 
-export interface Visit {
-  id: string;
-  case_id: string;
-  number: number;
-  /** YYYY-MM-DD; null: not known. */
-  visited_on: string | null;
-  phase: VisitPhase;
-  clip_ids: string[];
-  playlist_ids: string[];
-}
+export type Visit = Schemas["VisitOut"];
 
-export type PersonRole = "mother" | "father" | "partner" | "caregiver" | "baby" | "sibling";
+export type PersonRole = Schemas["PersonRole"];
 
 /** Someone in the family's recordings (never a name is needed). */
-export interface CasePerson {
-  id: string;
-  role: PersonRole;
-  label: string;
-  position: number;
-}
+export type CasePerson = Schemas["PersonOut"];
 
 /** What the parents said about a moment (or the whole playlist) when shown it. */
 export interface ReflectionFields {
@@ -680,47 +366,13 @@ export interface ReflectionFields {
   next_steps: string;
 }
 
-export interface Reflection extends ReflectionFields {
-  id: string;
-  playlist_id: string;
-  /** null: about the playlist as a whole. */
-  item_id: string | null;
-  visit_id: string | null;
-  author_id: string;
-  /** Sent back as If-Match with the next change. */
-  version: number;
-  updated_at: string;
-}
+export type Reflection = Schemas["ReflectionOut"];
 
 // -- the trajectory page: progress over the visits --
 
 /** One visit's numbers; null: nothing coded there to count it from. */
-export interface VisitProgress {
-  visit_id: string;
-  number: number;
-  visited_on: string | null;
-  phase: VisitPhase;
-  minutes_coded: number;
-  positive_per_min: number | null;
-  initiatives: number;
-  initiatives_received_share: number | null;
-  median_response_ms: number | null;
-  mismatch_time_share: number | null;
-  repaired_share: number | null;
-  median_repair_ms: number | null;
-  /** Mean rating per scale key. */
-  ratings: Record<string, number>;
-}
+export type VisitProgress = Schemas["VisitProgress"];
 
-export interface GoalProgress {
-  goal_id: string;
-  title: string;
-  status: GoalStatus;
-  per_visit: { visit_id: string; moments: number; positive_per_min: number | null }[];
-}
+export type GoalProgress = Schemas["GoalProgress"];
 
-export interface Progress {
-  visits: VisitProgress[];
-  goals: GoalProgress[];
-  clips_without_visit: number;
-}
+export type Progress = Schemas["Progress"];
