@@ -385,8 +385,8 @@ export interface paths {
         put?: never;
         /**
          * Confirm Totp
-         * @description Turn two-factor sign-in on with the first code from the app; the answer
-         *     holds the recovery codes, shown this once.
+         * @description Turn two-factor sign-in on with the first code from the app and the
+         *     password; the answer holds the recovery codes, shown this once.
          */
         post: operations["confirm_totp_api_account_totp_confirm_post"];
         delete?: never;
@@ -2477,6 +2477,8 @@ export interface components {
             enrolment: string;
             /** Code */
             code: string;
+            /** Password */
+            password?: string | null;
         };
         /**
          * ConsentIn
