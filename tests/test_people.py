@@ -93,6 +93,8 @@ def test_an_invited_person_sets_a_password_through_the_link_and_logs_in(
     for password, code in (("kort", "password_too_short"),
                            ("1234567890", "password_common"),
                            ("qwertyuiop", "password_common"),
+                           ("Welkom2026!", "password_common"),  # a common word, dressed up
+                           ("feyenoord1908", "password_common"),
                            (f"{email.split('@')[0]}-2024!", "password_like_email"),
                            (email, "password_like_email"),
                            ("x" * 1001, "password_too_long")):
