@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { t } from "../../i18n";
 import { useHls } from "../VideoPlayer";
 import { formatClock } from "./clock";
@@ -8,6 +9,8 @@ interface Props {
   src: string;
   poster: string | null;
   label: string;
+  /** Drawn over the video's picture (the parent's and child's boxes). */
+  children?: ComponentChildren;
 }
 
 /**
@@ -15,7 +18,7 @@ interface Props {
  * speed, and the time to the millisecond. The same moves have keys
  * (see HelpPanel); the buttons are for the mouse and for discovering them.
  */
-export function CodingPlayer({ playback, src, poster, label }: Props) {
+export function CodingPlayer({ playback, src, poster, label, children }: Props) {
   const trouble = useHls(playback.video, src);
   const p = playback;
   return (
@@ -28,6 +31,7 @@ export function CodingPlayer({ playback, src, poster, label }: Props) {
         aria-label={label}
         onClick={p.toggle}
       />
+      {children}
       {trouble === "unsupported" && <p class="error">{t("clip.cannotPlay")}</p>}
       {trouble === "error" && (
         <p class="error" role="alert">

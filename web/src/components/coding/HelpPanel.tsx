@@ -47,6 +47,10 @@ export function HelpPanel({ codes, readOnly }: { codes: SchemeCode[]; readOnly: 
               <kbd>Y</kbd> <kbd>N</kbd>
             </dt>
             <dd>{t("help.suggestion")}</dd>
+            <dt>
+              (<kbd>Shift</kbd>+) <kbd>←</kbd> <kbd>↑</kbd> <kbd>→</kbd> <kbd>↓</kbd>
+            </dt>
+            <dd>{t("regions.help")}</dd>
           </>
         )}
       </dl>

@@ -1,57 +1,69 @@
-import { useState } from "preact/hooks";
 import type { Regions } from "../../api/types";
 import { t } from "../../i18n";
-
-const LEFT = { x: 0, y: 0, w: 0.5, h: 1 };
-const RIGHT = { x: 0.5, y: 0, w: 0.5, h: 1 };
-const TOP = { x: 0, y: 0, w: 1, h: 0.5 };
-const BOTTOM = { x: 0, y: 0.5, w: 1, h: 0.5 };
-
-/** How phones film a bath or a changing mat: one person on each side of the picture. */
-const LAYOUTS = {
-  parentLeft: { parent: LEFT, child: RIGHT },
-  parentRight: { parent: RIGHT, child: LEFT },
-  parentTop: { parent: TOP, child: BOTTOM },
-  parentBottom: { parent: BOTTOM, child: TOP },
-} satisfies Record<string, Regions>;
-
-type Layout = keyof typeof LAYOUTS;
-
-function layoutOf(regions: Regions | null): Layout | "" {
-  if (!regions) return "";
-  const found = (Object.keys(LAYOUTS) as Layout[]).find(
-    (name) => JSON.stringify(LAYOUTS[name]) === JSON.stringify(regions),
-  );
-  return found ?? "";
-}
+import { ErrorMessage } from "../ErrorMessage";
+import { type Layout, LAYOUTS, layoutOf } from "./regions";
+import type { RegionsEditor } from "./useRegions";
 
 /**
  * Where the parent and the child are in the picture. Motion is measured per
- * side, so a parent filmed on the right needs saying; the clip is then
- * analysed again.
+ * box, so boxes that miss a person miss their movement: the boxes are
+ * adjusted over the video (RegionBoxes), a quick layout places both, and
+ * saving analyses the clip again.
  */
-export function RegionsForm(props: { regions: Regions | null; busy: boolean; onPlace: (r: Regions) => void }) {
-  const [layout, setLayout] = useState<Layout | "">(layoutOf(props.regions));
+export function RegionsForm(props: { saved: Regions | null; busy: boolean; editor: RegionsEditor }) {
+  const { editor } = props;
+  const shown = editor.draft ?? props.saved;
   return (
-    <form
-      class="row regions-form"
-      onSubmit={(event) => {
-        event.preventDefault();
-        if (layout) props.onPlace(LAYOUTS[layout]);
-      }}
-    >
-      <label for="regions-layout">{t("regions.label")}</label>
-      <select id="regions-layout" value={layout} onChange={(e) => setLayout(e.currentTarget.value as Layout)}>
-        <option value="">{t("regions.default")}</option>
-        {(Object.keys(LAYOUTS) as Layout[]).map((name) => (
-          <option key={name} value={name}>
-            {t(`regions.${name}`)}
-          </option>
-        ))}
-      </select>
-      <button type="submit" disabled={props.busy || !layout || layout === layoutOf(props.regions)}>
-        {t("regions.apply")}
-      </button>
-    </form>
+    <div class="regions-form stack" data-editing={editor.draft ? "" : undefined}>
+      <div class="row">
+        <label for="regions-layout">{t("regions.label")}</label>
+        <select
+          id="regions-layout"
+          value={shown ? layoutOf(shown) : ""}
+          disabled={props.busy || editor.saving}
+          onChange={(e) => {
+            const layout = e.currentTarget.value as Layout | "";
+            if (layout) editor.place(layout);
+          }}
+        >
+          <option value="">{t("regions.default")}</option>
+          {(Object.keys(LAYOUTS) as Layout[]).map((name) => (
+            <option key={name} value={name}>
+              {t(`regions.${name}`)}
+            </option>
+          ))}
+        </select>
+      </div>
+      {!editor.draft && (
+        <button type="button" ref={editor.opener} disabled={props.busy} onClick={editor.open}>
+          {t("regions.adjust")}
+        </button>
+      )}
+      {editor.draft && (
+        <>
+          {editor.source && !editor.dirty && (
+            <p class="hint regions-source" data-source={editor.source}>
+              {t(`regions.source.${editor.source}`)}
+            </p>
+          )}
+          {editor.dirty && <p class="hint regions-unsaved">{t("regions.unsaved")}</p>}
+          <p class="hint">{t("regions.howTo")}</p>
+          <div class="row">
+            <button
+              type="button"
+              class="primary"
+              disabled={props.busy || editor.saving}
+              onClick={() => void editor.save()}
+            >
+              {t("regions.save")}
+            </button>
+            <button type="button" disabled={editor.saving} onClick={editor.cancel}>
+              {t("regions.cancel")}
+            </button>
+          </div>
+          <ErrorMessage error={editor.error} />
+        </>
+      )}
+    </div>
   );
 }

@@ -1,5 +1,5 @@
 import { Fragment } from "preact";
-import type { ClipAnalysis, Regions, SchemeCode, Suggestion } from "../../api/types";
+import type { ClipAnalysis, SchemeCode, Suggestion } from "../../api/types";
 import { formatPercent } from "../../format";
 import { t } from "../../i18n";
 import { ErrorMessage } from "../ErrorMessage";
@@ -7,6 +7,7 @@ import { formatSpan } from "./clock";
 import { evidenceRows, explain, noteText } from "./explain";
 import { RegionsForm } from "./RegionsForm";
 import { labelOfKey } from "./schemeText";
+import type { RegionsEditor } from "./useRegions";
 
 interface Props {
   analysis: ClipAnalysis | undefined;
@@ -19,7 +20,8 @@ interface Props {
   onAccept: (s: Suggestion) => void;
   onReject: (s: Suggestion) => void;
   onAnalyseAgain: () => void;
-  onPlace: (regions: Regions) => void;
+  /** The parent's and child's boxes over the video. */
+  regions: RegionsEditor;
 }
 
 /**
@@ -44,8 +46,8 @@ export function SuggestionPanel(props: Props) {
           {noteText(note)}
         </p>
       ))}
-      {(state === "ready" || state === "failed") && (
-        <RegionsForm regions={analysis?.regions ?? null} busy={props.busy} onPlace={props.onPlace} />
+      {(state === "ready" || state === "failed" || state === "none") && (
+        <RegionsForm saved={analysis?.regions ?? null} busy={props.busy} editor={props.regions} />
       )}
       {(state === "none" || state === "failed") && (
         <button type="button" disabled={props.busy} onClick={props.onAnalyseAgain}>

@@ -14,6 +14,7 @@ import { EditBar } from "./EditBar";
 import { HelpPanel } from "./HelpPanel";
 import { isLocked, LockedBanner, lockedKeySaid } from "./LockedBanner";
 import { RatingsPanel } from "./RatingsPanel";
+import { RegionBoxes } from "./RegionBoxes";
 import { ReviewPanel } from "./ReviewPanel";
 import { type Said, sentence, type Tell } from "./said";
 import { labelOf } from "./schemeText";
@@ -25,6 +26,7 @@ import { type Edges, type OpenSegment, Timeline } from "./Timeline";
 import { type CodingSet, useCodingSet } from "./useCodingSet";
 import { useCodingKeys } from "./useCodingKeys";
 import { usePlayback } from "./usePlayback";
+import { useRegions } from "./useRegions";
 import { nextSuggestion, useSuggestions } from "./useSuggestions";
 
 interface Props {
@@ -84,6 +86,22 @@ function Desk(props: Props & Status & { codingSet: CodingSet; scheme: Scheme }) 
   const [suggestionId, setSuggestionId] = useState<string | null>(null);
   const [deciding, setDeciding] = useState(false);
   const chosen = suggestions.open.find((s) => s.id === suggestionId);
+  // The parent's and child's boxes: saving them analyses the clip again.
+  const regions = useRegions(
+    suggestions.analysis,
+    () => {
+      const video = playback.video.current;
+      return video?.videoWidth
+        ? { width: video.videoWidth, height: video.videoHeight }
+        : { width: clip.width ?? 16, height: clip.height ?? 9 };
+    },
+    async (boxes) => {
+      setActionError(null);
+      await suggestions.place(boxes);
+      tell({ key: "suggestions.queued" });
+    },
+    () => tell({ key: "regions.restored" }),
+  );
   // Who in the family a moment is about, and the goals it shows work on (the case's).
   const people = useLoad(() => trajectory.people(clip.case_id), clip.case_id);
   const goals = useLoad(() => trajectory.goals(clip.case_id), clip.case_id);
@@ -211,7 +229,18 @@ function Desk(props: Props & Status & { codingSet: CodingSet; scheme: Scheme }) 
             src={onThisOrigin(clip.hls_url)}
             poster={clip.poster_url ? onThisOrigin(clip.poster_url) : null}
             label={t("clip.player", { name: clip.filename })}
-          />
+          >
+            {regions.draft && (
+              <RegionBoxes
+                video={playback.video}
+                regions={regions.draft}
+                proposal={regions.source === "proposed" && !regions.dirty}
+                focus={regions.focusBoxes}
+                onChange={regions.change}
+                onCancel={regions.cancel}
+              />
+            )}
+          </CodingPlayer>
         ) : (
           <p>{t("clip.notReady")}</p>
         )}
@@ -294,7 +323,7 @@ function Desk(props: Props & Status & { codingSet: CodingSet; scheme: Scheme }) 
             onAccept={(s) => (locked ? refuse() : void decide(s, "accepted"))}
             onReject={(s) => (locked ? refuse() : void decide(s, "rejected"))}
             onAnalyseAgain={() => void attempt(suggestions.again, { key: "suggestions.queued" })}
-            onPlace={(regions) => void attempt(() => suggestions.place(regions), { key: "suggestions.queued" })}
+            regions={regions}
           />
         )}
         <CommentsPanel clipId={clip.id} setId={set.id} timeMs={playback.timeMs} onSeek={playback.seek} />

@@ -2,6 +2,9 @@
 // the focused element and which to the workspace.
 //
 // - A text field (where the user types) keeps every key, Ctrl+Z included.
+// - An element marked data-keeps-keys (the parent's and child's boxes over the
+//   video, moved and resized with the arrows) keeps every key but Space: no
+//   hotkey codes and no arrow steps a frame while it has the focus.
 // - A list (select), a radio group or a slider keeps its arrows (and the keys
 //   that move within it); Enter on any control is that control's own, pressed
 //   on purpose.
@@ -35,6 +38,7 @@ export function belongsToFocused(event: KeyboardEvent): boolean {
   const target = event.target;
   if (!(target instanceof HTMLElement) || target === document.body) return false;
   if (isTyping(target)) return true;
+  if (target.closest("[data-keeps-keys]")) return event.key !== " ";
   if (event.key === "Enter") return true; // pressing or confirming the control itself
   if (event.ctrlKey || event.metaKey || event.altKey) return false;
   return choosesWithArrows(target) && MOVING_WITHIN.has(event.key);
