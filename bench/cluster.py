@@ -91,7 +91,7 @@ MIB = 1024 * 1024
 #: Bytes per tus PATCH: half a server part (8 MiB), so requests end mid-part as
 #: a phone's often do and the server keeps the rest as a tail.
 CHUNK = 4 * MIB
-PASSWORD = "bench-password-123"
+PASSWORD = "load test of the cluster"
 S3_KEY, S3_SECRET = "attune-cluster", secrets.token_urlsafe(24)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -31,7 +31,7 @@ from core.embedded import find_free_port
 from core.media import probe
 from worker.transcode import build_command, plan_transcode, prepare_output_dir
 
-PASSWORD = "bench-password-123"
+PASSWORD = "load test of the cluster"
 
 
 def make_source(path: Path, seconds: int) -> None:
