@@ -16,9 +16,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
 
 from core import audit
-from core.db.models import AuditEvent, Role, User
+from core.db.models import AuditEvent, Role, Share, User
 from core.openapi import file_answer
 from core.web import Db, client_ip, require_role
 
@@ -45,6 +46,8 @@ class AuditEventOut(BaseModel):
     ip: str | None
     detail: str | None
     hash: str
+    #: Whose link was used, for an event of someone without a login (see :func:`_link_owners`).
+    link_of: str | None = None
 
 
 class AuditPage(BaseModel):
@@ -64,6 +67,7 @@ class CaseViewer(BaseModel):
     refused: int
     first_at: datetime
     last_at: datetime
+    link_of: str | None = None
 
 
 class Filters:
@@ -73,12 +77,15 @@ class Filters:
         self,
         case_id: Annotated[str | None, Query(max_length=32)] = None,
         user_id: Annotated[str | None, Query(max_length=32)] = None,
+        user_email: Annotated[str | None, Query(
+            max_length=320, description="Whose events, by e-mail address (any case).")] = None,
         action: Annotated[str | None, Query(max_length=60)] = None,
         outcome: Annotated[str | None, Query(max_length=20)] = None,
         since: Annotated[datetime | None, Query(description="From this time on.")] = None,
         until: Annotated[datetime | None, Query(description="Before this time.")] = None,
     ) -> None:
         self.case_id, self.user_id, self.action = case_id, user_id, action
+        self.user_email = user_email
         self.outcome, self.since, self.until = outcome, since, until
 
     def apply(self, query: Select[tuple[AuditEvent]]) -> Select[tuple[AuditEvent]]:
@@ -88,6 +95,8 @@ class Filters:
                               (AuditEvent.outcome, self.outcome)):
             if value is not None:
                 query = query.where(column == value)
+        if self.user_email is not None:
+            query = query.where(func.lower(AuditEvent.user_email) == self.user_email.lower())
         if self.since is not None:
             query = query.where(AuditEvent.at >= self.since)
         if self.until is not None:
@@ -97,6 +106,25 @@ class Filters:
     def describe(self) -> str:
         given = {k: v for k, v in vars(self).items() if v is not None}
         return ", ".join(f"{k}={v}" for k, v in given.items()) or "everything"
+
+
+def _link_owners(db: Session, on_behalf_of: set[str | None]) -> dict[str, str]:
+    """The e-mail address behind each link an event names: a family's share link
+    (``share:<id>``) is the professional's who made it, a signed media link
+    (``link:<user id>``) its holder's. The log keeps only the id, which a reader
+    cannot place."""
+    share_ids = {v[6:] for v in on_behalf_of if v and v.startswith("share:")}
+    user_ids = {v[5:] for v in on_behalf_of if v and v.startswith("link:")}
+    owners: dict[str, str] = {}
+    if share_ids:
+        for share_id, email in db.execute(select(Share.id, User.email).join(
+                User, User.id == Share.created_by).where(Share.id.in_(share_ids))):
+            owners[f"share:{share_id}"] = email
+    if user_ids:
+        for user_id, email in db.execute(select(User.id, User.email)
+                                         .where(User.id.in_(user_ids))):
+            owners[f"link:{user_id}"] = email
+    return owners
 
 
 def _log_reading(db: Db, reader: User, request: Request, action: str, filters: Filters) -> None:
@@ -119,10 +147,14 @@ def read_log(
         query = query.where(AuditEvent.id < before)
     rows = db.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)).all()
     page = [AuditEventOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
+    owners = _link_owners(db, {e.on_behalf_of for e in page})
+    for event in page:
+        event.link_of = owners.get(event.on_behalf_of or "")
     return AuditPage(events=page, next_before=page[-1].id if len(rows) > limit else None)
 
 
-CSV_COLUMNS = list(AuditEventOut.model_fields)
+#: The stored fields; the CSV is the log as it is, without what a reading adds.
+CSV_COLUMNS = [name for name in AuditEventOut.model_fields if name != "link_of"]
 
 
 @router.get("/export.csv", response_class=StreamingResponse,
@@ -170,6 +202,8 @@ def case_viewers(case_id: str, reader: Reader, db: Db, request: Request) -> list
         .group_by(AuditEvent.user_id, AuditEvent.user_email, AuditEvent.role,
                   AuditEvent.on_behalf_of)
         .order_by(func.max(AuditEvent.at).desc())).all()
+    owners = _link_owners(db, {row[3] for row in rows})
     return [CaseViewer(user_id=u, user_email=e, role=r, on_behalf_of=o, views=n - (d or 0),
-                       refused=d or 0, first_at=first, last_at=last)
+                       refused=d or 0, first_at=first, last_at=last,
+                       link_of=owners.get(o or ""))
             for u, e, r, o, n, d, first, last in rows]

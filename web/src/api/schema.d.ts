@@ -2068,6 +2068,8 @@ export interface components {
             detail: string | null;
             /** Hash */
             hash: string;
+            /** Link Of */
+            link_of: string | null;
         };
         /** AuditPage */
         AuditPage: {
@@ -2236,6 +2238,8 @@ export interface components {
              * Format: date-time
              */
             last_at: string;
+            /** Link Of */
+            link_of: string | null;
         };
         /**
          * Category
@@ -16668,6 +16672,8 @@ export interface operations {
                 limit?: number;
                 case_id?: string | null;
                 user_id?: string | null;
+                /** @description Whose events, by e-mail address (any case). */
+                user_email?: string | null;
                 action?: string | null;
                 outcome?: string | null;
                 /** @description From this time on. */
@@ -16760,6 +16766,8 @@ export interface operations {
             query?: {
                 case_id?: string | null;
                 user_id?: string | null;
+                /** @description Whose events, by e-mail address (any case). */
+                user_email?: string | null;
                 action?: string | null;
                 outcome?: string | null;
                 /** @description From this time on. */
