@@ -17,6 +17,7 @@ import { VisitPage } from "./pages/VisitPage";
 import { UploadPage } from "./pages/UploadPage";
 import { AccountPage } from "./pages/AccountPage";
 import { AdminPage } from "./pages/AdminPage";
+import { AuditPage } from "./pages/AuditPage";
 import { SetupPage } from "./pages/SetupPage";
 import { TeamPage } from "./pages/TeamPage";
 import { TrajectoryPage } from "./pages/TrajectoryPage";
@@ -115,6 +116,8 @@ function Page({ route, me, onAccountChanged }: { route: Route; me: Me; onAccount
       return <AdminPage me={me} />;
     case "team":
       return <TeamPage />;
+    case "audit":
+      return <AuditPage me={me} />;
     case "login":
     case "setup":
     case "welcome":

@@ -100,3 +100,10 @@ export function formatDateTime(iso: string): string {
     new Date(iso),
   );
 }
+
+/** A moment to the second, as a log needs it: "12 mrt 2026, 14:03:27". */
+export function formatTimestamp(iso: string): string {
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "medium" }).format(
+    new Date(iso),
+  );
+}

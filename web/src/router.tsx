@@ -23,6 +23,7 @@ export type Route =
   | { page: "account" }
   | { page: "admin" }
   | { page: "team" }
+  | { page: "audit" }
   | { page: "notFound" };
 
 export function match(pathname: string, search: string): Route {
@@ -62,6 +63,7 @@ export function match(pathname: string, search: string): Route {
   if (pathname === "/account") return { page: "account" };
   if (pathname === "/admin") return { page: "admin" };
   if (pathname === "/team") return { page: "team" };
+  if (pathname === "/audit") return { page: "audit" };
   if (parts[0] === "playlists" && parts[1] && parts.length === 2) {
     return { page: "playlist", playlistId: parts[1] };
   }
@@ -98,6 +100,7 @@ export const paths = {
   account: () => "/account",
   admin: () => "/admin",
   team: () => "/team",
+  audit: () => "/audit",
 };
 
 const listeners = new Set<() => void>();

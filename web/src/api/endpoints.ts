@@ -36,6 +36,8 @@ import type {
   Share,
   ShareCreated,
 } from "./types";
+// the access log (own import, so the blocks can grow apart)
+import type { AuditFilter, AuditPage, CaseViewer } from "./types";
 // coding workspace and supervision (own import, so both blocks can grow apart)
 import type {
   Annotation,
@@ -337,4 +339,41 @@ export const reportUrl = (caseId: string, from: string, to: string, lang: "nl" |
   if (from) query.set("from", from);
   if (to) query.set("to", to);
   return `/api/cases/${enc(caseId)}/report?${query.toString()}`;
+};
+
+/** The log's query string for `filter` (shared by reading it and exporting it). */
+function auditQuery(filter: AuditFilter): URLSearchParams {
+  const query = new URLSearchParams();
+  const fields: [keyof AuditFilter, string][] = [
+    ["caseId", "case_id"],
+    ["userId", "user_id"],
+    ["userEmail", "user_email"],
+    ["action", "action"],
+    ["outcome", "outcome"],
+    ["since", "since"],
+    ["until", "until"],
+  ];
+  for (const [field, name] of fields) {
+    const value = filter[field];
+    if (value) query.set(name, value);
+  }
+  return query;
+}
+
+export const auditLog = {
+  /** A page of events, newest first; `before`: the previous page's `next_before`. */
+  read: (filter: AuditFilter, before?: number | null, limit = 50) => {
+    const query = auditQuery(filter);
+    if (before) query.set("before", String(before));
+    query.set("limit", String(limit));
+    return request<AuditPage>("GET", `/api/audit?${query.toString()}`);
+  },
+  viewers: (caseId: string) =>
+    request<CaseViewer[]>("GET", `/api/audit/cases/${enc(caseId)}/viewers`),
+};
+
+/** The same events as a CSV file (a plain link: the browser downloads it). */
+export const auditExportUrl = (filter: AuditFilter) => {
+  const qs = auditQuery(filter).toString();
+  return `/api/audit/export.csv${qs ? `?${qs}` : ""}`;
 };

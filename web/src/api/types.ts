@@ -376,3 +376,25 @@ export type VisitProgress = Schemas["VisitProgress"];
 export type GoalProgress = Schemas["GoalProgress"];
 
 export type Progress = Schemas["Progress"];
+
+// -- the access log (privacy officer, admin) --
+
+/** One event of the access log (NEN 7513). */
+export type AuditEvent = Schemas["AuditEventOut"];
+
+/** A page of the log, newest first; `next_before` asks for the next (older) page. */
+export type AuditPage = Schemas["AuditPage"];
+
+/** Someone (or a family's link) who opened, or was refused, recordings of a case. */
+export type CaseViewer = Schemas["CaseViewer"];
+
+/** What the log is narrowed to; an empty value filters nothing. Times are ISO 8601. */
+export interface AuditFilter {
+  caseId?: string;
+  userId?: string;
+  userEmail?: string;
+  action?: string;
+  outcome?: string;
+  since?: string;
+  until?: string;
+}

@@ -2,6 +2,7 @@ import type { Me } from "../api/types";
 import { getLang, setLang, t } from "../i18n";
 import { currentPath, Link, paths } from "../router";
 import { InboxLink } from "./InboxLink";
+import { canReadAuditLog } from "./audit/roles";
 
 interface Props {
   me: Me | null;
@@ -66,6 +67,11 @@ export function Header({ me, onLogOut }: Props) {
           {me.role === "admin" && (
             <Link href={paths.admin()} class="header-link">
               {t("admin.link")}
+            </Link>
+          )}
+          {canReadAuditLog(me) && (
+            <Link href={paths.audit()} class="header-link">
+              {t("audit.link")}
             </Link>
           )}
         </nav>
