@@ -23,6 +23,7 @@ from rq.executions import Execution
 from rq.job import Job
 
 from core import logs, metrics
+from core.db.session import get_sessionmaker
 from core.lifetime import die_with_parent
 from core.queue import KINDS, queue
 from core.runtime import Runtime, get_runtime
@@ -32,17 +33,21 @@ from worker.sweeper import sweep, sweep_retention, sweep_workdirs
 log = logging.getLogger(__name__)
 
 
+def _sweep_once(runtime: Runtime) -> None:
+    """Housekeeping: lost transcode jobs, uploads nobody finished, and closed
+    cases whose recordings are due for removal."""
+    try:
+        sweep_workdirs(runtime)
+        sweep(runtime)
+        expire_stale(runtime)
+        sweep_retention(runtime)
+    except Exception:  # keep sweeping; the next tick may succeed
+        log.exception("sweep failed")
+
+
 def _sweep_forever(runtime: Runtime, stop: threading.Event) -> None:
-    """Periodic housekeeping: lost transcode jobs, uploads nobody finished, and
-    closed cases whose recordings are due for removal."""
     while not stop.wait(runtime.settings.sweep_interval_s):
-        try:
-            sweep_workdirs(runtime)
-            sweep(runtime)
-            expire_stale(runtime)
-            sweep_retention(runtime)
-        except Exception:  # keep sweeping; the next tick may succeed
-            log.exception("sweep failed")
+        _sweep_once(runtime)
 
 
 def _children_die_with_worker() -> None:
@@ -89,8 +94,15 @@ def run_worker(runtime: Runtime, *, burst: bool = False, sweeper: bool = True) -
     sweep_workdirs(runtime)
     _children_die_with_worker()
     runtime.ensure_buckets()
+    # The database driver, and everything a sweep imports, is imported now in
+    # this one thread: a job is forked while the sweeper thread runs, and a
+    # fork taken while another thread holds a module's import lock leaves the
+    # job waiting for that lock forever (seen: the first sweep importing
+    # psycopg as the first job was forked).
+    get_sessionmaker(runtime.database_url)
     stop = threading.Event()
     if sweeper and not burst:
+        _sweep_once(runtime)
         threading.Thread(target=_sweep_forever, args=(runtime, stop), daemon=True,
                          name="sweeper").start()
     try:
