@@ -620,9 +620,12 @@ class Uploads:
             self._count(api, "PATCH (cut off)", upload)
             httpx.patch(on_api(self.balancer.url(api), upload.url), content=body(),
                         headers=headers, timeout=30)
-        # The server commits what arrived once it notices the dropped connection.
+        # The server commits what arrived once it notices the dropped connection,
+        # unless that API was killed meanwhile: then nothing of it arrived, and
+        # the new client simply resumes from where the server stands.
         deadline = time.monotonic() + 15
-        while self._offset(upload, deadline) <= offset and time.monotonic() < deadline:
+        while (time.monotonic() < deadline
+               and self._offset(upload, deadline + UPLOAD_S) <= offset):
             time.sleep(0.2)
         failures = 0
         while True:
