@@ -21,6 +21,9 @@ from core.db.models import AuthToken, Role, Team, User, utcnow
 _hasher = PasswordHasher()
 #: Verified against when the e-mail is unknown, so timing does not reveal accounts.
 _DUMMY_HASH = _hasher.hash("attune-dummy-password")
+#: Accounts Attune itself uses (the suggestions' coder) live under a reserved
+#: domain (RFC 2606): they never log in, and people administration never shows them.
+SYSTEM_ACCOUNT_DOMAIN = "@attune.invalid"
 
 
 class UserError(ValueError):

@@ -351,6 +351,23 @@ def test_people_are_found_by_name_email_team_and_status(client: Any,
         "a deactivated person no longer counts"
 
 
+def test_attunes_own_accounts_are_not_people_to_manage(client: Any, runtime: Any,
+                                                      admin: dict[str, Any]) -> None:
+    """The account that codes the suggestions never logs in: the administration
+    neither lists it nor changes it."""
+    from services.annotate.suggestions import SUGGESTER_EMAIL, suggester
+
+    with runtime.db() as db:
+        system_id = suggester(db).id
+    listed = client.get("/api/admin/users", params={"q": "suggestions"},
+                        headers=admin["headers"]).json()["users"]
+    assert SUGGESTER_EMAIL not in [u["email"] for u in listed]
+    for method, path, body in (("PATCH", f"/api/admin/users/{system_id}", {"active": True}),
+                               ("POST", f"/api/admin/users/{system_id}/link", None)):
+        resp = client.request(method, path, json=body, headers=admin["headers"])
+        assert resp.status_code == 404 and resp.json()["code"] == "user_not_found"
+
+
 # -- teams and the organisation's policy -------------------------------------
 
 def test_teams_are_made_renamed_and_may_require_a_second_factor(

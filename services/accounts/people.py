@@ -19,7 +19,14 @@ from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select, upd
 from sqlalchemy.orm import Session
 
 from core import audit, passwords, twofactor
-from core.auth import UserError, end_logins, hash_password, normalise_email, token_digest
+from core.auth import (
+    SYSTEM_ACCOUNT_DOMAIN,
+    UserError,
+    end_logins,
+    hash_password,
+    normalise_email,
+    token_digest,
+)
 from core.db.models import (
     AccountLink,
     AccountLinkPurpose,
@@ -66,7 +73,8 @@ def status_is(wanted: Status) -> ColumnElement[bool]:
 def find_users(db: Session, q: str | None = None, team_id: str | None = None,
                wanted: Status | None = None) -> list[User]:
     """People whose e-mail or name contains ``q``, in ``team_id``, with status ``wanted``."""
-    query = select(User).order_by(func.lower(User.email))
+    query = select(User).where(not_(User.email.endswith(SYSTEM_ACCOUNT_DOMAIN))) \
+        .order_by(func.lower(User.email))
     if q and q.strip():
         pattern = f"%{_escape_like(q.strip().lower())}%"
         query = query.where(or_(func.lower(User.email).like(pattern, escape="\\"),
@@ -84,14 +92,14 @@ def _escape_like(text: str) -> str:
 
 def user_by_id(db: Session, user_id: str) -> User:
     user = db.get(User, user_id)
-    if user is None:
+    if user is None or user.email.endswith(SYSTEM_ACCOUNT_DOMAIN):
         raise ApiError(404, "There is no such person; reload the list.", "user_not_found")
     return user
 
 
 def user_by_email(db: Session, email: str) -> User:
     user = db.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
+    if user is None or user.email.endswith(SYSTEM_ACCOUNT_DOMAIN):
         raise ApiError(404, f"Nobody has the e-mail address {email.strip()}.", "user_not_found")
     return user
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from core.auth import SYSTEM_ACCOUNT_DOMAIN
 from core.db.models import (
     Annotation,
     AnnotationSet,
@@ -34,7 +35,7 @@ from services.annotate.domain import Event, Source, Subject
 from services.annotate.schemes import ensure_builtin, to_domain
 
 #: The account that "codes" the suggestions sets. Inactive: it can never log in.
-SUGGESTER_EMAIL = "suggestions@attune.invalid"
+SUGGESTER_EMAIL = f"suggestions{SYSTEM_ACCOUNT_DOMAIN}"
 PURPOSE = "suggestions"
 
 
