@@ -29,8 +29,13 @@ export function InviteForm({ teams, onInvited }: { teams: AdminTeam[]; onInvited
       });
       setEmail("");
       setName("");
-      setMade({ link, email: user.email });
-      await onInvited();
+      try {
+        await onInvited();
+      } finally {
+        // shown (and focused) once the list around it has settled, and shown
+        // even when that refresh fails: the link exists only in this answer
+        setMade({ link, email: user.email });
+      }
     });
   };
 
