@@ -360,13 +360,15 @@ def test_a_deactivated_persons_open_page_goes_to_the_login_with_the_reason(
     log_in(page, person)
     page.wait_for_url(lambda u: u.endswith("/"))
     expect(page.locator("h1")).to_have_text("Casussen")
+    # the page has everything it shows before the person is switched off
+    expect(page.get_by_text("Je hebt nog geen casussen.")).to_be_visible()
 
     gone = api.patch(f"/api/admin/users/{person['id']}", json={"active": False},
                      headers=admin["headers"])
     assert gone.status_code == 200, gone.text
     assert gone.json()["status"] == "deactivated"
 
-    expect(page.get_by_text("Je hebt nog geen casussen.")).to_be_visible()  # loaded
+    # the next thing they do on the open page
     page.get_by_label("Label (pseudoniem)").fill("Gezin 2026-901")
     page.get_by_role("button", name="Casus openen").click()
     page.wait_for_url("**/login")
