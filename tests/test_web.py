@@ -20,15 +20,16 @@ import pytest
 from playwright.sync_api import expect
 from support import make_people, run_jobs, team_name
 
-WEB_DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture(scope="module", autouse=True)
-def built_web_app() -> None:
-    if not (WEB_DIST / "index.html").is_file():
-        pytest.fail(f"the web app is not built ({WEB_DIST / 'index.html'} is missing): "
+def built_web_app(runtime: Any) -> None:
+    """The app the server serves (``ATTUNE_WEB_DIR``, else ``web/dist``) is built."""
+    index = Path(runtime.settings.web_dir) / "index.html"
+    if not index.is_file():
+        pytest.fail(f"the web app is not built ({index} is missing): "
                     "run scripts/install.sh, which builds it")
 
 

@@ -21,36 +21,16 @@ import media
 import pytest
 from playwright.sync_api import expect
 from support import Users, ready_clip, team_name
+from test_web import browser, built_web_app  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
 LAPTOP = {"width": 1200, "height": 900}
 PHONE = {"width": 360, "height": 740}
 #: Events the page shows at a time (web/src/api/endpoints.ts, auditLog.read).
 PAGE_SIZE = 50
 
 
-@pytest.fixture(scope="module", autouse=True)
-def built_web_app(runtime: Any) -> None:
-    index = Path(runtime.settings.web_dir) / "index.html"
-    if not index.is_file():
-        pytest.fail(f"the web app is not built ({index} is missing): "
-                    "run scripts/install.sh, which builds it")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("run scripts/install.sh --dev: it installs Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture()
-def open_page(browser: Any, live_url: str) -> Iterator[Any]:
+def open_page(browser: Any, live_url: str) -> Iterator[Any]:  # noqa: F811
     """Opens pages (each its own cookie jar); no page may throw a script error."""
     contexts: list[Any] = []
     errors: list[str] = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -20,38 +19,18 @@ import pytest
 from conftest import PG_ADMIN_URL, RUN_ID, _pg_url
 from playwright.sync_api import expect
 from support import Users, serve_in_thread, team_name
+from test_web import browser, built_web_app  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
 LAPTOP = {"width": 1200, "height": 900}
 PHONE = {"width": 360, "height": 740}
 NEW_PASSWORD = "a quiet walk along the river"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def built_web_app(runtime: Any) -> None:
-    index = Path(runtime.settings.web_dir) / "index.html"
-    if not index.is_file():
-        pytest.fail(f"the web app is not built ({index} is missing): "
-                    "run scripts/install.sh, which builds it")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("run scripts/install.sh --dev: it installs Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield chromium
-        chromium.close()
 
 
 class Contexts:
     """Browser contexts (separate cookie jars: separate people) a test opens;
     every page's script errors are collected and must stay none."""
 
-    def __init__(self, browser: Any, base_url: str) -> None:
+    def __init__(self, browser: Any, base_url: str) -> None:  # noqa: F811
         self.browser, self.base_url = browser, base_url
         self.opened: list[Any] = []
         self.page_errors: list[str] = []
@@ -70,7 +49,7 @@ class Contexts:
 
 
 @pytest.fixture()
-def contexts(browser: Any, live_url: str) -> Iterator[Contexts]:
+def contexts(browser: Any, live_url: str) -> Iterator[Contexts]:  # noqa: F811
     opened = Contexts(browser, live_url)
     yield opened
     opened.close()
@@ -136,7 +115,7 @@ def empty_installation(runtime: Any) -> Iterator[dict[str, Any]]:
 
 
 def test_an_empty_installation_leads_to_the_first_run_and_its_admin_lands_logged_in(
-        browser: Any, empty_installation: dict[str, Any]) -> None:
+        browser: Any, empty_installation: dict[str, Any]) -> None:  # noqa: F811
     from services.accounts.setup import setup_code
 
     opened = Contexts(browser, empty_installation["url"])
