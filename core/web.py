@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core import twofactor
+from core import errors, twofactor
 from core.access import NotFound
 from core.auth import LoginEnded, token_digest, user_for_token
 from core.db.models import Role, User
@@ -179,15 +179,52 @@ CurrentUser = Annotated[User, Depends(current_user)]
 Rt = Annotated[Runtime, Depends(runtime_dep)]
 
 
+#: The status each kind of domain refusal answers with: the one place a
+#: domain reason becomes HTTP (a subclass answers as its nearest listed base).
+DOMAIN_STATUS: Mapping[type[errors.DomainError], int] = {
+    errors.Invalid: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    errors.Malformed: status.HTTP_400_BAD_REQUEST,
+    errors.Conflict: status.HTTP_409_CONFLICT,
+    errors.Stale: status.HTTP_412_PRECONDITION_FAILED,
+    errors.PreconditionRequired: status.HTTP_428_PRECONDITION_REQUIRED,
+    errors.NotAllowed: status.HTTP_403_FORBIDDEN,
+    errors.NotAuthenticated: status.HTTP_401_UNAUTHORIZED,
+    errors.Gone: status.HTTP_410_GONE,
+    errors.TooLarge: status.HTTP_413_CONTENT_TOO_LARGE,
+    errors.UnsupportedMedia: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    errors.TooManyAttempts: status.HTTP_429_TOO_MANY_REQUESTS,
+    errors.Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+def domain_status(exc: errors.DomainError) -> int:
+    """The status for a domain refusal, by the nearest kind :data:`DOMAIN_STATUS` lists."""
+    for kind in type(exc).__mro__:
+        if kind in DOMAIN_STATUS:
+            return DOMAIN_STATUS[kind]
+    return status.HTTP_400_BAD_REQUEST
+
+
+def _error_body(detail: object, code: str,
+                field_errors: list[dict[str, str]] | None) -> dict[str, object]:
+    body: dict[str, object] = {"detail": detail, "code": code}
+    if field_errors is not None:
+        body["errors"] = field_errors
+    return body
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error body is ``{"detail": <readable reason>, "code": <stable key>}``."""
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        body: dict[str, object] = {"detail": exc.detail, "code": exc.code}
-        if exc.errors is not None:
-            body["errors"] = exc.errors
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(_error_body(exc.detail, exc.code, exc.errors),
+                            status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(errors.DomainError)
+    async def _refused(_: Request, exc: errors.DomainError) -> JSONResponse:
+        return JSONResponse(_error_body(exc.detail, exc.code, exc.errors),
+                            status_code=domain_status(exc), headers=exc.headers)
 
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
