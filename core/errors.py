@@ -59,6 +59,12 @@ class NotAuthenticated(DomainError):
     """The caller must say who they are first (or again)."""
 
 
+class Unknown(DomainError):
+    """No such thing, where access is not the reason (a person in the administration, a
+    link's token, an item of a playlist already found); what a caller may not see is
+    :class:`core.access.NotFound` instead."""
+
+
 class Gone(DomainError):
     """The thing existed and has ended (an expired link, a purged case)."""
 
@@ -69,6 +75,11 @@ class TooLarge(DomainError):
 
 class UnsupportedMedia(DomainError):
     """What was sent is of a kind the domain does not take."""
+
+
+class Damaged(DomainError):
+    """What arrived is not what was sent (a checksum that does not match); sending it
+    again may work."""
 
 
 class TooManyAttempts(DomainError):

@@ -159,12 +159,18 @@ def current_user(request: Request,
     return user
 
 
-def require_role(*roles: Role) -> Callable[[User], User]:
+def require_role(*roles: Role, in_team: bool = False,
+                 detail: str | None = None) -> Callable[[User], User]:
+    """The dependency that says who may call a route at all: one of ``roles`` (and a
+    member of a team, with ``in_team``); anyone else is refused with 403
+    ``forbidden_role`` and ``detail`` (by default, the roles named). A rule about
+    what the caller may do to one object, or about someone else, is the domain's."""
+    allowed = " or ".join(r.value for r in roles)
+    refusal = detail or f"Only a {allowed} can do this."
+
     def check(user: Annotated[User, Depends(current_user)]) -> User:
-        if user.role not in roles:
-            allowed = " or ".join(r.value for r in roles)
-            raise ApiError(status.HTTP_403_FORBIDDEN, f"Only a {allowed} can do this.",
-                           "forbidden_role")
+        if user.role not in roles or (in_team and not user.team_id):
+            raise ApiError(status.HTTP_403_FORBIDDEN, refusal, "forbidden_role")
         return user
 
     return check
@@ -189,9 +195,11 @@ DOMAIN_STATUS: Mapping[type[errors.DomainError], int] = {
     errors.PreconditionRequired: status.HTTP_428_PRECONDITION_REQUIRED,
     errors.NotAllowed: status.HTTP_403_FORBIDDEN,
     errors.NotAuthenticated: status.HTTP_401_UNAUTHORIZED,
+    errors.Unknown: status.HTTP_404_NOT_FOUND,
     errors.Gone: status.HTTP_410_GONE,
     errors.TooLarge: status.HTTP_413_CONTENT_TOO_LARGE,
     errors.UnsupportedMedia: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+    errors.Damaged: 460,  # tus's "Checksum Mismatch"; no standard status says it
     errors.TooManyAttempts: status.HTTP_429_TOO_MANY_REQUESTS,
     errors.Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }

@@ -1,8 +1,9 @@
 """Every key the server sends for the web app to word has a Dutch and an English
 text: error codes, the rules behind field errors, inbox items, the steps of a
 review and the words for agreement. The keys are collected from the code
-itself, so a new ``ApiError(..., "code")`` without a translation fails here
-before a person sees an English sentence in the Dutch app.
+itself, so a new ``ApiError(..., "code")`` or ``errors.Conflict(..., "code")``
+without a translation fails here before a person sees an English sentence in
+the Dutch app.
 """
 
 from __future__ import annotations
@@ -112,6 +113,24 @@ def _codes_of(tree: ast.Module, parents: dict[ast.AST, ast.AST], at: ast.AST,
     return DYNAMIC[pattern]()
 
 
+def _domain_kinds(tree: ast.Module) -> set[str]:
+    """How a module names the kinds of :mod:`core.errors`: ``errors.Conflict`` after
+    ``from core import errors``, or ``Conflict`` imported from it (other classes
+    share such names: ``core.web.Unavailable``)."""
+    from core import errors
+
+    names = {n for n, k in vars(errors).items()
+             if isinstance(k, type) and issubclass(k, errors.DomainError)}
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "core" and any(
+                a.name == "errors" and a.asname is None for a in node.names):
+            found |= {f"errors.{n}" for n in names}
+        elif isinstance(node, ast.ImportFrom) and node.module == "core.errors":
+            found |= {a.asname or a.name for a in node.names if a.name in names}
+    return found
+
+
 def error_codes() -> dict[str, str]:
     """Every ``code`` of an error body the API can answer with, and where it is raised."""
     from core.access import not_found_code
@@ -124,12 +143,14 @@ def error_codes() -> dict[str, str]:
     for path, tree in modules():
         parents = _parents(tree)
         where = str(path.relative_to(ROOT))
+        kinds = _domain_kinds(tree)
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             name = _name(node)
-            if name == "ApiError":
-                code = node.args[2] if len(node.args) > 2 else next(
+            if name == "ApiError" or ast.unparse(node.func) in kinds:
+                at = 2 if name == "ApiError" else 1  # ApiError(status, detail, code)
+                code = node.args[at] if len(node.args) > at else next(
                     k.value for k in node.keywords if k.arg == "code")
                 found.update(dict.fromkeys(_codes_of(tree, parents, node, code, where), where))
             elif name == "SignInRefused" and node.args:
