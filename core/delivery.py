@@ -1,17 +1,25 @@
 """Serving stored media to players: playlists with signed URIs, and bytes with
 HTTP Range support.
 
-Media is proxied through the API rather than handed out as presigned S3 URLs:
+Media is served through the API rather than handed out as presigned S3 URLs:
 the object store stays on the private network, every request is checked
 against a token bound to one clip (or playlist) that expires, and players that
 cannot send headers (VLC, <video>) still work because the token rides in the
 query string of every URI the playlists list.
+
+Behind nginx (``ATTUNE_ACCEL_REDIRECT``) the API still decides and logs every
+request, but the bytes of a file go from the store to the player through
+nginx: the API answers with ``X-Accel-Redirect`` to nginx's internal location
+and a presigned URL that lives for a minute. Relaying bytes in Python costs
+about fifteen times the CPU per byte that the store's own gateway spends
+(bench/README.md, cluster.py), so on a busy server it is what limits how many
+people can watch at once.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
@@ -82,11 +90,34 @@ def requested_range(header: str | None) -> tuple[int | None, int | None] | None:
     return (int(first_s) if first_s else None, int(last_s) if last_s else None)
 
 
+#: How long the store link handed to nginx works: nginx uses it at once, so
+#: this only has to cover a clock that is a little off.
+ACCEL_LINK_TTL_S = 60
+
+
+def handed_to_proxy(store: ObjectStore, bucket: str, key: str, location: str,
+                    media_type: str, cache_seconds: int) -> Response:
+    """An empty answer that tells nginx to fetch the object from the store itself.
+
+    nginx keeps the player's ``Range`` header on the internal request, so the
+    store answers 206 or 416 itself; the link is presigned for the store's own
+    address, which is where nginx's internal location sends it.
+    """
+    presigned = urlsplit(store.presigned_get(bucket, key, ACCEL_LINK_TTL_S))
+    return Response(status_code=200, media_type=media_type, headers={
+        "X-Accel-Redirect": f"{location}{presigned.path.lstrip('/')}?{presigned.query}",
+        "X-Accel-Buffering": "yes",
+        "Cache-Control": f"private, max-age={cache_seconds}"})
+
+
 def stream_object(store: ObjectStore, bucket: str, key: str, request: Request,
-                  media_type: str, cache_seconds: int) -> Response:
+                  media_type: str, cache_seconds: int, accel: str | None = None) -> Response:
     """Relay an object (or the requested byte range of it) to the client, in
     one request to the store: a player asks for every segment, so a HEAD
-    before each GET would double the store's work."""
+    before each GET would double the store's work. With ``accel`` (nginx's
+    internal location) nginx fetches it instead (:func:`handed_to_proxy`)."""
+    if accel:
+        return handed_to_proxy(store, bucket, key, accel, media_type, cache_seconds)
     headers = {"Accept-Ranges": "bytes", "Cache-Control": f"private, max-age={cache_seconds}"}
     wanted = requested_range(request.headers.get("range"))
     try:

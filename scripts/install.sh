@@ -20,6 +20,8 @@ if [ "${1:-}" = "--dev" ]; then
   command -v chromium >/dev/null || need_apt+=(chromium)
   # poppler-utils reads back the PDF reports in tests (pdftotext, pdftoppm)
   command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
+  # nginx is the production front door; tests/test_front.py runs its config
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing from Debian: ${need_apt[*]}"

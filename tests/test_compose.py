@@ -183,6 +183,32 @@ def test_backing_services_are_not_published(services: dict[str, dict[str, Any]])
         assert "ports" not in services[name], f"{name} must stay on the private network"
 
 
+def test_only_the_front_door_is_published(services: dict[str, dict[str, Any]]) -> None:
+    assert services["front"]["ports"] == ["${ATTUNE_PUBLISH:-127.0.0.1:8000}:8080"]
+    for name in APP_SERVICES + ONE_OFF_SERVICES:
+        assert "ports" not in services[name], f"{name} is reached through the front door"
+
+
+def test_the_front_door_streams_media_from_the_store_the_api_signs_for(
+        services: dict[str, dict[str, Any]]) -> None:
+    """nginx's internal location is the one the API redirects to, it proxies to
+    the S3 endpoint the API presigns for, and every placeholder of the template
+    is filled in."""
+    front, api = services["front"], services["api"]
+    mount = next(m for m in front["volumes"] if m.startswith("./deploy/nginx/"))
+    template = (ROOT / mount.split(":", 1)[0]).read_text()
+    assert mount.split(":")[1].startswith("/etc/nginx/templates/")
+    location = api["environment"]["ATTUNE_ACCEL_REDIRECT"]
+    block = template.split(f"location {location} {{", 1)[1].split("\n    }", 1)[0]
+    assert "internal;" in block
+    assert "proxy_set_header Authorization \"\";" in block
+    env = front["environment"]
+    assert env["ATTUNE_S3_UPSTREAM"] == api["environment"]["ATTUNE_S3_ENDPOINT"]
+    assert env["ATTUNE_API_UPSTREAM"] == "api:" + _command(api)[-1]
+    assert set(re.findall(r"\$\{(\w+)\}", template)) <= set(env)
+    assert front["depends_on"]["api"]["condition"] == "service_healthy"
+
+
 def test_dockerfile() -> None:
     text = (ROOT / "Dockerfile").read_text()
     stages = re.findall(r"^FROM\s+(\S+)(?:\s+AS\s+(\S+))?", text, flags=re.MULTILINE)

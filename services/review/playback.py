@@ -156,6 +156,7 @@ def serve_file(runtime: Rt, prefix: str, path: str, token: str, request: Request
             return Response(signed, media_type=delivery.content_type(path),
                             headers={"Cache-Control": "private, no-store"})
         return delivery.stream_object(runtime.store, bucket, key, request,
-                                      delivery.content_type(path), cache_seconds=3600)
+                                      delivery.content_type(path), cache_seconds=3600,
+                                      accel=runtime.settings.accel_redirect)
     except ObjectNotFound:
         raise NotFound("media file") from None
