@@ -27,7 +27,7 @@ DYNAMIC = {
     "f\"bad_{name.lower().replace('-', '_')}\"": lambda: ["bad_upload_length",
                                                         "bad_upload_offset"],
     # a file that is not a video, by what it is (services/ingest/sniff.py)
-    "code in services/ingest/sniff.py": lambda: ["empty_file"] + [
+    "f'not_video_{verdict.kind}'": lambda: [
         f"not_video_{kind}" for kind in ("image", "audio", "document", "archive", "text",
                                          "unknown")],
     # why a password is refused (core/passwords.py), as services/accounts/people.py sends it

@@ -33,11 +33,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from starlette.requests import ClientDisconnect
 
+from core import errors
 from core.access import NotFound, case_for
 from core.db.models import Clip, ClipStatus, Upload, UploadState, User, utcnow
 from core.runtime import Runtime
 from core.storage import MultipartUploadGone, UploadedPart
-from core.web import ApiError
 from services.ingest.cases import require_open
 from services.ingest.clips import new_clip, queue_clip
 from services.ingest.schemas import Activity
@@ -79,8 +79,8 @@ def parse_metadata(header: str | None) -> dict[str, str]:
         try:
             values[key] = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
-            raise ApiError(400, f"Upload-Metadata: the value of '{key}' is not valid base64 "
-                           "UTF-8.", "bad_metadata") from None
+            raise errors.Malformed(f"Upload-Metadata: the value of '{key}' is not valid base64 "
+                                   "UTF-8.", "bad_metadata") from None
     return values
 
 
@@ -90,8 +90,8 @@ def _recorded_at(value: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ApiError(400, "Upload-Metadata: recorded_at must be an ISO 8601 date-time, "
-                       "e.g. 2026-11-20T14:05:00+01:00.", "bad_metadata") from None
+        raise errors.Malformed("Upload-Metadata: recorded_at must be an ISO 8601 date-time, "
+                               "e.g. 2026-11-20T14:05:00+01:00.", "bad_metadata") from None
 
 
 def _visit_id(db: Session, case_id: str, value: str | None) -> str | None:
@@ -100,9 +100,10 @@ def _visit_id(db: Session, case_id: str, value: str | None) -> str | None:
         return None
     try:
         return visits.of_case(db, case_id, value).id
-    except ApiError:
-        raise ApiError(400, "Upload-Metadata: visit_id is not a visit of this case; leave it "
-                       "out, or name one of the case's visits.", "visit_not_in_case") from None
+    except errors.Invalid:
+        raise errors.Malformed("Upload-Metadata: visit_id is not a visit of this case; leave "
+                               "it out, or name one of the case's visits.",
+                               "visit_not_in_case") from None
 
 
 def parse_checksum(header: str | None) -> Checksum | None:
@@ -111,13 +112,13 @@ def parse_checksum(header: str | None) -> Checksum | None:
         return None
     algorithm, _, encoded = header.strip().partition(" ")
     if algorithm not in CHECKSUMS:
-        raise ApiError(400, f"Upload-Checksum: algorithm '{algorithm}' is not supported "
-                       f"(use one of {', '.join(CHECKSUMS)}).", "bad_checksum_algorithm")
+        raise errors.Malformed(f"Upload-Checksum: algorithm '{algorithm}' is not supported "
+                               f"(use one of {', '.join(CHECKSUMS)}).", "bad_checksum_algorithm")
     try:
         return Checksum(algorithm, base64.b64decode(encoded, validate=True))
     except binascii.Error:
-        raise ApiError(400, "Upload-Checksum: the digest is not valid base64.",
-                       "bad_checksum") from None
+        raise errors.Malformed("Upload-Checksum: the digest is not valid base64.",
+                               "bad_checksum") from None
 
 
 # -- creation ------------------------------------------------------------
@@ -130,27 +131,27 @@ async def create(runtime: Runtime, db: Session, user: User, length: int,
                  metadata_raw: str) -> Upload:
     """A new upload and its clip (status ``uploading``), after every check."""
     if len(metadata_raw) > MAX_METADATA_BYTES:  # a header is Latin-1: a character a byte
-        raise ApiError(413, f"Upload-Metadata is larger than {MAX_METADATA_BYTES // 1024} KB; "
-                       "send only the case, the file name and what the recording shows.",
-                       "upload_metadata_too_large")
+        raise errors.TooLarge(f"Upload-Metadata is larger than {MAX_METADATA_BYTES // 1024} KB; "
+                              "send only the case, the file name and what the recording shows.",
+                              "upload_metadata_too_large")
     meta = parse_metadata(metadata_raw)
     if not meta.get("case_id"):
-        raise ApiError(400, "Upload-Metadata must name the case: case_id <base64>.",
-                       "missing_case")
+        raise errors.Malformed("Upload-Metadata must name the case: case_id <base64>.",
+                               "missing_case")
     case = case_for(db, user, meta["case_id"])
     if str(user.role) != "professional":
-        raise ApiError(403, "Only a professional uploads recordings.", "forbidden_role")
+        raise errors.NotAllowed("Only a professional uploads recordings.", "forbidden_role")
     require_open(case)
     if length <= 0:
-        raise ApiError(400, "The file is empty (0 bytes).", "empty_file")
+        raise errors.Malformed("The file is empty (0 bytes).", "empty_file")
     limit = runtime.settings.max_upload_bytes
     if length > limit:
-        raise ApiError(413, f"The file is larger than the limit of {limit / 1024**3:.1f} GB.",
-                       "too_large")
+        raise errors.TooLarge(f"The file is larger than the limit of {limit / 1024**3:.1f} GB.",
+                              "too_large")
     activity = meta.get("activity") or None
     if activity is not None and activity not in ACTIVITIES:
-        raise ApiError(400, f"Upload-Metadata: activity must be one of "
-                       f"{', '.join(ACTIVITIES)}.", "bad_metadata")
+        raise errors.Malformed(f"Upload-Metadata: activity must be one of "
+                               f"{', '.join(ACTIVITIES)}.", "bad_metadata")
     recorded_at = _recorded_at(meta.get("recorded_at"))
     visit_id = _visit_id(db, case.id, meta.get("visit_id"))
     clip = new_clip(db, case, user, clean_filename(meta.get("filename")))
@@ -177,8 +178,8 @@ def load(runtime: Runtime, db: Session, user: User, upload_id: str) -> Upload:
     if upload.state is UploadState.receiving and upload.expires_at < utcnow():
         expire(runtime, db, upload)
     if upload.state is UploadState.expired:
-        raise ApiError(410, "This upload expired before it was finished; start it again.",
-                       "upload_expired")
+        raise errors.Gone("This upload expired before it was finished; start it again.",
+                          "upload_expired")
     return upload
 
 
@@ -204,12 +205,12 @@ async def append(runtime: Runtime, db: Session, upload: Upload, offset: int,
     A closed case takes no more bytes, so nothing new lands while it awaits its purge."""
     require_open(upload.clip.case)
     if upload.state is not UploadState.receiving or offset != upload.offset:
-        raise ApiError(409, f"Upload-Offset {offset} does not match the server's "
-                       f"{upload.offset}; ask with HEAD and continue from there.",
-                       "offset_mismatch")
+        raise errors.Conflict(f"Upload-Offset {offset} does not match the server's "
+                              f"{upload.offset}; ask with HEAD and continue from there.",
+                              "offset_mismatch")
     if content_length is not None and offset + content_length > upload.length:
-        raise ApiError(413, f"These bytes would go past the declared Upload-Length "
-                       f"{upload.length}.", "past_length")
+        raise errors.TooLarge(f"These bytes would go past the declared Upload-Length "
+                              f"{upload.length}.", "past_length")
     first_part = _reserve_parts(runtime, db, upload, content_length)
     bucket = runtime.settings.s3_bucket_originals
     tail = (await asyncio.to_thread(runtime.store.get_bytes, bucket, upload.tail_key)
@@ -223,13 +224,13 @@ async def append(runtime: Runtime, db: Session, upload: Upload, offset: int,
         disconnected = await _stream(runtime, db, upload, attempt, pipe, body, hasher)
         if hasher is not None and checksum is not None and (
                 disconnected or hasher.digest() != checksum.digest):
-            raise ApiError(460, "Checksum mismatch: the bytes did not arrive intact and "
-                           "were discarded; send them again.", "checksum_mismatch")
+            raise errors.Damaged("Checksum mismatch: the bytes did not arrive intact and "
+                                 "were discarded; send them again.", "checksum_mismatch")
         return await _commit(runtime, db, attempt, pipe)
     except MultipartUploadGone:
         await pipe.cancel()
-        raise ApiError(409, "Another request finished or cancelled this upload meanwhile; "
-                       "ask with HEAD.", "offset_mismatch") from None
+        raise errors.Conflict("Another request finished or cancelled this upload meanwhile; "
+                              "ask with HEAD.", "offset_mismatch") from None
     except BaseException:
         await pipe.cancel()
         raise
@@ -247,8 +248,8 @@ def _reserve_parts(runtime: Runtime, db: Session, upload: Upload,
     needed = math.ceil((upload.tail_size + incoming) / part) + 1
     first = upload.next_part
     if first + needed > MAX_PART_NUMBER:
-        raise ApiError(409, "This upload was interrupted too often to continue; "
-                       "start it again.", "too_many_attempts")
+        raise errors.Conflict("This upload was interrupted too often to continue; "
+                              "start it again.", "too_many_attempts")
     db.execute(update(Upload).where(Upload.id == upload.id)
                .values(next_part=Upload.next_part + needed))
     db.commit()
@@ -265,8 +266,8 @@ async def _stream(runtime: Runtime, db: Session, upload: Upload, attempt: _Attem
         async for chunk in body:
             attempt.received += len(chunk)
             if attempt.base_offset + attempt.received > length:
-                raise ApiError(413, f"More bytes arrived than the declared Upload-Length "
-                               f"{length}; this request was discarded.", "past_length")
+                raise errors.TooLarge(f"More bytes arrived than the declared Upload-Length "
+                                      f"{length}; this request was discarded.", "past_length")
             if hasher is not None:
                 hasher.update(chunk)
             if attempt.base_offset == 0 and len(attempt.head) < SNIFF_BYTES:
@@ -286,7 +287,7 @@ def _require_video(runtime: Runtime, db: Session, upload: Upload, head: bytes) -
     """Not a video at all: end the upload now rather than take 2 GB of it."""
     try:
         require_video(head)
-    except ApiError:
+    except errors.DomainError:
         terminate(runtime, db, upload)
         raise
 
@@ -316,8 +317,8 @@ def _save(runtime: Runtime, db: Session, attempt: _Attempt, parts: list[Uploaded
                                 expires_at=_expiry(runtime)))
     db.commit()
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise ApiError(409, "Another request continued this upload at the same time; ask "
-                       "with HEAD and continue from there.", "offset_mismatch")
+        raise errors.Conflict("Another request continued this upload at the same time; ask "
+                              "with HEAD and continue from there.", "offset_mismatch")
     attempt.parts, attempt.committed = parts, offset
 
 
@@ -349,7 +350,7 @@ async def _commit(runtime: Runtime, db: Session, attempt: _Attempt,
                                     bytes(pipe.buffer), "application/octet-stream")
         try:
             _save(runtime, db, attempt, parts, new_offset, tail_key, len(pipe.buffer))
-        except ApiError:
+        except errors.Conflict:
             if tail_key:  # lost a race: our tail is nobody's
                 await asyncio.to_thread(runtime.store.delete, bucket, tail_key)
             raise
@@ -386,8 +387,8 @@ def discard_bytes(runtime: Runtime, upload: Upload) -> None:
 def terminate(runtime: Runtime, db: Session, upload: Upload) -> None:
     """The client gave up: remove the upload, its bytes and its clip."""
     if upload.state is UploadState.complete:
-        raise ApiError(409, "This upload is complete; the clip is being processed.",
-                       "upload_complete")
+        raise errors.Conflict("This upload is complete; the clip is being processed.",
+                              "upload_complete")
     discard_bytes(runtime, upload)
     clip = db.get(Clip, upload.clip_id)
     db.delete(upload)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.web import ApiError
+from core import errors
 
 #: How many leading bytes the sniffer needs.
 SNIFF_BYTES = 512
@@ -87,5 +87,6 @@ def require_video(head: bytes) -> None:
     """Refuse, with a reason, a file whose first bytes show it is not a video."""
     verdict = sniff(head)
     if not verdict.ok:
-        code = "empty_file" if verdict.kind == "empty" else f"not_video_{verdict.kind}"
-        raise ApiError(400 if verdict.kind == "empty" else 415, verdict.reason, code)
+        if verdict.kind == "empty":
+            raise errors.Malformed(verdict.reason, "empty_file")
+        raise errors.UnsupportedMedia(verdict.reason, f"not_video_{verdict.kind}")

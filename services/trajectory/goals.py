@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from core import errors
 from core.access import case_for, through_parent
 from core.db.models import (
     AnnotationGoal,
@@ -26,7 +27,6 @@ from core.db.models import (
     User,
     utcnow,
 )
-from core.web import ApiError
 from services.trajectory.ordering import put_at, renumber
 
 
@@ -123,8 +123,8 @@ def require_of_case(db: Session, case_id: str, goal_ids: Iterable[str]) -> list[
     missing = [g for g in wanted if g not in found]
     if missing:
         message = "link only goals of this case; these are not: " + ", ".join(missing)
-        raise ApiError(422, f"goal_ids: {message}", "goal_not_in_case",
-                       errors=[{"field": "goal_ids", "message": message}])
+        raise errors.Invalid(f"goal_ids: {message}", "goal_not_in_case",
+                             errors=[{"field": "goal_ids", "message": message}])
     return wanted
 
 

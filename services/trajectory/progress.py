@@ -50,6 +50,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import errors
 from core.db.models import (
     AnnotationSet,
     Case,
@@ -62,7 +63,6 @@ from core.db.models import (
     User,
     Visit,
 )
-from core.web import ApiError
 from services.annotate import sets
 from services.annotate.domain import Category, Event, Scheme
 from services.annotate.schemes import to_domain
@@ -376,19 +376,19 @@ def before_after(db: Session, user: User, case: Case, visit_a: str, visit_b: str
     first = trajectory_visits.of_case(db, case.id, visit_a, "visit_a")
     second = trajectory_visits.of_case(db, case.id, visit_b, "visit_b")
     if first.id == second.id:
-        raise ApiError(422, "visit_b: choose two different visits to compare.", "same_visit",
-                       errors=[{"field": "visit_b", "message": "the same visit as visit_a"}])
+        raise errors.Invalid("visit_b: choose two different visits to compare.", "same_visit",
+                             errors=[{"field": "visit_b", "message": "the same visit as visit_a"}])
     goal = db.get(Goal, goal_id) if goal_id else None
     if goal_id and (goal is None or goal.case_id != case.id):
         message = "not a goal of this case"
-        raise ApiError(422, f"goal_id: {message}", "goal_not_in_case",
-                       errors=[{"field": "goal_id", "message": message}])
+        raise errors.Invalid(f"goal_id: {message}", "goal_not_in_case",
+                             errors=[{"field": "goal_id", "message": message}])
     chosen = pair_up(moments_of(db, case, first, goal_id, user),
                      moments_of(db, case, second, goal_id, user), pairs)
     if not chosen:
-        raise ApiError(422, "These two visits have no comparable coded moments (the same code "
-                       "or kind of moment at both); code them first, or choose other visits.",
-                       "no_comparable_moments")
+        raise errors.Invalid("These two visits have no comparable coded moments (the same code "
+                             "or kind of moment at both); code them first, or choose other visits.",
+                             "no_comparable_moments")
     name = title or (f"{goal.title}: " if goal else "") + \
         f"bezoek {first.number} en {second.number}"
     row = playlists.create(db, user, case, name[:200])

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import errors
 from core.db.models import Playlist, PlaylistItem, Reflection, User
-from core.web import ApiError
 from services.trajectory import visits
 
 #: The path segment that stands for the playlist as a whole.
@@ -60,10 +60,10 @@ def find(db: Session, playlist: Playlist, item: PlaylistItem | None,
     return db.scalar(query)
 
 
-def _stale(row: Reflection) -> ApiError:
-    return ApiError(412, "Someone else changed this reflection since you loaded it; load it "
-                    "again, add your words to theirs and save once more.", "version_conflict",
-                    headers={"ETag": etag(row)})
+def _stale(row: Reflection) -> errors.Stale:
+    return errors.Stale("Someone else changed this reflection since you loaded it; load it "
+                        "again, add your words to theirs and save once more.", "version_conflict",
+                        headers={"ETag": etag(row)})
 
 
 def check_precondition(row: Reflection | None, if_match: str | None) -> None:

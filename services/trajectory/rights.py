@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, errors
 from core.db.models import Case, Role, User
-from core.web import ApiError, client_ip
+from core.web import client_ip
 from services.ingest.cases import require_open
 
 
@@ -36,9 +36,9 @@ def require_change(user: User, case: Case, what: str) -> None:
     """403 for a reader who may not change the trajectory, then 409 for a closed
     case; ``what`` completes "takes no ...", e.g. "changes to its goals"."""
     if not may_change(user):
-        raise ApiError(403, "Only the professionals working with this family change its "
-                       "trajectory (goals, visits, people, reflections); you can read it.",
-                       "trajectory_read_only")
+        raise errors.NotAllowed("Only the professionals working with this family change its "
+                                "trajectory (goals, visits, people, reflections); you can read it.",
+                                "trajectory_read_only")
     require_open(case, what)
 
 

@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field, field_validator
 
+from core import errors
 from core.db.models import GoalStatus, PersonRole, VisitPhase
-from core.web import ApiError
 
 #: Longest free text of a goal, a reflection field or a note.
 MAX_TEXT = 10_000
@@ -19,9 +19,9 @@ def changes_of(body: BaseModel, nullable: frozenset[str] = frozenset()) -> dict[
     changes = body.model_dump(include=body.model_fields_set)
     for name, value in changes.items():
         if value is None and name not in nullable:
-            raise ApiError(422, f"{name}: may not be empty (leave it out to keep it)",
-                           "invalid_request",
-                           errors=[{"field": name, "message": "may not be empty"}])
+            raise errors.Invalid(f"{name}: may not be empty (leave it out to keep it)",
+                                 "invalid_request",
+                                 errors=[{"field": name, "message": "may not be empty"}])
     return changes
 
 

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core import errors
 from core.access import case_for, through_parent
 from core.db.models import Case, Clip, Playlist, User, Visit, VisitPhase
-from core.web import ApiError
 from services.trajectory.schemas import MAX_VISIT_NUMBER
 
 
@@ -37,8 +37,8 @@ def of_case(db: Session, case_id: str, visit_id: str, field: str = "visit_id") -
     visit = db.get(Visit, visit_id)
     if visit is None or visit.case_id != case_id:
         message = "not a visit of this case; choose one of the case's visits, or null"
-        raise ApiError(422, f"{field}: {message}", "visit_not_in_case",
-                       errors=[{"field": field, "message": message}])
+        raise errors.Invalid(f"{field}: {message}", "visit_not_in_case",
+                             errors=[{"field": field, "message": message}])
     return visit
 
 
@@ -71,9 +71,9 @@ def next_number(db: Session, case_id: str) -> int:
     return 1 if highest is None else highest + 1
 
 
-def _taken(number: int) -> ApiError:
-    return ApiError(409, f"This case already has a visit number {number}; choose another "
-                    "number, or change that visit.", "visit_number_taken")
+def _taken(number: int) -> errors.Conflict:
+    return errors.Conflict(f"This case already has a visit number {number}; choose another "
+                           "number, or change that visit.", "visit_number_taken")
 
 
 def _require_free(db: Session, case_id: str, number: int, visit_id: str | None) -> None:
@@ -97,8 +97,8 @@ def create(db: Session, user: User, case: Case, number: int | None, visited_on: 
     if number is None:
         number = next_number(db, case.id)
         if number > MAX_VISIT_NUMBER:
-            raise ApiError(422, f"A case has visits numbered up to {MAX_VISIT_NUMBER}.",
-                           "too_many_visits")
+            raise errors.Invalid(f"A case has visits numbered up to {MAX_VISIT_NUMBER}.",
+                                 "too_many_visits")
     _require_free(db, case.id, number, None)
     visit = Visit(case_id=case.id, number=number, visited_on=visited_on, phase=phase,
                   created_by=user.id)
