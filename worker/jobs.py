@@ -23,13 +23,13 @@ from rq.timeouts import JobTimeoutException
 
 from core import audit, metrics
 from core.db.models import Clip, ClipStatus, Rendition, utcnow
+from core.keys import clip_media_prefix
 from core.media import SourceInfo, probe, validate
 from core.media.errors import MediaError
 from core.queue import transcode_timeout
 from core.runtime import Runtime, get_runtime
 from core.storage import TRANSIENT_ERRORS
 from core.workdir import Workdir
-from services.ingest.clips import clip_prefix
 from worker.suggest_job import after_transcode
 from worker.transcode import TranscodeOutput, transcode
 
@@ -74,7 +74,7 @@ def _run(runtime: Runtime, clip_id: str) -> str:
         validate(info, max_duration_s=runtime.settings.max_duration_s,
                  max_pixels=runtime.settings.max_pixels)
         _store_source_info(runtime, clip_id, info)
-        attempt_prefix = f"{clip_prefix(clip.case_id, clip.id)}media/{secrets.token_hex(6)}/"
+        attempt_prefix = f"{clip_media_prefix(clip.case_id, clip.id)}{secrets.token_hex(6)}/"
         with Workdir(runtime) as work:
             started = time.monotonic()
             output = transcode(
@@ -214,7 +214,7 @@ def _publish(runtime: Runtime, clip_id: str, prefix: str, output: TranscodeOutpu
 
 def _discard_other_attempts(runtime: Runtime, case_id: str, clip_id: str, keep: str,
                             also: str | None) -> None:
-    media_root = f"{clip_prefix(case_id, clip_id)}media/"
+    media_root = clip_media_prefix(case_id, clip_id)
     bucket = runtime.settings.s3_bucket_media
     attempts = {k[len(media_root):].split("/", 1)[0]
                 for k in runtime.store.list_keys(bucket, media_root)}

@@ -36,6 +36,7 @@ from core.db.models import (
     PlaylistStatus,
     utcnow,
 )
+from core.keys import playlist_prefix
 from core.media import Canvas, ItemCut
 from core.media.errors import MediaError
 from core.media.hls import fetch_range
@@ -44,7 +45,6 @@ from core.runtime import Runtime, get_runtime
 from core.storage import ObjectNotFound
 from core.workdir import Workdir
 from services.annotate.schemes import to_domain
-from services.review.playlists import playlist_prefix
 from worker.jobs import CONTENT_TYPES, RETRYABLE, discard, store_files, throttled
 from worker.render import RenderedItem, output_frames, package, render_item
 from worker.transcode import hls_rendition, ladder, snap_frame_rate

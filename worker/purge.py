@@ -34,9 +34,9 @@ from core.db.models import (
     UploadState,
     utcnow,
 )
+from core.keys import case_prefix
 from core.runtime import Runtime, get_runtime
 from services.ingest.cases import revoke_shares
-from services.ingest.clips import case_prefix
 from services.ingest.resumable import discard_bytes
 
 log = logging.getLogger(__name__)

@@ -14,25 +14,12 @@ from sqlalchemy.orm import Session, object_session
 
 from core import metrics, signing
 from core.db.models import Case, Clip, ClipStatus, Upload, UploadState, User
+from core.keys import original_key
 from core.queue import enqueue_transcode
 from core.runtime import Runtime
 from services.ingest.schemas import Activity, ClipOut
 
 log = logging.getLogger(__name__)
-
-
-def case_prefix(case_id: str) -> str:
-    """Every object of a case (clips, playlists) lives under this prefix in both
-    buckets, so the retention purge removes a case by prefix."""
-    return f"cases/{case_id}/"
-
-
-def clip_prefix(case_id: str, clip_id: str) -> str:
-    return f"{case_prefix(case_id)}clips/{clip_id}/"
-
-
-def original_key(case_id: str, clip_id: str) -> str:
-    return clip_prefix(case_id, clip_id) + "original"
 
 
 def new_clip(db: Session, case: Case, user: User, filename: str) -> Clip:

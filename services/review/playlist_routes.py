@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import select
 
-from core import audit, signing
+from core import audit, keys, signing
 from core.access import case_for
 from core.db.models import Annotation, Clip, Playlist, PlaylistItem, PlaylistStatus, User
 from core.queue import enqueue_render, job_alive
@@ -185,7 +185,7 @@ def delete_playlist(playlist_id: str, user: CurrentUser, db: Db, runtime: Rt) ->
     if row.status is PlaylistStatus.rendering and job_alive(runtime.redis, row.job_id):
         raise ApiError(409, "The playlist is being rendered; delete it when that is done.",
                        "playlist_rendering")
-    prefix = playlists.playlist_prefix(row.case_id, row.id)
+    prefix = keys.playlist_prefix(row.case_id, row.id)
     db.delete(row)
     db.flush()
     runtime.store.delete_prefix(runtime.settings.s3_bucket_media, prefix)

@@ -44,11 +44,6 @@ REPAIR_AFTER_MS = 2_000
 STILL_CODE = "STILL"
 
 
-def playlist_prefix(case_id: str, playlist_id: str) -> str:
-    """Every object of a playlist lives under its case, so a case purges by prefix."""
-    return f"cases/{case_id}/playlists/{playlist_id}/"
-
-
 def playlist_for(db: Session, user: User, playlist_id: str) -> Playlist:
     return through_parent("playlist", db.get(Playlist, playlist_id),
                           lambda row: case_for(db, user, row.case_id))
