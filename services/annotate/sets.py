@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import errors
 from core.access import clip_for, through_parent
 from core.db.models import (
     Annotation,
@@ -31,7 +32,6 @@ from core.db.models import (
     SecondCoding,
     User,
 )
-from core.web import ApiError
 from services.annotate import rules
 from services.annotate.domain import Category, ClipInfo, Event, Scheme, Source, Subject
 from services.annotate.schemes import to_domain
@@ -51,8 +51,8 @@ def duration_ms(clip: Clip) -> int:
     """The clip's length, which every time must lie within; only a processed
     clip has one."""
     if clip.status is not ClipStatus.ready or not clip.duration_s:
-        raise ApiError(409, "This clip is not processed yet; annotate it once it is ready.",
-                       "clip_not_ready")
+        raise errors.Conflict("This clip is not processed yet; annotate it once it is ready.",
+                              "clip_not_ready")
     return round(clip.duration_s * 1000)
 
 
@@ -69,8 +69,8 @@ def create(db: Session, user: User, clip: Clip, scheme: CodingScheme, *, name: s
         AnnotationSet.clip_id == clip.id, AnnotationSet.purpose == Purpose.working))
     purpose = purpose or (Purpose.second_coder if has_working else Purpose.working)
     if purpose == Purpose.working and has_working:
-        raise ApiError(409, "This clip already has a working set; code in it, or start a "
-                       "second coder's set.", "working_set_exists")
+        raise errors.Conflict("This clip already has a working set; code in it, or start a "
+                              "second coder's set.", "working_set_exists")
     row = AnnotationSet(clip_id=clip.id, scheme_id=scheme.id, coder_id=user.id,
                         name=name or f"{user.email} ({purpose.replace('_', ' ')})",
                         purpose=purpose)
@@ -85,8 +85,8 @@ def set_for(db: Session, user: User, set_id: str) -> AnnotationSet:
     row = through_parent("annotation set", db.get(AnnotationSet, set_id),
                          lambda row: clip_for(db, user, row.clip_id))
     if row.coder_id != user.id and blinded(db, user, row.clip_id):
-        raise ApiError(403, "You are the second coder on this clip: the other sets open "
-                       "once you have submitted your own.", "second_coder_blinded")
+        raise errors.NotAllowed("You are the second coder on this clip: the other sets open "
+                                "once you have submitted your own.", "second_coder_blinded")
     return row
 
 
@@ -120,16 +120,16 @@ def check_editable(user: User, row: AnnotationSet) -> None:
     back on purpose (withdraw, reopen), so a supervisor never decides on what
     they did not see and a stray edit never takes a set out of their queue."""
     if row.coder_id != user.id:
-        raise ApiError(403, "Only the coder of this set can change it; start your own set "
-                       "to code this clip.", "not_your_set")
+        raise errors.NotAllowed("Only the coder of this set can change it; start your own set "
+                                "to code this clip.", "not_your_set")
     if row.review_state == ReviewState.submitted:
-        raise ApiError(409, "This set is submitted for review and cannot be changed; withdraw "
-                       "it first to edit it (or wait for the supervisor's decision).",
-                       "set_submitted")
+        raise errors.Conflict("This set is submitted for review and cannot be changed; withdraw "
+                              "it first to edit it (or wait for the supervisor's decision).",
+                              "set_submitted")
     if row.review_state == ReviewState.approved:
-        raise ApiError(409, "This set is approved and cannot be changed; reopen it first to "
-                       "edit it (it then goes back to draft and needs a new review).",
-                       "set_approved")
+        raise errors.Conflict("This set is approved and cannot be changed; reopen it first to "
+                              "edit it (it then goes back to draft and needs a new review).",
+                              "set_approved")
 
 
 def annotation_for(db: Session, user: User, annotation_id: str) -> Annotation:
@@ -198,9 +198,9 @@ class RuleContext:
         return rules.check(event, self.scheme, self.duration_ms, mismatch, initiative)
 
 
-def _refuse(violations: list[rules.Violation]) -> ApiError:
-    return ApiError(422, "; ".join(map(str, violations)), "annotation_rule",
-                    errors=[{"field": v.field, "message": v.message} for v in violations])
+def _refuse(violations: list[rules.Violation]) -> errors.Invalid:
+    return errors.Invalid("; ".join(map(str, violations)), "annotation_rule",
+                          errors=[{"field": v.field, "message": v.message} for v in violations])
 
 
 def with_default_subject(event: Event, scheme: Scheme, subject_given: bool) -> Event:
@@ -247,8 +247,8 @@ def check_links(db: Session, clip: Clip, person_id: str | None,
         person = db.get(CasePerson, person_id)
         if person is None or person.case_id != clip.case_id:
             message = "choose one of the people of this clip's case"
-            raise ApiError(422, f"person_id: {message}", "person_not_in_case",
-                           errors=[{"field": "person_id", "message": message}])
+            raise errors.Invalid(f"person_id: {message}", "person_not_in_case",
+                                 errors=[{"field": "person_id", "message": message}])
     trajectory_goals.require_of_case(db, clip.case_id, goals or ())
 
 
@@ -316,13 +316,14 @@ def check_precondition(row: Annotation, if_match: str | None) -> None:
     """Optimistic concurrency: a change names the version it was based on, so
     that two people editing one annotation cannot silently overwrite each other."""
     if if_match is None:
-        raise ApiError(428, "Send If-Match with the ETag of the annotation you are changing, "
-                       "so that nobody else's change is overwritten.", "if_match_required")
+        raise errors.PreconditionRequired("Send If-Match with the ETag of the annotation you "
+                                          "are changing, so that nobody else's change is "
+                                          "overwritten.", "if_match_required")
     tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
     if "*" not in tags and etag(row) not in tags:
-        raise ApiError(412, "Someone changed this annotation since you loaded it; load it "
-                       "again and redo your change.", "stale_annotation",
-                       headers={"ETag": etag(row)})
+        raise errors.Stale("Someone changed this annotation since you loaded it; load it "
+                           "again and redo your change.", "stale_annotation",
+                           headers={"ETag": etag(row)})
 
 
 def change(db: Session, user: User, row: Annotation, changes: dict[str, Any]) -> Annotation:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from core import errors
 from core.auth import SYSTEM_ACCOUNT_DOMAIN
 from core.db.models import (
     Annotation,
@@ -29,7 +30,6 @@ from core.db.models import (
     SuggestionDecision,
     User,
 )
-from core.web import ApiError
 from services.annotate import sets
 from services.annotate.domain import Event, Source, Subject
 from services.annotate.schemes import ensure_builtin, to_domain
@@ -122,7 +122,7 @@ def suggestion_for(db: Session, user: User, annotation_id: str) -> Annotation:
     """A suggestion on a clip the user may see; any other annotation is not one."""
     row = sets.annotation_for(db, user, annotation_id)
     if not is_suggestions(row.set):
-        raise ApiError(404, "There is no suggestion with this id.", "not_found")
+        raise errors.Unknown("There is no suggestion with this id.", "not_found")
     return row
 
 
@@ -130,12 +130,12 @@ def target_set(db: Session, user: User, suggestion: Annotation, set_id: str) -> 
     """The user's own set on the same clip, where a decision is recorded."""
     row = sets.set_for(db, user, set_id)
     if row.clip_id != suggestion.set.clip_id:
-        raise ApiError(422, "That set codes another clip; choose a set of this clip.",
-                       "set_of_another_clip", errors=[{"field": "set_id",
-                                                       "message": "set of another clip"}])
+        raise errors.Invalid("That set codes another clip; choose a set of this clip.",
+                             "set_of_another_clip", errors=[{"field": "set_id",
+                                                             "message": "set of another clip"}])
     if row.coder_id != user.id:
-        raise ApiError(403, "Only the coder of this set can decide about suggestions in it; "
-                       "start your own set to code this clip.", "not_your_set")
+        raise errors.NotAllowed("Only the coder of this set can decide about suggestions in it; "
+                                "start your own set to code this clip.", "not_your_set")
     return row
 
 
@@ -192,8 +192,8 @@ def _not_decided(db: Session, suggestion: Annotation, into: AnnotationSet) -> No
         SuggestionDecision.suggestion_id == suggestion.id,
         SuggestionDecision.set_id == into.id))
     if earlier is not None:
-        raise ApiError(409, f"This suggestion was already {earlier.decision} for this set.",
-                       "already_decided")
+        raise errors.Conflict(f"This suggestion was already {earlier.decision} for this set.",
+                              "already_decided")
 
 
 def decisions(db: Session, set_ids: list[str]) -> dict[str, str]:
