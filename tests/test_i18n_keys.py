@@ -42,7 +42,7 @@ def _password_reasons() -> tuple[str, ...]:
 
 
 def _purposes() -> list[str]:
-    from services.ingest.cases import PURPOSES
+    from services.cases import PURPOSES
 
     return list(PURPOSES)
 

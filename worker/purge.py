@@ -36,7 +36,7 @@ from core.db.models import (
 )
 from core.keys import case_prefix
 from core.runtime import Runtime, get_runtime
-from services.ingest.cases import revoke_shares
+from services.cases import revoke_shares
 from services.ingest.resumable import discard_bytes
 
 log = logging.getLogger(__name__)

@@ -38,7 +38,7 @@ from core.access import NotFound, case_for
 from core.db.models import Clip, ClipStatus, Upload, UploadState, User, utcnow
 from core.runtime import Runtime
 from core.storage import MultipartUploadGone, UploadedPart
-from services.ingest.cases import require_open
+from services.cases import require_open
 from services.ingest.clips import new_clip, queue_clip
 from services.ingest.schemas import Activity
 from services.ingest.sniff import SNIFF_BYTES, require_video

@@ -14,7 +14,7 @@ from core.access import case_for, clip_for, visible_cases
 from core.db.models import Case, CaseAccess, Clip, Role, Team, User
 from core.storage import StorageUnavailable
 from core.web import ApiError, CurrentUser, Db, Rt, client_ip
-from services.ingest import cases
+from services import cases
 from services.ingest.clips import clip_view, new_clip, queue_clip
 from services.ingest.multipart import MultipartError, iter_parts
 from services.ingest.schemas import (

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from core.db.models import ClipStatus
-from services.ingest.cases import CaseStatus
+from services.cases import CaseStatus
 
 #: A pseudonymous label such as "Gezin 2026-014": letters, digits, spaces and - _ . / #
 LABEL_PATTERN = re.compile(r"^[\w][\w .\-/#]*$", re.UNICODE)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import errors
 from core.access import case_for, clip_for, is_case_supervisor, through_parent
 from core.db.models import (
     Annotation,
@@ -25,9 +26,8 @@ from core.db.models import (
     PlaylistStatus,
     User,
 )
-from core.web import ApiError
 from services.annotate import sets, suggestions
-from services.ingest.cases import require_open
+from services.cases import require_open
 
 SPEEDS = (1.0, 0.5, 0.25)
 MAX_ITEMS = 40
@@ -53,8 +53,8 @@ def require_owner_or_supervisor(db: Session, user: User, row: Playlist) -> Case:
     """The professional who made the playlist, or a supervisor of the team."""
     case = case_for(db, user, row.case_id)
     if row.owner_id != user.id and not is_case_supervisor(user, case):
-        raise ApiError(403, "Only the professional who made this playlist (or a supervisor "
-                       "of the team) can change it.", "not_your_playlist")
+        raise errors.NotAllowed("Only the professional who made this playlist (or a supervisor "
+                                "of the team) can change it.", "not_your_playlist")
     return case
 
 
@@ -62,8 +62,8 @@ def require_editor(db: Session, user: User, row: Playlist) -> None:
     """May change the playlist: its owner or a supervisor, while the case is open."""
     require_open(require_owner_or_supervisor(db, user, row), "playlist changes")
     if row.status is PlaylistStatus.purged:
-        raise ApiError(410, "This playlist's media was removed with its case.",
-                       "playlist_purged")
+        raise errors.Gone("This playlist's media was removed with its case.",
+                          "playlist_purged")
 
 
 def create(db: Session, user: User, case: Case, title: str) -> Playlist:
@@ -92,9 +92,9 @@ class ItemSpec:
     given: frozenset[str] = field(default_factory=frozenset)
 
 
-def _invalid(field_name: str, message: str, code: str = "invalid_item") -> ApiError:
-    return ApiError(422, f"{field_name}: {message}", code,
-                    errors=[{"field": field_name, "message": message}])
+def _invalid(field_name: str, message: str, code: str = "invalid_item") -> errors.Invalid:
+    return errors.Invalid(f"{field_name}: {message}", code,
+                          errors=[{"field": field_name, "message": message}])
 
 
 def _source(db: Session, user: User, row: Playlist,
@@ -139,7 +139,7 @@ def resolve(db: Session, user: User, row: Playlist, spec: ItemSpec) -> dict[str,
     """The stored fields of an item, every one checked against its clip."""
     clip, annotation = _source(db, user, row, spec)
     if clip.status is ClipStatus.purged:
-        raise ApiError(410, "This clip's recording was removed with its case.", "clip_purged")
+        raise errors.Gone("This clip's recording was removed with its case.", "clip_purged")
     duration = sets.duration_ms(clip)
     start, end = spec.start_ms, spec.end_ms
     if annotation is not None:
@@ -192,7 +192,7 @@ def _one_cue(caption: str) -> str:
 
 def add_item(db: Session, user: User, row: Playlist, spec: ItemSpec) -> PlaylistItem:
     if len(row.items) >= MAX_ITEMS:
-        raise ApiError(422, f"A playlist holds at most {MAX_ITEMS} moments.", "too_many_items")
+        raise errors.Invalid(f"A playlist holds at most {MAX_ITEMS} moments.", "too_many_items")
     fields = resolve(db, user, row, spec)
     item = PlaylistItem(playlist_id=row.id, position=len(row.items), **fields)
     row.items.append(item)
@@ -205,7 +205,7 @@ def item_for(row: Playlist, item_id: str) -> PlaylistItem:
     for item in row.items:
         if item.id == item_id:
             return item
-    raise ApiError(404, "No such item in this playlist.", "item_not_found")
+    raise errors.Unknown("No such item in this playlist.", "item_not_found")
 
 
 def spec_of(item: PlaylistItem) -> ItemSpec:
@@ -257,8 +257,8 @@ def touch(row: Playlist) -> None:
 def renderable(db: Session, row: Playlist) -> None:
     """Refuse to start a render that cannot succeed, saying which item is the problem."""
     if not row.items:
-        raise ApiError(422, "Add at least one moment before rendering the playlist.",
-                       "empty_playlist")
+        raise errors.Invalid("Add at least one moment before rendering the playlist.",
+                             "empty_playlist")
     for number, item in enumerate(row.items, start=1):
         clip = db.get(Clip, item.clip_id)
         assert clip is not None  # foreign key
@@ -266,5 +266,5 @@ def renderable(db: Session, row: Playlist) -> None:
             reason = {ClipStatus.failed: "could not be processed",
                       ClipStatus.purged: "was removed with its case"}.get(
                 clip.status, f"is not ready yet ({clip.status.value})")
-            raise ApiError(409, f"Moment {number} comes from a clip that {reason}; remove "
-                           "or replace that moment.", "clip_not_ready")
+            raise errors.Conflict(f"Moment {number} comes from a clip that {reason}; remove "
+                                  "or replace that moment.", "clip_not_ready")

@@ -19,11 +19,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from core import audit
+from core import audit, errors
 from core.auth import hash_password, matches, token_digest
 from core.db.models import Case, Playlist, PlaylistStatus, Share, User, utcnow
-from core.web import ApiError
-from services.ingest.cases import require_consent, require_open
+from services.cases import require_consent, require_open
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 90
@@ -63,8 +62,8 @@ def create(db: Session, user: User, playlist: Playlist, case: Case, *, days: int
     require_open(case, "new share links")
     require_consent(case, "feedback")
     if playlist.status is PlaylistStatus.purged or not playlist.media_prefix:
-        raise ApiError(409, "Render the playlist before sharing it; the family sees the "
-                       "rendered version.", "playlist_not_rendered")
+        raise errors.Conflict("Render the playlist before sharing it; the family sees the "
+                              "rendered version.", "playlist_not_rendered")
     token = secrets.token_urlsafe(32)
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}" if with_code else None
     row = Share(playlist_id=playlist.id, token_hash=token_digest(token),

@@ -12,7 +12,7 @@ from core.access import case_for, clip_for
 from core.db.models import AnnotationSet, Clip, Comment, ReviewTransition, User, utcnow
 from core.web import ApiError, CurrentUser, Db, client_ip
 from services.annotate import sets
-from services.ingest.cases import consent_flags
+from services.cases import consent_flags
 from services.review import comments, second_coding, supervision
 from services.review.schemas import (
     CoderOut,

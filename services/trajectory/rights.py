@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from core import audit, errors
 from core.db.models import Case, Role, User
 from core.web import client_ip
-from services.ingest.cases import require_open
+from services.cases import require_open
 
 
 def may_change(user: User) -> bool:

@@ -15,9 +15,9 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import errors
 from core.access import is_case_supervisor
 from core.db.models import Case, Playlist, Share, User, utcnow
-from core.web import ApiError
 
 #: What each consent flag allows, in the words a professional reads in an error.
 PURPOSES: dict[str, str] = {
@@ -54,15 +54,17 @@ def may_manage(user: User, case: Case) -> bool:
 
 
 def require_manager(user: User, case: Case, action: str) -> None:
-    """403 for someone who may see the case but not decide about it (a second
-    coder, an admin with a grant); ``action`` completes "... can <action>"."""
+    """Refused (:class:`~core.errors.NotAllowed`) for someone who may see the case
+    but not decide about it (a second coder, an admin with a grant); ``action``
+    completes "... can <action>"."""
     if not may_manage(user, case):
-        raise ApiError(403, f"Only the professional who opened this case or a supervisor "
-                       f"of its team can {action}.", "not_case_manager")
+        raise errors.NotAllowed(f"Only the professional who opened this case or a supervisor "
+                                f"of its team can {action}.", "not_case_manager")
 
 
 def require_consent(case: Case, purpose: str) -> None:
-    """409 unless the family consented to ``purpose`` (a key of :data:`PURPOSES`).
+    """Refused (:class:`~core.errors.Conflict`) unless the family consented to
+    ``purpose`` (a key of :data:`PURPOSES`).
 
     An unknown purpose is a programming error, not the user's: ValueError.
     """
@@ -70,22 +72,22 @@ def require_consent(case: Case, purpose: str) -> None:
         raise ValueError(f"unknown consent purpose {purpose!r}; use one of {', '.join(PURPOSES)}")
     if consent_flags(case)[purpose]:
         return
-    raise ApiError(409, f"This case has no consent for {PURPOSES[purpose]} ('{purpose}'). "
-                   f"Once the family agrees, the case's owner or a supervisor of its team "
-                   f"records it in the case's consent ('{purpose}': true); then try again.",
-                   f"no_consent_{purpose}")
+    raise errors.Conflict(f"This case has no consent for {PURPOSES[purpose]} ('{purpose}'). "
+                          f"Once the family agrees, the case's owner or a supervisor of its "
+                          f"team records it in the case's consent ('{purpose}': true); then "
+                          f"try again.", f"no_consent_{purpose}")
 
 
 def require_open(case: Case, taking: str = "new recordings") -> None:
-    """409 for a closed or purged case: the trajectory ended, so it takes no
-    new work (``taking`` says what was refused)."""
+    """Refused (:class:`~core.errors.Conflict`) for a closed or purged case: the
+    trajectory ended, so it takes no new work (``taking`` says what was refused)."""
     if case.purged_at is not None:
-        raise ApiError(409, f"This case was closed and its recordings were removed on "
-                       f"{_day(case.purged_at)}; it takes no {taking}.", "case_closed")
+        raise errors.Conflict(f"This case was closed and its recordings were removed on "
+                              f"{_day(case.purged_at)}; it takes no {taking}.", "case_closed")
     if case.closed_at is not None:
-        raise ApiError(409, f"This case was closed on {_day(case.closed_at)} and takes no "
-                       f"{taking}. Its owner or a team supervisor can reopen it until "
-                       f"{_day(case.purge_after)}.", "case_closed")
+        raise errors.Conflict(f"This case was closed on {_day(case.closed_at)} and takes no "
+                              f"{taking}. Its owner or a team supervisor can reopen it until "
+                              f"{_day(case.purge_after)}.", "case_closed")
 
 
 # -- changes ---------------------------------------------------------------
@@ -114,8 +116,8 @@ def close(db: Session, case: Case, grace_days: float) -> int:
     """End the trajectory: the recordings are removed after the grace period,
     and family links stop now. Returns how many links were revoked."""
     if case.closed_at is not None or case.purged_at is not None:
-        raise ApiError(409, f"This case was already closed on {_day(case.closed_at)}.",
-                       "case_closed")
+        raise errors.Conflict(f"This case was already closed on {_day(case.closed_at)}.",
+                              "case_closed")
     now = utcnow()
     case.closed_at = now
     case.purge_after = now + timedelta(days=grace_days)
@@ -126,14 +128,15 @@ def reopen(case: Case) -> None:
     """Undo a close while the grace period lasts. Once it has ended the purge may
     already be removing recordings, so reopening is refused from then on."""
     if case.purged_at is not None:
-        raise ApiError(409, f"This case's recordings were removed on {_day(case.purged_at)} "
-                       "at the end of its retention period; it cannot be reopened. Open a "
-                       "new case for new recordings.", "case_purged")
+        raise errors.Conflict(f"This case's recordings were removed on "
+                              f"{_day(case.purged_at)} at the end of its retention period; it "
+                              "cannot be reopened. Open a new case for new recordings.",
+                              "case_purged")
     if case.closed_at is None:
-        raise ApiError(409, "This case is open; there is nothing to reopen.", "case_open")
+        raise errors.Conflict("This case is open; there is nothing to reopen.", "case_open")
     if case.purge_after is not None and case.purge_after <= utcnow():
-        raise ApiError(409, f"The retention period of this case ended on "
-                       f"{_day(case.purge_after)} and its recordings are being removed; it "
-                       "can no longer be reopened.", "case_purging")
+        raise errors.Conflict(f"The retention period of this case ended on "
+                              f"{_day(case.purge_after)} and its recordings are being "
+                              "removed; it can no longer be reopened.", "case_purging")
     case.closed_at = None
     case.purge_after = None
