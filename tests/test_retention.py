@@ -213,8 +213,9 @@ def test_consent_is_refused_to_others(client: Any, runtime: Any,
 
 def test_require_consent_names_the_purpose_and_the_fix(client: Any, runtime: Any,
                                                        people: dict[str, Any]) -> None:
-    from core.web import ApiError
-    from services.ingest.cases import require_consent
+    from core import errors
+    from core.web import domain_status
+    from services.cases import require_consent
 
     case_id = _case(client, people["pro"])
     client.put(f"/api/cases/{case_id}/consent", headers=people["pro"]["headers"],
@@ -223,11 +224,11 @@ def test_require_consent_names_the_purpose_and_the_fix(client: Any, runtime: Any
         case = db.get(Case, case_id)
         assert case is not None
         require_consent(case, "supervision")
-        with pytest.raises(ApiError) as refused:
+        with pytest.raises(errors.Conflict) as refused:
             require_consent(case, "feedback")
         with pytest.raises(ValueError):
             require_consent(case, "marketing")
-    assert refused.value.status_code == 409
+    assert domain_status(refused.value) == 409
     assert refused.value.code == "no_consent_feedback"
     assert "family" in refused.value.detail and "'feedback': true" in refused.value.detail
 
