@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from core import errors
 from core.access import NotFound, clip_for, through_parent
 from core.db.models import Annotation, AnnotationSet, Clip, Comment, User, utcnow
-from core.web import ApiError
 from services.annotate import sets
 
 
@@ -30,9 +30,9 @@ class Anchor:
     annotation_id: str | None
 
 
-def _invalid(field: str, message: str, rule: str) -> ApiError:
-    return ApiError(422, f"{field}: {message}", "invalid_anchor",
-                    errors=[{"field": field, "message": message, "code": rule}])
+def _invalid(field: str, message: str, rule: str) -> errors.Invalid:
+    return errors.Invalid(f"{field}: {message}", "invalid_anchor",
+                          errors=[{"field": field, "message": message, "code": rule}])
 
 
 def resolve_anchor(db: Session, user: User, clip: Clip, anchor: Anchor) -> Anchor:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, errors
 from core.db.models import (
     AnnotationSet,
     Case,
@@ -25,7 +25,6 @@ from core.db.models import (
     SecondCoding,
     User,
 )
-from core.web import ApiError
 from services.annotate import reliability, sets
 from services.annotate.schemes import to_domain
 from services.review.supervision import require_case_supervisor
@@ -40,19 +39,19 @@ def assign(db: Session, user: User, clip: Clip, case: Case, coder_id: str,
     reference = _reference(db, clip, reference_set_id)
     coder = db.get(User, coder_id)
     if coder is None or not _may_code(coder, case):
-        raise ApiError(422, "The second coder must be an active professional or supervisor "
-                       "of this case's team.", "invalid_coder",
-                       errors=[{"field": "coder_id", "message": "not a coder of this team",
-                                "code": "invalid_coder"}])
+        raise errors.Invalid("The second coder must be an active professional or supervisor "
+                             "of this case's team.", "invalid_coder",
+                             errors=[{"field": "coder_id", "message": "not a coder of this team",
+                                      "code": "invalid_coder"}])
     if coder.id == reference.coder_id:
-        raise ApiError(422, "The second coder must be someone other than the coder of the "
-                       "reference set.", "same_coder",
-                       errors=[{"field": "coder_id", "message": "coded the reference set",
-                                "code": "same_coder"}])
+        raise errors.Invalid("The second coder must be someone other than the coder of the "
+                             "reference set.", "same_coder",
+                             errors=[{"field": "coder_id", "message": "coded the reference set",
+                                      "code": "same_coder"}])
     if db.scalar(select(SecondCoding.id).where(SecondCoding.clip_id == clip.id,
                                                SecondCoding.coder_id == coder.id)):
-        raise ApiError(409, f"{coder.email} is already second coder on this clip.",
-                       "already_assigned")
+        raise errors.Conflict(f"{coder.email} is already second coder on this clip.",
+                              "already_assigned")
     _grant(db, user, case, coder, ip)
     own = sets.create(db, coder, clip, reference.scheme, purpose=sets.Purpose.second_coder,
                       name=f"{coder.email} (second coder)")
@@ -89,11 +88,11 @@ def _reference(db: Session, clip: Clip, set_id: str | None) -> AnnotationSet:
         AnnotationSet.purpose == sets.Purpose.working)
     row = db.scalar(query)
     if row is None:
-        raise ApiError(422, "No such set on this clip to compare with." if set_id else
-                       "This clip has no working set yet; a second coder is compared with "
-                       "the professional's coding, so start that first.", "no_reference_set",
-                       errors=[{"field": "reference_set_id", "message": "no such set",
-                                "code": "no_reference_set"}])
+        raise errors.Invalid("No such set on this clip to compare with." if set_id else
+                             "This clip has no working set yet; a second coder is compared with "
+                             "the professional's coding, so start that first.", "no_reference_set",
+                             errors=[{"field": "reference_set_id", "message": "no such set",
+                                      "code": "no_reference_set"}])
     return row
 
 

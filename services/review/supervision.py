@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core import errors
 from core.access import is_case_supervisor, visible_cases
 from core.db.models import (
     Annotation,
@@ -30,7 +31,6 @@ from core.db.models import (
     User,
     utcnow,
 )
-from core.web import ApiError
 
 #: How long an approval stays in the coder's inbox.
 APPROVAL_NEWS = timedelta(days=14)
@@ -115,8 +115,8 @@ MOVES: dict[Action, Move] = {
 
 def require_case_supervisor(user: User, case: Case, doing: str) -> None:
     if not is_case_supervisor(user, case):
-        raise ApiError(403, f"Only a supervisor of this case's team can {doing}.",
-                       "not_case_supervisor")
+        raise errors.NotAllowed(f"Only a supervisor of this case's team can {doing}.",
+                                "not_case_supervisor")
 
 
 def transition(db: Session, user: User, row: AnnotationSet, case: Case, action: Action,
@@ -127,17 +127,17 @@ def transition(db: Session, user: User, row: AnnotationSet, case: Case, action: 
     current = ReviewState(row.review_state)
     if current not in move.sources:
         allowed = " or ".join(_IN_WORDS[s] for s in sorted(move.sources))
-        raise ApiError(409, f"This set is {_IN_WORDS[current]}; it can be {_DONE[action]} "
-                       f"only when it is {allowed}.", "invalid_transition")
+        raise errors.Conflict(f"This set is {_IN_WORDS[current]}; it can be {_DONE[action]} "
+                              f"only when it is {allowed}.", "invalid_transition")
     if action is Action.request_changes and not comment.strip():
-        raise ApiError(422, "Say what should change, so the professional knows what to do.",
-                       "comment_required", errors=[{"field": "comment",
-                                                    "message": "required when asking for "
-                                                               "changes",
-                                                    "code": "comment_required"}])
+        raise errors.Invalid("Say what should change, so the professional knows what to do.",
+                             "comment_required", errors=[{"field": "comment",
+                                                          "message": "required when asking for "
+                                                                     "changes",
+                                                          "code": "comment_required"}])
     if action is Action.submit and not row.annotations:
-        raise ApiError(422, "This set has no annotations yet; code at least one moment "
-                       "before submitting it.", "empty_set")
+        raise errors.Invalid("This set has no annotations yet; code at least one moment "
+                             "before submitting it.", "empty_set")
     step = ReviewTransition(set_id=row.id, from_state=current, to_state=move.target,
                             actor_id=user.id, comment=comment.strip())
     db.add(step)
@@ -151,12 +151,12 @@ def _check_party(user: User, row: AnnotationSet, case: Case, action: Action,
     doing = action.replace("_", " ") + ("" if party is Party.coder else " this set")
     if party is Party.coder:
         if row.coder_id != user.id:
-            raise ApiError(403, f"Only the coder of this set can {doing} it.", "not_your_set")
+            raise errors.NotAllowed(f"Only the coder of this set can {doing} it.", "not_your_set")
         return
     require_case_supervisor(user, case, doing)
     if row.coder_id == user.id:
-        raise ApiError(403, "You cannot review your own coding; another supervisor of the "
-                       "team decides on it.", "own_set")
+        raise errors.NotAllowed("You cannot review your own coding; another supervisor of the "
+                                "team decides on it.", "own_set")
 
 
 def transitions(db: Session, row: AnnotationSet) -> list[ReviewTransition]:
@@ -181,7 +181,7 @@ def queue(db: Session, user: User, *, coder_id: str | None = None,
           case_id: str | None = None) -> list[QueueEntry]:
     """Sets waiting for this supervisor's decision, the longest waiting first."""
     if user.role is not Role.supervisor:
-        raise ApiError(403, "Only supervisors have a review queue.", "forbidden_role")
+        raise errors.NotAllowed("Only supervisors have a review queue.", "forbidden_role")
     cases = visible_cases(user).where(Case.team_id == user.team_id).subquery()
     query = (
         select(AnnotationSet, Clip, Case)
