@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 import pytest
 from redis import Redis
-from support import Users, free_port
+from support import People, Person, Users, create_case, free_port, make_people, team_name
 
 PG_ADMIN_URL = os.environ.get("ATTUNE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_HOST = os.environ.get("ATTUNE_TEST_REDIS", "redis://127.0.0.1:6379")
@@ -154,6 +154,34 @@ def media_dir() -> Path:
 @pytest.fixture()
 def users(runtime: Any, client: Any) -> Users:
     return Users(runtime, client)
+
+
+@pytest.fixture()
+def pro(users: Users) -> Person:
+    """A professional in a new team, logged in (a new one for every test)."""
+    return users.add("professional", team_name())
+
+
+@pytest.fixture()
+def case_id(client: Any, pro: Person) -> str:
+    """A new case of ``pro``'s."""
+    return create_case(client, pro["headers"])
+
+
+@pytest.fixture(scope="module")
+def team() -> str:
+    """The team a module's ``people`` work in: a new one for every module."""
+    return team_name()
+
+
+@pytest.fixture(scope="module")
+def people(request: pytest.FixtureRequest, runtime: Any, app: Any, team: str) -> People:
+    """A module's logged-in users by name, made once for the module: one
+    professional, ``pro``, unless the module names its own in ``PEOPLE``
+    (``{"pro": "professional", "stranger": "professional@elsewhere"}``: the
+    forms ``make_people`` takes)."""
+    roles: dict[str, str] = getattr(request.module, "PEOPLE", {"pro": "professional"})
+    return make_people(runtime, app, team, **roles)
 
 
 @pytest.fixture(scope="module")

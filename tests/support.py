@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:
+    import httpx
 
 #: Every test user's password.
 PASSWORD = "correct horse battery"
+
+
+class Person(TypedDict):
+    """A test user, logged in over the API (``Users.add``)."""
+
+    id: str
+    email: str
+    password: str
+    #: Their bearer token, for every request made as them.
+    headers: dict[str, str]
+
+
+#: Logged-in users by the name a test gives them (``people["pro"]``).
+People = dict[str, Person]
 
 
 def enrol_totp(client: Any, headers: dict[str, str],
@@ -31,7 +49,7 @@ class Users:
     def __init__(self, runtime: Any, client: Any) -> None:
         self.runtime, self.client = runtime, client
 
-    def add(self, role: str, team: str | None = None) -> dict[str, Any]:
+    def add(self, role: str, team: str | None = None) -> Person:
         from core.auth import add_user
         from core.db.models import Role
 
@@ -48,17 +66,20 @@ class Users:
                 "headers": {"Authorization": f"Bearer {token}"}}
 
 
-def make_people(runtime: Any, app: Any, team: str, **roles: str) -> dict[str, dict[str, Any]]:
+def make_people(runtime: Any, app: Any, team: str, **roles: str) -> People:
     """Logged-in users by name: ``pro="professional"`` joins ``team``;
-    ``stranger="professional@elsewhere"`` gets a team of their own."""
+    ``stranger="professional@elsewhere"`` gets a team of their own and
+    ``officer="privacy_officer@none"`` none at all."""
     from fastapi.testclient import TestClient
 
     with TestClient(app) as client:
         users = Users(runtime, client)
-        made = {}
+        made: People = {}
         for name, spec in roles.items():
             role, _, where = spec.partition("@")
-            made[name] = users.add(role, team_name() if where else team)
+            assert where in ("", "elsewhere", "none"), spec
+            made[name] = users.add(role, None if where == "none" else
+                                   team_name() if where else team)
         return made
 
 
@@ -73,19 +94,49 @@ def run_jobs(runtime: Any) -> None:
                  connection=runtime.redis).work(burst=True)
 
 
-def ready_clip(runtime: Any, client: Any, headers: dict[str, str], source: Any,
-               label: str, filename: str = "badje.mp4") -> dict[str, Any]:
-    """Upload ``source`` into a new case and transcode it: a clip ready to code."""
-    case = client.post("/api/cases", json={"label": label}, headers=headers)
-    assert case.status_code == 201, case.text
+def create_case(client: httpx.Client, headers: dict[str, str], label: str | None = None) -> str:
+    """A new case, labelled ``label`` (or a fresh ``Gezin …``); its id."""
+    resp = client.post("/api/cases", json={"label": label or f"Gezin {secrets.token_hex(3)}"},
+                       headers=headers)
+    assert resp.status_code == 201, resp.text
+    return str(resp.json()["id"])
+
+
+def post_clip(client: httpx.Client, headers: dict[str, str], case_id: str,
+              source: Path | bytes, filename: str | None = None) -> httpx.Response:
+    """Uploads a recording (a file, or its bytes) into a case in one request, as a
+    form does; the answer, whatever it is."""
+    if isinstance(source, bytes):
+        return client.post(f"/api/cases/{case_id}/clips", headers=headers,
+                           files={"file": (filename or "badje.mp4", source, "video/mp4")})
     with source.open("rb") as fh:
-        resp = client.post(f"/api/cases/{case.json()['id']}/clips", headers=headers,
-                           files={"file": (filename, fh, "video/mp4")})
+        return client.post(f"/api/cases/{case_id}/clips", headers=headers,
+                           files={"file": (filename or source.name, fh, "video/mp4")})
+
+
+def upload(client: httpx.Client, headers: dict[str, str], case_id: str, source: Path | bytes,
+           filename: str | None = None) -> str:
+    """``post_clip`` that is accepted (202, queued to transcode); the new clip's id."""
+    resp = post_clip(client, headers, case_id, source, filename)
     assert resp.status_code == 202, resp.text
+    return str(resp.json()["id"])
+
+
+def clip_when_ready(runtime: Any, client: httpx.Client, headers: dict[str, str],
+                    clip_id: str) -> dict[str, Any]:
+    """Works the queued jobs; the clip, which must now be ready."""
     run_jobs(runtime)
-    ready = client.get(f"/api/clips/{resp.json()['id']}", headers=headers).json()
+    ready: dict[str, Any] = client.get(f"/api/clips/{clip_id}", headers=headers).json()
     assert ready["status"] == "ready", ready
-    return dict(ready)
+    return ready
+
+
+def ready_clip(runtime: Any, client: httpx.Client, headers: dict[str, str], source: Path,
+               label: str | None = None, filename: str = "badje.mp4") -> dict[str, Any]:
+    """Upload ``source`` into a new case and transcode it: a clip ready to code."""
+    case_id = create_case(client, headers, label)
+    clip_id = upload(client, headers, case_id, source, filename)
+    return clip_when_ready(runtime, client, headers, clip_id)
 
 
 def suggest(runtime: Any, clip_id: str, *moments: tuple[str, int, int | None, int | None]

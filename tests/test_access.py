@@ -7,13 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from support import team_name
-
-
-def _case(client: Any, user: dict[str, Any], label: str = "Gezin 2026-014") -> dict[str, Any]:
-    resp = client.post("/api/cases", json={"label": label}, headers=user["headers"])
-    assert resp.status_code == 201, resp.text
-    return dict(resp.json())
+from support import create_case, team_name
 
 
 def test_every_route_needs_a_login(client: Any) -> None:
@@ -41,7 +35,9 @@ def test_wrong_password_is_refused_and_logged(client: Any, users: Any, runtime: 
 def test_professional_sees_only_own_cases(client: Any, users: Any) -> None:
     team = team_name()
     alice, bob = users.add("professional", team), users.add("professional", team)
-    case = _case(client, alice)
+    made = client.post("/api/cases", json={"label": "Gezin 2026-014"}, headers=alice["headers"])
+    assert made.status_code == 201, made.text
+    case = made.json()
     assert case["label"] == "Gezin 2026-014" and case["team"] == team
     assert [c["id"] for c in client.get("/api/cases", headers=bob["headers"]).json()] == []
     resp = client.get(f"/api/cases/{case['id']}", headers=bob["headers"])
@@ -53,21 +49,20 @@ def test_professional_sees_only_own_cases(client: Any, users: Any) -> None:
 def test_supervisor_sees_their_team_only(client: Any, users: Any) -> None:
     team = team_name()
     pro = users.add("professional", team)
-    case = _case(client, pro, "Gezin 2026-020")
+    case_id = create_case(client, pro["headers"], "Gezin 2026-020")
     own_sup, other_sup = users.add("supervisor", team), users.add("supervisor", team_name())
-    assert case["id"] in [c["id"] for c in
-                          client.get("/api/cases", headers=own_sup["headers"]).json()]
-    assert client.get(f"/api/cases/{case['id']}", headers=other_sup["headers"]).status_code == 404
+    assert case_id in [c["id"] for c in
+                       client.get("/api/cases", headers=own_sup["headers"]).json()]
+    assert client.get(f"/api/cases/{case_id}", headers=other_sup["headers"]).status_code == 404
     resp = client.post("/api/cases", json={"label": "x"}, headers=own_sup["headers"])
     assert resp.status_code == 403
 
 
 def test_admin_sees_no_media(client: Any, users: Any) -> None:
     pro, admin = users.add("professional", team_name()), users.add("admin")
-    case = _case(client, pro, "Gezin 2026-030")
+    case_id = create_case(client, pro["headers"], "Gezin 2026-030")
     assert client.get("/api/cases", headers=admin["headers"]).json() == []
-    assert client.get(f"/api/cases/{case['id']}/clips",
-                      headers=admin["headers"]).status_code == 404
+    assert client.get(f"/api/cases/{case_id}/clips", headers=admin["headers"]).status_code == 404
 
 
 @pytest.mark.parametrize("label,reason", [
@@ -86,7 +81,7 @@ def test_bad_case_labels_are_refused_with_a_reason(client: Any, users: Any, labe
 
 def test_duplicate_label_in_team_is_a_conflict(client: Any, users: Any) -> None:
     pro = users.add("professional", team_name())
-    _case(client, pro, "Gezin 2026-040")
+    create_case(client, pro["headers"], "Gezin 2026-040")
     resp = client.post("/api/cases", json={"label": "Gezin 2026-040"}, headers=pro["headers"])
     assert resp.status_code == 409
     assert "already has a case" in resp.json()["detail"]

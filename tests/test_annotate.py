@@ -15,23 +15,16 @@ from typing import Any
 import media
 import pytest
 from sqlalchemy import text
-from support import make_people, ready_clip, team_name
+from support import ready_clip
 
 XSD = Path(__file__).resolve().parent / "data" / "EAFv3.0.xsd"
 
 
 # -- fixtures ---------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def team() -> str:
-    return team_name()
-
-
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any, team: str) -> dict[str, dict[str, Any]]:
-    """A professional, their supervisor, and outsiders, logged in."""
-    return make_people(runtime, app, team, pro="professional", sup="supervisor",
-                       stranger="professional@elsewhere", admin="admin")
+#: A professional, their supervisor, and outsiders.
+PEOPLE = {"pro": "professional", "sup": "supervisor", "stranger": "professional@elsewhere",
+          "admin": "admin"}
 
 
 @pytest.fixture(scope="module")

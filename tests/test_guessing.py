@@ -14,14 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
-from support import make_people, team_name
+from support import team_name
 
 MAX_CODE_ATTEMPTS = 5
-
-
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional")
 
 
 def _share_with_code(runtime: Any, user_id: str) -> dict[str, str]:

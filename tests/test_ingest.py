@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import media
 import pytest
 from sqlalchemy import select, text
-from support import run_jobs, team_name
+from support import create_case, post_clip, run_jobs, team_name, upload
 
 from core.db.models import AuditEvent, Clip
 
@@ -21,23 +21,6 @@ def clips_dir(media_dir: Path) -> Path:
     return path
 
 
-@pytest.fixture()
-def pro(users: Any) -> dict[str, Any]:
-    return dict(users.add("professional", team_name()))
-
-
-def _case(client: Any, user: dict[str, Any]) -> str:
-    resp = client.post("/api/cases", json={"label": "Gezin 2026-101"}, headers=user["headers"])
-    assert resp.status_code == 201
-    return str(resp.json()["id"])
-
-
-def _upload(client: Any, user: dict[str, Any], case_id: str, path: Path) -> Any:
-    with path.open("rb") as fh:
-        return client.post(f"/api/cases/{case_id}/clips", headers=user["headers"],
-                           files={"file": (path.name, fh, "video/mp4")})
-
-
 def _path(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}"
@@ -46,8 +29,8 @@ def _path(url: str) -> str:
 def test_upload_transcode_and_stream(client: Any, runtime: Any, pro: dict[str, Any],
                                      clips_dir: Path) -> None:
     source = media.make_plain_h264(clips_dir, seconds=5, name="visit.mp4")
-    case_id = _case(client, pro)
-    resp = _upload(client, pro, case_id, source)
+    case_id = create_case(client, pro["headers"])
+    resp = post_clip(client, pro["headers"], case_id, source)
     assert resp.status_code == 202, resp.text
     clip = resp.json()
     assert clip["status"] == "queued" and clip["hls_url"] is None
@@ -110,8 +93,8 @@ def test_media_links_are_bound_to_clip_and_user_access(client: Any, runtime: Any
                                                        pro: dict[str, Any],
                                                        clips_dir: Path) -> None:
     source = media.make_no_audio(clips_dir)
-    case_id = _case(client, pro)
-    clip_id = _upload(client, pro, case_id, source).json()["id"]
+    case_id = create_case(client, pro["headers"])
+    clip_id = upload(client, pro["headers"], case_id, source)
     run_jobs(runtime)
     clip = client.get(f"/api/clips/{clip_id}", headers=pro["headers"]).json()
     assert clip["status"] == "ready", clip
@@ -140,7 +123,7 @@ def test_expired_media_link_is_refused(client: Any, runtime: Any, pro: dict[str,
     from core import signing
 
     source = media.make_no_audio(clips_dir)
-    clip_id = _upload(client, pro, _case(client, pro), source).json()["id"]
+    clip_id = upload(client, pro["headers"], create_case(client, pro["headers"]), source)
     run_jobs(runtime)
     token = signing.sign(runtime.secret_key, {"k": "clip", "id": clip_id, "u": pro["id"]}, -1)
     resp = client.get(f"/api/clips/{clip_id}/media/master.m3u8", params={"t": token})
@@ -156,8 +139,8 @@ def test_expired_media_link_is_refused(client: Any, runtime: Any, pro: dict[str,
 def test_non_video_is_refused_at_upload(client: Any, runtime: Any, pro: dict[str, Any],
                                         clips_dir: Path, maker: Any, status: int,
                                         code: str) -> None:
-    case_id = _case(client, pro)
-    resp = _upload(client, pro, case_id, maker(clips_dir))
+    case_id = create_case(client, pro["headers"])
+    resp = post_clip(client, pro["headers"], case_id, maker(clips_dir))
     assert resp.status_code == status, resp.text
     assert resp.json()["code"] == code
     assert "video" in resp.json()["detail"] or "empty" in resp.json()["detail"]
@@ -180,15 +163,15 @@ def test_oversize_upload_is_refused_and_leaves_nothing(client: Any, runtime: Any
     source = media.make_plain_h264(clips_dir, seconds=2, name="big.mp4")
     monkeypatch.setattr(runtime.settings, "max_upload_bytes", source.stat().st_size // 3)
     monkeypatch.setattr(runtime.settings, "upload_part_bytes", 1)  # S3 minimum applies
-    case_id = _case(client, pro)
-    resp = _upload(client, pro, case_id, source)
+    case_id = create_case(client, pro["headers"])
+    resp = post_clip(client, pro["headers"], case_id, source)
     assert resp.status_code == 413
     assert "larger than the limit" in resp.json()["detail"]
     _assert_nothing_stored(client, runtime, pro, case_id)
 
 
 def test_declared_huge_upload_is_refused_before_reading(client: Any, pro: dict[str, Any]) -> None:
-    case_id = _case(client, pro)
+    case_id = create_case(client, pro["headers"])
     ten_gb = str(10 * 1024**3)
     resp = client.post(f"/api/cases/{case_id}/clips", content=b"x",
                        headers={**pro["headers"], "Content-Length": ten_gb,
@@ -197,7 +180,7 @@ def test_declared_huge_upload_is_refused_before_reading(client: Any, pro: dict[s
 
 
 def test_missing_file_field_and_bad_body(client: Any, pro: dict[str, Any]) -> None:
-    case_id = _case(client, pro)
+    case_id = create_case(client, pro["headers"])
     resp = client.post(f"/api/cases/{case_id}/clips", headers=pro["headers"],
                        files={"other": ("a.txt", b"hello", "text/plain")})
     assert resp.status_code == 422 and resp.json()["code"] == "missing_file"
@@ -212,8 +195,8 @@ def test_missing_file_field_and_bad_body(client: Any, pro: dict[str, Any]) -> No
 ])
 def test_broken_video_fails_with_a_reason(client: Any, runtime: Any, pro: dict[str, Any],
                                           clips_dir: Path, maker: Any, code: str) -> None:
-    case_id = _case(client, pro)
-    resp = _upload(client, pro, case_id, maker(clips_dir))
+    case_id = create_case(client, pro["headers"])
+    resp = post_clip(client, pro["headers"], case_id, maker(clips_dir))
     assert resp.status_code == 202, resp.text
     run_jobs(runtime)
     clip = client.get(f"/api/clips/{resp.json()['id']}", headers=pro["headers"]).json()
@@ -232,8 +215,8 @@ def test_job_is_safe_to_run_twice(client: Any, runtime: Any, pro: dict[str, Any]
     from core.db.models import ClipStatus
     from worker.jobs import transcode_clip
 
-    case_id = _case(client, pro)
-    clip_id = _upload(client, pro, case_id, media.make_no_audio(clips_dir)).json()["id"]
+    case_id = create_case(client, pro["headers"])
+    clip_id = upload(client, pro["headers"], case_id, media.make_no_audio(clips_dir))
     run_jobs(runtime)
     with runtime.db() as db:
         clip = db.get(Clip, clip_id)
@@ -257,8 +240,8 @@ def test_lost_job_is_requeued_by_the_sweeper(client: Any, runtime: Any, pro: dic
                                              clips_dir: Path, monkeypatch: Any) -> None:
     from worker.sweeper import sweep
 
-    case_id = _case(client, pro)
-    clip_id = _upload(client, pro, case_id, media.make_no_audio(clips_dir)).json()["id"]
+    case_id = create_case(client, pro["headers"])
+    clip_id = upload(client, pro["headers"], case_id, media.make_no_audio(clips_dir))
     runtime.redis.flushdb()  # Redis lost everything: the queued job is gone
     runtime.redis.set("attune-test:claimed-by", "ingest-test")
     monkeypatch.setattr(runtime.settings, "stale_after_s", 0)
@@ -288,8 +271,8 @@ def _ffmpeg_processes_reading(marker: str) -> list[int]:
 
 def test_timeout_kills_ffmpeg_and_fails_the_clip(client: Any, runtime: Any, pro: dict[str, Any],
                                                  clips_dir: Path, monkeypatch: Any) -> None:
-    case_id = _case(client, pro)
-    clip_id = _upload(client, pro, case_id, media.make_no_audio(clips_dir)).json()["id"]
+    case_id = create_case(client, pro["headers"])
+    clip_id = upload(client, pro["headers"], case_id, media.make_no_audio(clips_dir))
     monkeypatch.setattr(runtime.settings, "job_timeout_base_s", 0)
     monkeypatch.setattr(runtime.settings, "job_timeout_factor", 0.0)
     run_jobs(runtime)
@@ -315,8 +298,8 @@ def test_storage_hiccup_is_retried_not_failed(client: Any, runtime: Any, pro: di
 
     from core.runtime import set_runtime
 
-    case_id = _case(client, pro)
-    clip_id = _upload(client, pro, case_id, media.make_no_audio(clips_dir)).json()["id"]
+    case_id = create_case(client, pro["headers"])
+    clip_id = upload(client, pro["headers"], case_id, media.make_no_audio(clips_dir))
     set_runtime(_unreachable_store_runtime(runtime))
     try:
         run_jobs(runtime)
@@ -336,8 +319,8 @@ def test_storage_down_for_good_fails_with_a_reason(client: Any, runtime: Any,
     from core.runtime import set_runtime
     from worker.jobs import transcode_clip
 
-    case_id = _case(client, pro)
-    clip_id = _upload(client, pro, case_id, media.make_no_audio(clips_dir)).json()["id"]
+    case_id = create_case(client, pro["headers"])
+    clip_id = upload(client, pro["headers"], case_id, media.make_no_audio(clips_dir))
     set_runtime(_unreachable_store_runtime(runtime))
     try:
         with pytest.raises(Exception):  # noqa: B017 - RQ records it; the clip says why
@@ -352,9 +335,9 @@ def test_storage_down_for_good_fails_with_a_reason(client: Any, runtime: Any,
 def test_corrupt_and_overlong_recordings_fail_clearly(client: Any, runtime: Any,
                                                       pro: dict[str, Any], clips_dir: Path,
                                                       monkeypatch: Any) -> None:
-    case_id = _case(client, pro)
-    corrupt = _upload(client, pro, case_id, media.make_corrupt(clips_dir)).json()["id"]
-    long = _upload(client, pro, case_id, media.make_long_tiny(clips_dir, 30)).json()["id"]
+    case_id = create_case(client, pro["headers"])
+    corrupt = upload(client, pro["headers"], case_id, media.make_corrupt(clips_dir))
+    long = upload(client, pro["headers"], case_id, media.make_long_tiny(clips_dir, 30))
     monkeypatch.setattr(runtime.settings, "max_duration_s", 10)
     run_jobs(runtime)
     got = {c["id"]: c for c in client.get(f"/api/cases/{case_id}/clips",
@@ -369,11 +352,10 @@ def test_supervisor_of_the_team_can_watch(client: Any, runtime: Any, users: Any,
                                           clips_dir: Path) -> None:
     team = team_name()
     pro, supervisor = users.add("professional", team), users.add("supervisor", team)
-    case_id = _case(client, pro)
-    clip_id = _upload(client, pro, case_id, media.make_no_audio(clips_dir)).json()["id"]
+    case_id = create_case(client, pro["headers"])
+    clip_id = upload(client, pro["headers"], case_id, media.make_no_audio(clips_dir))
     run_jobs(runtime)
     clip = client.get(f"/api/clips/{clip_id}", headers=supervisor["headers"]).json()
     assert clip["status"] == "ready"
     assert client.get(_path(clip["hls_url"])).status_code == 200
-    assert client.post(f"/api/cases/{case_id}/clips", headers=supervisor["headers"],
-                       files={"file": ("a.mp4", b"x", "video/mp4")}).status_code == 403
+    assert post_clip(client, supervisor["headers"], case_id, b"x", "a.mp4").status_code == 403

@@ -22,7 +22,7 @@ import media
 import pytest
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from support import process_alive
+from support import create_case, process_alive, upload
 
 from core.db.models import Clip, ClipStatus
 from core.workdir import Workdir, clean_stale, work_root
@@ -41,11 +41,6 @@ def long_clip(media_dir: Path) -> Path:
     out.mkdir(exist_ok=True)
     return media.make_plain_h264(out, width=320, height=240, fps=25, seconds=SOURCE_S,
                                  name="long_bath.mp4")
-
-
-@pytest.fixture()
-def pro(users: Any) -> dict[str, Any]:
-    return users.add("professional", f"team-{secrets.token_hex(3)}")
 
 
 @pytest.fixture()
@@ -80,18 +75,10 @@ def clips(runtime: Any) -> Iterator[list[str]]:
             clip.status, clip.error_code, clip.error = ClipStatus.failed, "test", "test"
 
 
-def _upload(client: Any, pro: dict[str, Any], source: Path, count: int) -> list[str]:
-    case = client.post("/api/cases", json={"label": f"Gezin {secrets.token_hex(3)}"},
-                       headers=pro["headers"])
-    assert case.status_code == 201, case.text
-    ids = []
-    for _ in range(count):
-        with source.open("rb") as fh:
-            resp = client.post(f"/api/cases/{case.json()['id']}/clips", headers=pro["headers"],
-                               files={"file": ("bad.mp4", fh, "video/mp4")})
-        assert resp.status_code == 202, resp.text
-        ids.append(resp.json()["id"])
-    return ids
+def _uploads(client: Any, pro: dict[str, Any], source: Path, count: int) -> list[str]:
+    """``count`` uploads of ``source`` into a new case; the clips' ids."""
+    case_id = create_case(client, pro["headers"])
+    return [upload(client, pro["headers"], case_id, source, "bad.mp4") for _ in range(count)]
 
 
 def _start_worker(**env: str) -> subprocess.Popen[bytes]:
@@ -166,7 +153,7 @@ def test_killed_workers_leave_no_scratch_and_no_ffmpeg(
         processes: list[subprocess.Popen[bytes]], clips: list[str]) -> None:
     kills = 5
     root = work_root(runtime.settings)
-    clips += _upload(client, pro, long_clip, kills)
+    clips += _uploads(client, pro, long_clip, kills)
     workers = [_start_worker(ATTUNE_SWEEP_INTERVAL_S="3600") for _ in range(kills)]
     processes += workers
     running = _wait_mid_transcode(workers, root)
@@ -205,7 +192,7 @@ def test_a_killed_job_is_cleaned_by_its_own_workers_sweeper(
     """The work horse dies, its worker lives on: ffmpeg goes with the horse and the
     worker's next sweeper pass removes the directory."""
     root = work_root(runtime.settings)
-    clips += _upload(client, pro, long_clip, 1)
+    clips += _uploads(client, pro, long_clip, 1)
     worker = _start_worker(ATTUNE_SWEEP_INTERVAL_S="1")
     processes.append(worker)
     [(horse, ffmpeg, scratch)] = _wait_mid_transcode([worker], root)

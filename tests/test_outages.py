@@ -24,7 +24,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from redis import Redis
-from support import free_port, serve_in_thread
+from support import PASSWORD, Users, create_case, free_port, post_clip, serve_in_thread, team_name
 
 from core.embedded import SeaweedFSProcess, start_seaweedfs
 
@@ -32,7 +32,6 @@ PG_ADMIN_URL = os.environ.get("ATTUNE_TEST_PG", "postgresql://postgres@127.0.0.1
 ACCESS, SECRET = "outage-test", "outage-test-secret"
 TUS = {"Tus-Resumable": "1.0.0"}
 PART = 5 * 1024 * 1024
-PASSWORD = "correct horse battery"
 
 
 # -- dependencies this module may stop -------------------------------------
@@ -174,15 +173,8 @@ def client(rt: Any) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def pro(rt: Any, client: TestClient) -> dict[str, str]:
-    from core.auth import add_user
-    from core.db.models import Role
-
-    email = f"pro-{secrets.token_hex(4)}@example.org"
-    with rt.db() as db:
-        add_user(db, email, PASSWORD, Role.professional, f"team-{secrets.token_hex(3)}")
-    resp = client.post("/api/auth/token", data={"username": email, "password": PASSWORD})
-    assert resp.status_code == 200, resp.text
-    return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+    """A professional's headers, logged in to this deployment."""
+    return Users(rt, client).add("professional", team_name())["headers"]
 
 
 @pytest.fixture(scope="module")
@@ -200,13 +192,6 @@ def small_video(tmp_path_factory: Any) -> Path:
 
 # -- helpers ---------------------------------------------------------------
 
-def _case(client: TestClient, headers: dict[str, str]) -> str:
-    resp = client.post("/api/cases", json={"label": f"Gezin {secrets.token_hex(3)}"},
-                       headers=headers)
-    assert resp.status_code == 201, resp.text
-    return str(resp.json()["id"])
-
-
 def _b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
@@ -216,13 +201,6 @@ def _patch(client: TestClient, headers: dict[str, str], url: str, offset: int,
     return client.patch(url, content=data, headers={
         **TUS, **headers, "Upload-Offset": str(offset),
         "Content-Type": "application/offset+octet-stream"})
-
-
-def _upload_clip(client: TestClient, headers: dict[str, str], case_id: str,
-                 path: Path) -> Any:
-    with path.open("rb") as fh:
-        return client.post(f"/api/cases/{case_id}/clips", headers=headers,
-                           files={"file": (path.name, fh, "video/mp4")})
 
 
 def _unavailable(resp: Any, code: str) -> dict[str, Any]:
@@ -245,7 +223,7 @@ def _ready(client: TestClient) -> tuple[int, dict[str, Any]]:
 def test_store_down_upload_answers_503_and_resumes_when_back(
         client: TestClient, rt: Any, store: Store, pro: dict[str, str], video: bytes,
         small_video: Path) -> None:
-    case_id = _case(client, pro)
+    case_id = create_case(client, pro)
     created = client.post("/api/uploads/", headers={
         **TUS, **pro, "Upload-Length": str(len(video)),
         "Upload-Metadata": f"case_id {_b64(case_id)},filename {_b64('badje.mp4')}"})
@@ -278,7 +256,7 @@ def test_store_down_upload_answers_503_and_resumes_when_back(
         assert head.status_code == 200 and head.headers["upload-offset"] == str(PART)
 
         # A whole-file upload too, and it leaves no half-made clip behind.
-        _unavailable(_upload_clip(client, pro, case_id, small_video), "storage_unavailable")
+        _unavailable(post_clip(client, pro, case_id, small_video), "storage_unavailable")
         clips = client.get(f"/api/cases/{case_id}/clips", headers=pro).json()
         assert [c["filename"] for c in clips] == ["badje.mp4"]
     finally:
@@ -342,7 +320,7 @@ def test_queue_down_upload_is_kept_and_waits_for_the_queue(
         small_video: Path) -> None:
     from worker.sweeper import sweep
 
-    case_id = _case(client, pro)
+    case_id = create_case(client, pro)
     queue.stop()
     try:
         assert client.get("/api/health").status_code == 200
@@ -352,7 +330,7 @@ def test_queue_down_upload_is_kept_and_waits_for_the_queue(
         assert "job queue" in ready["detail"]
 
         # Stored, and waiting for the queue: accepted, so nobody uploads it twice.
-        assert _upload_clip(client, pro, case_id, small_video).status_code == 202
+        assert post_clip(client, pro, case_id, small_video).status_code == 202
         clips = client.get(f"/api/cases/{case_id}/clips", headers=pro).json()
         assert [(c["filename"], c["status"]) for c in clips] == [("small.mp4", "queued")]
     finally:

@@ -13,13 +13,10 @@ from urllib.parse import urljoin
 
 import media
 import pytest
-from support import make_people, ready_clip, run_jobs, team_name
+from support import ready_clip, run_jobs
 
-
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional", sup="supervisor",
-                       stranger="professional@elsewhere", admin="admin")
+PEOPLE = {"pro": "professional", "sup": "supervisor", "stranger": "professional@elsewhere",
+          "admin": "admin"}
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from support import make_people, team_name
+from support import team_name
 
 # -- the case ---------------------------------------------------------------------------
 #
@@ -48,10 +48,7 @@ VISIT_3 = {"number": 3, "visited_on": None, "phase": "evaluation", "minutes_code
            "median_repair_ms": None, "ratings": {}}
 
 
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional", sup="supervisor",
-                       stranger="professional@elsewhere")
+PEOPLE = {"pro": "professional", "sup": "supervisor", "stranger": "professional@elsewhere"}
 
 
 def _add(client: Any, user: dict[str, Any], set_id: str, **body: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import cv2
 import media
 import numpy as np
 import pytest
-from support import make_people, ready_clip, run_jobs, team_name
+from support import ready_clip, run_jobs
 
 GOAL = "Signalen van de baby opmerken"
 NOTE = "Moeder lacht terug & wacht op zijn blik"
@@ -25,10 +25,8 @@ NEXT = "Bij het voeden wachten tot hij kijkt"
 LABEL = "Gezin 2026-T301"
 
 
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional", sup="supervisor",
-                       coder="professional", stranger="professional@elsewhere")
+PEOPLE = {"pro": "professional", "sup": "supervisor", "coder": "professional",
+          "stranger": "professional@elsewhere"}
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from typing import Any
 import media
 import pytest
 from sqlalchemy import func, select
-from support import run_jobs, team_name
+from support import run_jobs
 
 from core.db.models import (
     AnnotationSet,
@@ -34,20 +34,10 @@ PART = 5 * 1024 * 1024  # the smallest S3 part
 
 # -- fixtures and helpers ---------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    """The case's owner, a supervisor and a colleague of the same team, and a
-    professional of another team."""
-    from fastapi.testclient import TestClient
-    from support import Users
-
-    team = team_name()
-    with TestClient(app) as client:
-        users = Users(runtime, client)
-        return {"pro": users.add("professional", team),
-                "sup": users.add("supervisor", team),
-                "colleague": users.add("professional", team),
-                "stranger": users.add("professional", team_name())}
+#: The case's owner, a supervisor and a colleague of the same team, and a
+#: professional of another team.
+PEOPLE = {"pro": "professional", "sup": "supervisor", "colleague": "professional",
+          "stranger": "professional@elsewhere"}
 
 
 @pytest.fixture(scope="module")

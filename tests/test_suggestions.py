@@ -15,13 +15,10 @@ from typing import Any
 import media
 import pytest
 import synthetic
-from support import make_people, ready_clip, run_jobs, suggest, team_name
+from support import ready_clip, run_jobs, suggest
 
-
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional", sup="supervisor",
-                       colleague="professional", stranger="professional@elsewhere")
+PEOPLE = {"pro": "professional", "sup": "supervisor", "colleague": "professional",
+          "stranger": "professional@elsewhere"}
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from typing import Any
 
 import media
 import pytest
-from support import make_people, ready_clip, team_name
+from support import ready_clip
 
 STATES = ("draft", "submitted", "approved", "changes_requested")
 ACTIONS = ("submit", "withdraw", "approve", "request_changes", "reopen")
@@ -24,16 +24,8 @@ ALLOWED = {
 }
 
 
-@pytest.fixture(scope="module")
-def team() -> str:
-    return team_name()
-
-
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any, team: str) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team, pro="professional", colleague="professional",
-                       sup="supervisor", sup2="supervisor",
-                       other_sup="supervisor@elsewhere", admin="admin")
+PEOPLE = {"pro": "professional", "colleague": "professional", "sup": "supervisor",
+          "sup2": "supervisor", "other_sup": "supervisor@elsewhere", "admin": "admin"}
 
 
 @pytest.fixture(scope="module")

@@ -14,16 +14,13 @@ from typing import Any
 import media
 import pytest
 from sqlalchemy import select
-from support import make_people, ready_clip, run_jobs, team_name
+from support import ready_clip, run_jobs
 
 SECRET = "Moeder lijkt somber; bespreken met gedragswetenschapper"
 
 
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional", sup="supervisor",
-                       colleague="professional", stranger="professional@elsewhere",
-                       other_sup="supervisor@elsewhere")
+PEOPLE = {"pro": "professional", "sup": "supervisor", "colleague": "professional",
+          "stranger": "professional@elsewhere", "other_sup": "supervisor@elsewhere"}
 
 
 @pytest.fixture(scope="module")

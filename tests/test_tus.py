@@ -27,17 +27,6 @@ def metadata(**values: str) -> str:
     return ",".join(f"{k} {b64(v)}" for k, v in values.items())
 
 
-@pytest.fixture()
-def pro(users: Any) -> dict[str, Any]:
-    return dict(users.add("professional", team_name()))
-
-
-@pytest.fixture()
-def case_id(client: Any, pro: dict[str, Any]) -> str:
-    resp = client.post("/api/cases", json={"label": "Gezin 2026-300"}, headers=pro["headers"])
-    return str(resp.json()["id"])
-
-
 @pytest.fixture(autouse=True)
 def small_parts(runtime: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(runtime.settings, "upload_part_bytes", PART)

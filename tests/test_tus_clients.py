@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 import media
 import pytest
-from support import free_port, team_name
+from support import free_port
 
 from core.db.models import Clip
 
@@ -64,18 +64,6 @@ def node() -> str:
 def small_parts(runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """5 MiB parts, so a 12 MB file spans several parts and leaves a tail."""
     monkeypatch.setattr(runtime.settings, "upload_part_bytes", PART)
-
-
-@pytest.fixture()
-def pro(users: Any) -> dict[str, Any]:
-    return dict(users.add("professional", team_name()))
-
-
-@pytest.fixture()
-def case_id(client: Any, pro: dict[str, Any]) -> str:
-    resp = client.post("/api/cases", json={"label": "Gezin 2026-301"}, headers=pro["headers"])
-    assert resp.status_code == 201, resp.text
-    return str(resp.json()["id"])
 
 
 @pytest.fixture(scope="module")

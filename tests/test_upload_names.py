@@ -10,7 +10,6 @@ from typing import Any
 import media
 import pytest
 from sqlalchemy import select
-from support import team_name
 
 from core.db.models import Upload
 from services.ingest.upload import MAX_FILENAME_CHARS, clean_filename
@@ -22,18 +21,6 @@ DECEPTIVE = "bad\u202egnp.exe\x07.mp4"
 
 def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
-
-
-@pytest.fixture()
-def pro(users: Any) -> dict[str, Any]:
-    return dict(users.add("professional", team_name()))
-
-
-@pytest.fixture()
-def case_id(client: Any, pro: dict[str, Any]) -> str:
-    resp = client.post("/api/cases", json={"label": "Gezin 2026-410"}, headers=pro["headers"])
-    assert resp.status_code == 201, resp.text
-    return str(resp.json()["id"])
 
 
 def _clips(client: Any, pro: dict[str, Any], case_id: str) -> list[dict[str, Any]]:
