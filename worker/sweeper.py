@@ -21,8 +21,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from enum import StrEnum
+from typing import TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from core.db.models import Case, Clip, ClipStatus, Playlist, PlaylistStatus, utcnow
 from core.queue import enqueue_purge, enqueue_transcode, job_alive, purge_job_id
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 
 #: After this many lost attempts the clip is failed instead of queued again.
 MAX_ATTEMPTS = 5
+#: A row a job works on: a clip (transcoded) or a playlist (rendered).
+Row = TypeVar("Row", Clip, Playlist)
 
 
 def _exclusively(runtime: Runtime, work: Callable[[Runtime], list[str]]) -> list[str]:
@@ -50,27 +54,46 @@ def _exclusively(runtime: Runtime, work: Callable[[Runtime], list[str]]) -> list
 def sweep(runtime: Runtime) -> list[str]:
     """Re-queue lost clips once and give up on lost renders; returns the ids
     that were re-queued or failed."""
-    return _exclusively(runtime, lambda rt: _sweep(rt) + _sweep_renders(rt))
+    return _exclusively(runtime, lambda rt: _sweep_clips(rt) + _sweep_renders(rt))
+
+
+def _rescue(runtime: Runtime, model: type[Row], *, working: StrEnum,
+            waiting: StrEnum | None = None, alive: Callable[[Row], bool],
+            rescue: Callable[[Row], None]) -> list[str]:
+    """``rescue`` every row of ``model`` whose job is lost; returns their ids.
+
+    Lost is: untouched for ``stale_after_s``, and either ``working`` with a
+    heartbeat that stopped, or ``waiting`` (for a job to take it), and in both
+    cases not ``alive`` by what the queue says of its job.
+    """
+    cutoff = utcnow() - timedelta(seconds=runtime.settings.stale_after_s)
+    stopped = or_(model.heartbeat_at.is_(None), model.heartbeat_at < cutoff)
+    lost: ColumnElement[bool] = (model.status == working) & stopped
+    if waiting is not None:
+        lost = or_(model.status == waiting, lost)
+    touched: list[str] = []
+    with runtime.db() as db:
+        for row in db.scalars(select(model).where(lost, model.updated_at < cutoff)).all():
+            if alive(row):
+                continue
+            touched.append(row.id)
+            rescue(row)
+    return touched
 
 
 def _sweep_renders(runtime: Runtime) -> list[str]:
     """A playlist render whose job is gone and whose heartbeat stopped is failed
     with a reason: rendering is quick and started by a person, who can simply
     render again (the moments already rendered are reused)."""
-    cutoff = utcnow() - timedelta(seconds=runtime.settings.stale_after_s)
-    touched: list[str] = []
-    with runtime.db() as db:
-        for row in db.scalars(select(Playlist).where(
-                Playlist.status == PlaylistStatus.rendering, Playlist.updated_at < cutoff,
-                or_(Playlist.heartbeat_at.is_(None), Playlist.heartbeat_at < cutoff))):
-            if job_alive(runtime.redis, row.job_id):
-                continue
-            touched.append(row.id)
-            row.status, row.error_code = PlaylistStatus.failed, "render_lost"
-            row.error = ("Rendering stopped unexpectedly (the worker was interrupted). "
-                         "Render again; moments already rendered are reused.")
-            log.warning("render of playlist %s was lost", row.id)
-    return touched
+
+    def fail(row: Playlist) -> None:
+        row.status, row.error_code = PlaylistStatus.failed, "render_lost"
+        row.error = ("Rendering stopped unexpectedly (the worker was interrupted). "
+                     "Render again; moments already rendered are reused.")
+        log.warning("render of playlist %s was lost", row.id)
+
+    return _rescue(runtime, Playlist, working=PlaylistStatus.rendering,
+                   alive=lambda row: job_alive(runtime.redis, row.job_id), rescue=fail)
 
 
 def sweep_workdirs(runtime: Runtime) -> list[str]:
@@ -97,31 +120,28 @@ def _sweep_retention(runtime: Runtime) -> list[str]:
     return queued
 
 
-def _sweep(runtime: Runtime) -> list[str]:
-    cutoff = utcnow() - timedelta(seconds=runtime.settings.stale_after_s)
-    touched: list[str] = []
-    with runtime.db() as db:
-        candidates = db.scalars(select(Clip).where(
-            or_(Clip.status == ClipStatus.queued,
-                (Clip.status == ClipStatus.processing)
-                & or_(Clip.heartbeat_at.is_(None), Clip.heartbeat_at < cutoff)),
-            Clip.updated_at < cutoff,
-        )).all()
-        for clip in candidates:
-            if clip.status is ClipStatus.queued and job_alive(
-                    runtime.redis, clip.job_id, started_within_s=runtime.settings.stale_after_s):
-                continue
-            touched.append(clip.id)
-            if clip.attempts >= MAX_ATTEMPTS:
-                clip.status = ClipStatus.failed
-                clip.error_code = "lost_repeatedly"
-                clip.error = ("Processing was interrupted too many times. "
-                              "Upload the recording again or contact support.")
-                continue
-            attempt = clip.attempts + 1
-            clip.status = ClipStatus.queued
-            clip.progress = 0.0
-            log.warning("re-queueing clip %s (lost job, attempt %d)", clip.id, attempt)
-            clip.job_id = enqueue_transcode(runtime.settings, runtime.redis, clip.id, attempt,
-                                            clip.duration_s)
-    return touched
+def _sweep_clips(runtime: Runtime) -> list[str]:
+    """A clip waiting for a transcode that no job will run, or being transcoded
+    by a job that stopped, is queued again; after :data:`MAX_ATTEMPTS` lost
+    attempts it is failed with a reason instead of looping forever."""
+
+    def waits_for_a_live_job(clip: Clip) -> bool:
+        return clip.status is ClipStatus.queued and job_alive(
+            runtime.redis, clip.job_id, started_within_s=runtime.settings.stale_after_s)
+
+    def queue_again(clip: Clip) -> None:
+        if clip.attempts >= MAX_ATTEMPTS:
+            clip.status = ClipStatus.failed
+            clip.error_code = "lost_repeatedly"
+            clip.error = ("Processing was interrupted too many times. "
+                          "Upload the recording again or contact support.")
+            return
+        attempt = clip.attempts + 1
+        clip.status = ClipStatus.queued
+        clip.progress = 0.0
+        log.warning("re-queueing clip %s (lost job, attempt %d)", clip.id, attempt)
+        clip.job_id = enqueue_transcode(runtime.settings, runtime.redis, clip.id, attempt,
+                                        clip.duration_s)
+
+    return _rescue(runtime, Clip, working=ClipStatus.processing, waiting=ClipStatus.queued,
+                   alive=waits_for_a_live_job, rescue=queue_again)

@@ -300,7 +300,22 @@ class CasePerson(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class Clip(Base):
+class JobState:
+    """The columns of a row a background job works on (a clip's transcode, a
+    playlist's render): how far the job got and why it failed, where the output
+    it published lives, which job has the row and when that job was last heard
+    of (the sweeper's test for a lost job). Each model keeps its own ``status``:
+    the states differ."""
+
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    media_prefix: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    job_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class Clip(JobState, Base):
     """A recording and everything derived from it."""
 
     __tablename__ = "clips"
@@ -318,11 +333,7 @@ class Clip(Base):
     status: Mapped[ClipStatus] = mapped_column(
         Enum(ClipStatus, native_enum=False, length=20), default=ClipStatus.uploading, index=True
     )
-    progress: Mapped[float] = mapped_column(Float, default=0.0)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    error_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     original_key: Mapped[str] = mapped_column(String(400))
-    media_prefix: Mapped[str | None] = mapped_column(String(400), nullable=True)
     duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -330,8 +341,6 @@ class Clip(Base):
     has_audio: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     source_info: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    job_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -636,7 +645,7 @@ class PlaylistStatus(enum.StrEnum):
     purged = "purged"
 
 
-class Playlist(Base):
+class Playlist(JobState, Base):
     """Short moments from one case's clips, rendered into one presentation for
     a feedback visit. ``revision`` counts edits; the presentation under
     ``media_prefix`` was rendered from ``rendered_revision``."""
@@ -657,15 +666,9 @@ class Playlist(Base):
         index=True)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     rendered_revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    progress: Mapped[float] = mapped_column(Float, default=0.0)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    error_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    media_prefix: Mapped[str | None] = mapped_column(String(400), nullable=True)
     duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     #: Where each item starts in the rendered presentation (for chapters and players).
     timeline: Mapped[list[dict] | None] = mapped_column(JSON, nullable=True)
-    job_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
