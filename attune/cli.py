@@ -340,7 +340,7 @@ def _people(command: str) -> Iterator[_People]:
     from core import audit
     from core.db.migrate import upgrade
     from core.db.session import session_scope
-    from core.web import ApiError
+    from core.errors import DomainError
 
     settings = get_settings()
     url = settings.resolved_database_url()
@@ -349,8 +349,8 @@ def _people(command: str) -> Iterator[_People]:
         with session_scope(url) as db:
             yield _People(db, audit.Actor(None, None, "server",
                                           on_behalf_of=f"attune user {command}"), settings)
-    except ApiError as exc:
-        raise _fail(str(exc.detail)) from None
+    except DomainError as exc:
+        raise _fail(exc.detail) from None
 
 
 EmailArg = Annotated[str, typer.Argument(help="The person's e-mail address.")]

@@ -3,9 +3,10 @@ one-time links that set a password.
 
 The API (``services/accounts/admin.py``, ``links.py``, ``setup.py``) and the
 ``attune user`` commands call these same functions, so a rule holds however a
-change is made. Refusals are :class:`core.web.ApiError` (a readable sentence
-and a code); the CLI prints the sentence. Every change is audit-logged with
-who changed whom, before -> after; :func:`core.audit.record` commits.
+change is made. Refusals are the kinds of :mod:`core.errors` (a readable
+sentence and a code); the CLI prints the sentence. Every change is
+audit-logged with who changed whom, before -> after; :func:`core.audit.record`
+commits.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select, update
 from sqlalchemy.orm import Session
 
-from core import audit, passwords, twofactor
+from core import audit, errors, passwords, twofactor
 from core.auth import (
     SYSTEM_ACCOUNT_DOMAIN,
     UserError,
@@ -38,7 +39,6 @@ from core.db.models import (
     User,
     utcnow,
 )
-from core.web import ApiError
 
 Status = Literal["active", "invited", "deactivated"]
 #: Where a one-time link opens in the web app: ``{base}/welcome/{token}``.
@@ -93,21 +93,21 @@ def _escape_like(text: str) -> str:
 def user_by_id(db: Session, user_id: str) -> User:
     user = db.get(User, user_id)
     if user is None or user.email.endswith(SYSTEM_ACCOUNT_DOMAIN):
-        raise ApiError(404, "There is no such person; reload the list.", "user_not_found")
+        raise errors.Unknown("There is no such person; reload the list.", "user_not_found")
     return user
 
 
 def user_by_email(db: Session, email: str) -> User:
     user = db.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or user.email.endswith(SYSTEM_ACCOUNT_DOMAIN):
-        raise ApiError(404, f"Nobody has the e-mail address {email.strip()}.", "user_not_found")
+        raise errors.Unknown(f"Nobody has the e-mail address {email.strip()}.", "user_not_found")
     return user
 
 
 def team_by_id(db: Session, team_id: str) -> Team:
     team = db.get(Team, team_id)
     if team is None:
-        raise ApiError(404, "There is no such team; reload the list.", "team_not_found")
+        raise errors.Unknown("There is no such team; reload the list.", "team_not_found")
     return team
 
 
@@ -128,7 +128,7 @@ def check_password(password: str, email: str) -> None:
     try:
         passwords.check(password, email)
     except passwords.PasswordRejected as rejected:
-        raise ApiError(422, str(rejected), rejected.code) from None
+        raise errors.Invalid(str(rejected), rejected.code) from None
 
 
 def set_password(db: Session, user: User, password: str) -> None:
@@ -177,8 +177,8 @@ def issue_link(db: Session, actor: audit.Actor, user: User, base_url: str | None
     """A new one-time link for ``user``: an invitation while they never set a
     password, a password reset after. Older unused links stop working."""
     if not user.active:
-        raise ApiError(409, f"{user.email} is deactivated; activate them first.",
-                       "user_deactivated")
+        raise errors.Conflict(f"{user.email} is deactivated; activate them first.",
+                              "user_deactivated")
     purpose = (AccountLinkPurpose.invite if user.password_set_at is None
                and user.password_hash is None else AccountLinkPurpose.reset)
     now = utcnow()
@@ -204,14 +204,14 @@ def open_link(db: Session, token: str) -> tuple[AccountLink, User]:
     link = db.get(AccountLink, token_digest(token))
     user = db.get(User, link.user_id) if link else None
     if link is None or user is None or not user.active:
-        raise ApiError(404, "This link is not known. Ask your administrator for a new one.",
-                       "link_unknown")
+        raise errors.Unknown("This link is not known. Ask your administrator for a new one.",
+                             "link_unknown")
     if link.used_at is not None:
-        raise ApiError(410, "This link was used already; each link works once. Log in, or "
-                       "ask your administrator for a new link.", "link_used")
+        raise errors.Gone("This link was used already; each link works once. Log in, or "
+                          "ask your administrator for a new link.", "link_used")
     if link.expires_at <= utcnow():
-        raise ApiError(410, "This link has expired (or a newer one was made). Ask your "
-                       "administrator for a new one.", "link_expired")
+        raise errors.Gone("This link has expired (or a newer one was made). Ask your "
+                          "administrator for a new one.", "link_expired")
     return link, user
 
 
@@ -228,8 +228,8 @@ def _claim(db: Session, link: AccountLink) -> None:
         AccountLink.token_hash == link.token_hash, AccountLink.used_at.is_(None),
         AccountLink.expires_at > now).values(used_at=now))
     if _rows(claimed) != 1:
-        raise ApiError(410, "This link was used already; each link works once. Log in, or "
-                       "ask your administrator for a new link.", "link_used")
+        raise errors.Gone("This link was used already; each link works once. Log in, or "
+                          "ask your administrator for a new link.", "link_used")
 
 
 def redeem_link(db: Session, token: str, password: str, name: str | None = None,
@@ -258,10 +258,10 @@ def free_email(db: Session, email: str) -> str:
     try:
         email = normalise_email(email)
     except UserError as exc:
-        raise ApiError(422, f"{exc}; check the address.", "email_invalid") from None
+        raise errors.Invalid(f"{exc}; check the address.", "email_invalid") from None
     if db.scalar(select(User.id).where(User.email == email)):
-        raise ApiError(409, f"Someone with the e-mail address {email} already exists.",
-                       "email_taken")
+        raise errors.Conflict(f"Someone with the e-mail address {email} already exists.",
+                              "email_taken")
     return email
 
 
@@ -349,8 +349,8 @@ def _family_links_note(db: Session, user: User) -> str:
 
 def _require_team(role: Role, team: Team | None) -> None:
     if role is Role.supervisor and team is None:
-        raise ApiError(422, "A supervisor supervises a team: choose their team.",
-                       "team_required")
+        raise errors.Invalid("A supervisor supervises a team: choose their team.",
+                             "team_required")
 
 
 #: The advisory lock (PostgreSQL) that changes to people take turns on.
@@ -382,15 +382,15 @@ def _guard_admins(db: Session, actor: audit.Actor, user: User, role: Role,
     if not (user.role is Role.admin and user.active) or stays_admin:
         return
     if actor.user_id == user.id:
-        refusal = ApiError(409, "You cannot deactivate yourself or give up your own admin "
-                           "role; ask another admin.", "last_admin")
+        refusal = errors.Conflict("You cannot deactivate yourself or give up your own admin "
+                                  "role; ask another admin.", "last_admin")
     else:
         others = db.scalar(select(func.count()).select_from(User).where(
             User.role == Role.admin, User.active, User.id != user.id)) or 0
         if others:
             return
-        refusal = ApiError(409, f"{user.email} is the last active admin; make someone else "
-                           "an admin first.", "last_admin")
+        refusal = errors.Conflict(f"{user.email} is the last active admin; make someone else "
+                                  "an admin first.", "last_admin")
     audit.record(db, actor, action="update_user", object_type="user", object_id=user.id,
                  case_id=None, outcome="denied", ip=ip,
                  detail=f"{user.email}: refused to leave no admin "
@@ -429,10 +429,10 @@ def members(db: Session, team: Team) -> list[User]:
 def _free_team_name(db: Session, name: str, team: Team | None = None) -> str:
     name = name.strip()
     if not name:
-        raise ApiError(422, "A team needs a name.", "team_name_required")
+        raise errors.Invalid("A team needs a name.", "team_name_required")
     taken = db.scalar(select(Team.id).where(func.lower(Team.name) == name.lower()))
     if taken is not None and (team is None or taken != team.id):
-        raise ApiError(409, f"There is a team called {name!r} already.", "team_exists")
+        raise errors.Conflict(f"There is a team called {name!r} already.", "team_exists")
     return name[:200]
 
 
