@@ -18,7 +18,7 @@ from typing import Any
 import media
 import pytest
 from playwright.sync_api import expect
-from support import make_people, run_jobs, team_name
+from support import run_jobs
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 740}
@@ -31,11 +31,6 @@ def built_web_app(runtime: Any) -> None:
     if not index.is_file():
         pytest.fail(f"the web app is not built ({index} is missing): "
                     "run scripts/install.sh, which builds it")
-
-
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional")
 
 
 @pytest.fixture(scope="module")

@@ -19,15 +19,13 @@ from typing import Any
 import media
 import pytest
 from playwright.sync_api import expect
-from support import make_people, ready_clip, team_name
+from support import ready_clip
 from test_web import Watch, browser, built_web_app, fits_the_screen, log_in  # noqa: F401
 
 LAPTOP = {"width": 1280, "height": 800}
 
 
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional", sup="supervisor")
+PEOPLE = {"pro": "professional", "sup": "supervisor"}
 
 
 @pytest.fixture(scope="module")

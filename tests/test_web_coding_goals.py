@@ -19,15 +19,10 @@ from typing import Any
 import media
 import pytest
 from playwright.sync_api import expect
-from support import make_people, ready_clip, team_name
+from support import ready_clip
 from test_web import Watch, browser, built_web_app, log_in  # noqa: F401
 from test_web_coding import annotations, by_code, laptop, until, video_ms  # noqa: F401
 from test_web_keys import paused, start_coding
-
-
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional")
 
 
 @pytest.fixture(scope="module")

@@ -24,14 +24,11 @@ from typing import Any
 import media
 import pytest
 from playwright.sync_api import expect
-from support import make_people, ready_clip, suggest, team_name
+from support import ready_clip, suggest
 from test_web import Watch, browser, built_web_app, log_in  # noqa: F401
 from test_web_coding import annotations, by_code, laptop, until, video_ms  # noqa: F401
 
-
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional", sup="supervisor")
+PEOPLE = {"pro": "professional", "sup": "supervisor"}
 
 
 @pytest.fixture(scope="module")

@@ -20,17 +20,12 @@ from typing import Any
 import media
 import pytest
 from playwright.sync_api import expect
-from support import make_people, ready_clip, run_jobs, team_name
+from support import ready_clip, run_jobs
 from test_web import Watch, browser, built_web_app, log_in  # noqa: F401
 from test_web_visit import _new_playlist, _watch_path
 
 TABLET = {"width": 1024, "height": 768}
 NOTES = "Moeder slaapt slecht; vader werkt nachtdiensten"
-
-
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional")
 
 
 @pytest.fixture(scope="module")

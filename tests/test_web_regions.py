@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import synthetic
 from playwright.sync_api import expect
-from support import make_people, ready_clip, run_jobs, team_name
+from support import ready_clip, run_jobs
 from test_web import Watch, browser, built_web_app, log_in  # noqa: F401
 from test_web_coding import annotations, laptop, until, video_ms  # noqa: F401
 
@@ -30,11 +30,6 @@ ADJUST = "Vakken ouder en kind aanpassen"
 SAVE = "Vakken opslaan en opnieuw analyseren"
 HALVES = {"parent": {"x": 0.0, "y": 0.0, "w": 0.5, "h": 1.0},
           "child": {"x": 0.5, "y": 0.0, "w": 0.5, "h": 1.0}}
-
-
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional")
 
 
 def family_clip(media_dir: Path, width: int, height: int) -> Path:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import media
-import pytest
 from playwright.sync_api import expect
 from support import make_people, ready_clip, team_name
 from test_web import Watch, browser, built_web_app, log_in  # noqa: F401
@@ -46,10 +45,7 @@ class QuietWatch(Watch):
             self.console_errors.append(message.text)
 
 
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional", sup="supervisor",
-                       colleague="professional")
+PEOPLE = {"pro": "professional", "sup": "supervisor", "colleague": "professional"}
 
 
 def _clip(runtime: Any, api: Any, media_dir: Path, person: dict[str, Any], name: str,

@@ -17,16 +17,11 @@ from typing import Any
 import pytest
 import synthetic
 from playwright.sync_api import expect
-from support import make_people, ready_clip, run_jobs, team_name
+from support import ready_clip, run_jobs
 from test_web import Watch, browser, built_web_app, log_in  # noqa: F401
 from test_web_coding import annotations, until
 
 LAPTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional")
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from typing import Any
 import media
 import pytest
 from playwright.sync_api import expect
-from support import make_people, ready_clip, run_jobs, team_name
+from support import ready_clip, run_jobs, team_name
 from test_web import Watch, browser, built_web_app, fits_the_screen, log_in  # noqa: F401
 
 LAPTOP = {"width": 1280, "height": 900}
@@ -30,9 +30,7 @@ GOAL_1 = "Troosten als het te veel wordt"
 GOAL_2 = "Samen spelen"
 
 
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional", sup="supervisor")
+PEOPLE = {"pro": "professional", "sup": "supervisor"}
 
 
 def _case_with_two_clips(runtime: Any, app: Any, media_dir: Path, headers: dict[str, str],

@@ -17,7 +17,7 @@ from typing import Any
 import media
 import pytest
 from playwright.sync_api import expect
-from support import make_people, ready_clip, run_jobs, team_name
+from support import ready_clip, run_jobs
 from test_web import (  # noqa: F401
     Watch,
     browser,
@@ -43,9 +43,7 @@ QUESTIONS_SHOWN = """(() => {
 })()"""
 
 
-@pytest.fixture(scope="module")
-def people(runtime: Any, app: Any) -> dict[str, dict[str, Any]]:
-    return make_people(runtime, app, team_name(), pro="professional", sup="supervisor")
+PEOPLE = {"pro": "professional", "sup": "supervisor"}
 
 
 @pytest.fixture(scope="module")
