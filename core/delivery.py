@@ -18,6 +18,7 @@ people can watch at once.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import quote, urlsplit
 
@@ -38,6 +39,18 @@ CONTENT_TYPES = {
 }
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _URI_ATTR = re.compile(r'URI="([^"]+)"')
+
+
+@functools.lru_cache(maxsize=4096)
+def published_text(store: ObjectStore, bucket: str, key: str) -> str:
+    """A playlist or WebVTT file of a published presentation, read once per process.
+
+    Every job writes under a fresh prefix and publishes it in one commit, so
+    what is stored under a published key never changes; every viewer's
+    playlist request can then skip the store. The access checks still run
+    for every request; a purged clip is refused before its files are asked for.
+    """
+    return store.get_bytes(bucket, key).decode()
 
 
 def is_media_path(path: str) -> bool:

@@ -181,6 +181,8 @@ def client_ip(request: Request) -> str | None:
 
 
 Db = Annotated[Session, Depends(db_dep)]
+#: The bearer token a request carries, unchecked (``optional_user`` checks it).
+Bearer = Annotated[str | None, Depends(oauth2)]
 CurrentUser = Annotated[User, Depends(current_user)]
 Rt = Annotated[Runtime, Depends(runtime_dep)]
 

@@ -108,6 +108,11 @@ def test_byte_ranges_are_answered_by_the_store_through_nginx(
         assert tail.status_code == 206 and tail.content == data[-200:]
         beyond = http.get(segment, headers={"Range": f"bytes={len(data) + 10}-"})
         assert beyond.status_code == 416
+        # Gone from the store mid-view (a purge): the API's own 404, not the store's.
+        runtime.store.delete(runtime.settings.s3_bucket_media,
+                             _key(runtime, segment, watched["clip"]))
+        gone = http.get(segment)
+        assert gone.status_code == 404 and gone.json()["code"] == "media_file_not_found"
 
 
 def test_nginx_streams_only_what_the_api_allowed(front: Front, watched: dict[str, Any],

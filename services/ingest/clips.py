@@ -51,9 +51,13 @@ def queue_clip(runtime: Runtime, db: Session, clip: Clip, size_bytes: int) -> No
     db.commit()
 
 
-def media_token(runtime: Runtime, clip: Clip, user: User, ttl_s: int | None = None) -> str:
+def media_token(runtime: Runtime, clip: Clip, user: User, ttl_s: int | None = None,
+                view: dict[str, str] | None = None) -> str:
+    """A signed link to the clip's media for ``user``; ``view`` adds what the
+    segment requests of an opened view are answered from (``services.review.playback``)."""
     ttl = ttl_s if ttl_s is not None else runtime.settings.media_url_ttl_s
-    return signing.sign(runtime.secret_key, {"k": "clip", "id": clip.id, "u": user.id}, ttl)
+    return signing.sign(runtime.secret_key,
+                        {"k": "clip", "id": clip.id, "u": user.id, **(view or {})}, ttl)
 
 
 def upload_progress(clip: Clip) -> float | None:

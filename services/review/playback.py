@@ -2,6 +2,14 @@
 
 Opening a clip's playlist, poster or storyboard is a read of a recording and
 is audit-logged; the segment fetches that follow are part of that same view.
+
+Those segment fetches are most of a view's requests (two or more for every
+few seconds of video), so they are answered from the view's own signed link
+without the database (:func:`segment_answer`): opening the view checked who
+may watch, logged it and signed the links with where the presentation is and
+which login opened it. A view once opened therefore plays to its end even if
+access ends meanwhile, as with any signed media link; the link's lifetime
+(:func:`segment_token_ttl`) bounds that.
 """
 
 from __future__ import annotations
@@ -10,15 +18,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from core import audit, delivery, signing
 from core.access import NotFound, clip_for
-from core.db.models import Clip, ClipStatus, User
+from core.auth import token_digest
+from core.db.models import ClipStatus, User
 from core.openapi import file_answer
 from core.storage import ObjectNotFound
-from core.web import ApiError, Db, Rt, client_ip, optional_user
+from core.web import ApiError, Bearer, Db, Rt, client_ip, optional_user, session_token
 from services.ingest.clips import media_token
 
 router = APIRouter(prefix="/api/clips", tags=["playback"])
@@ -32,6 +41,47 @@ AUDITED = {"master.m3u8": "view_clip", "poster.jpg": "view_poster",
 def segment_token_ttl(runtime: Rt, duration_s: float | None) -> int:
     """Long enough to watch the whole presentation (twice, with pauses) once it is opened."""
     return max(runtime.settings.media_url_ttl_s, int(2 * (duration_s or 0)) + 900)
+
+
+def login_mark(request: Request, bearer: str | None) -> str | None:
+    """A short mark of the login a request carries (never the login itself), or None."""
+    token, _ = session_token(request, bearer)
+    return token_digest(token)[:16] if token else None
+
+
+def view_claims(request: Request, bearer: str | None, prefix: str) -> dict[str, str]:
+    """What the links of an opened view carry: where its files are and which
+    login opened it, so its segment requests need no database."""
+    mark = login_mark(request, bearer)
+    return {"p": prefix, **({"s": mark} if mark else {})}
+
+
+def segment_answer(runtime: Rt, request: Request, bearer: str | None, kind: str,
+                   object_id: str, path: str, token: str | None) -> Response | None:
+    """A segment (or init file, or frame) of a view already opened, or None when
+    the request needs the full checks of :func:`viewer`.
+
+    Answered here only with a genuine, unexpired link for this object that names
+    the view's files, from no login or from the very login that opened the view;
+    anything else (another person's login, an old link, a playlist, a file whose
+    opening is logged) goes the long way, where it is refused or logged.
+    """
+    if not token or path in AUDITED or path.endswith((".m3u8", ".vtt")) \
+            or not delivery.is_media_path(path):
+        return None
+    try:
+        claims = signing.verify(runtime.secret_key, token, k=kind, id=object_id)
+    except signing.InvalidToken:
+        return None
+    prefix, mark = claims.get("p"), login_mark(request, bearer)
+    if not isinstance(prefix, str) or (mark is not None and claims.get("s") != mark):
+        return None
+    try:
+        return delivery.stream_object(runtime.store, runtime.settings.s3_bucket_media,
+                                      f"{prefix}{path}", request, delivery.content_type(path),
+                                      cache_seconds=3600, accel=runtime.settings.accel_redirect)
+    except ObjectNotFound:
+        raise NotFound("media file") from None
 
 
 @dataclass(frozen=True)
@@ -94,10 +144,14 @@ def clip_media(
     request: Request,
     db: Db,
     runtime: Rt,
-    user: Annotated[User | None, Depends(optional_user)],
+    bearer: Bearer,
     t: Annotated[str | None, Query(description="Signed media token from the clip")] = None,
 ) -> Response:
     """A file of the clip's HLS presentation (master.m3u8 first)."""
+    segment = segment_answer(runtime, request, bearer, "clip", clip_id, path, t)
+    if segment is not None:
+        return segment
+    user = optional_user(request, db, runtime, bearer)
     watcher = viewer(db, runtime, request, "clip", clip_id, t, user)
     action = AUDITED.get(path)
     clip = audited_find(db, watcher, action, "clip", clip_id, request,
@@ -111,7 +165,10 @@ def clip_media(
     if action:
         audit.record(db, watcher.actor, action=action, object_type="clip",
                      object_id=clip.id, case_id=clip.case_id, ip=client_ip(request))
-    return _serve(runtime, clip, watcher.access, path, watcher.token, request)
+    return serve_file(runtime, clip.media_prefix, path, watcher.token, request,
+                      lambda: media_token(runtime, clip, watcher.access,
+                                          segment_token_ttl(runtime, clip.duration_s),
+                                          view_claims(request, bearer, clip.media_prefix or "")))
 
 
 def audited_find(db: Db, watcher: Viewer, action: str | None, object_type: str,
@@ -125,13 +182,6 @@ def audited_find(db: Db, watcher: Viewer, action: str | None, object_type: str,
                          object_id=object_id, case_id=None, outcome="denied",
                          ip=client_ip(request))
         raise
-
-
-def _serve(runtime: Rt, clip: Clip, viewer: User, path: str, token: str,
-           request: Request) -> Response:
-    return serve_file(runtime, clip.media_prefix or "", path, token, request,
-                      lambda: media_token(runtime, clip, viewer,
-                                          segment_token_ttl(runtime, clip.duration_s)))
 
 
 def serve_file(runtime: Rt, prefix: str, path: str, token: str, request: Request,
@@ -148,7 +198,7 @@ def serve_file(runtime: Rt, prefix: str, path: str, token: str, request: Request
     key = f"{prefix}{path}"
     try:
         if path.endswith((".m3u8", ".vtt")):
-            text = runtime.store.get_bytes(bucket, key).decode()
+            text = delivery.published_text(runtime.store, bucket, key)
             if path == "master.m3u8" or not token:
                 token = fresh_token()
             signed = (delivery.sign_playlist(text, token) if path.endswith(".m3u8")

@@ -7,7 +7,7 @@ import json
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy import select
 
 from core import audit, keys, signing
@@ -15,7 +15,7 @@ from core.access import case_for
 from core.db.models import Annotation, Clip, Playlist, PlaylistItem, PlaylistStatus, User
 from core.queue import enqueue_render, job_alive
 from core.runtime import Runtime
-from core.web import ApiError, CurrentUser, Db, Rt, client_ip, optional_user
+from core.web import ApiError, Bearer, CurrentUser, Db, Rt, client_ip, optional_user
 from services.annotate import sets, suggestions
 from services.annotate.schemes import to_domain
 from services.review import playback, playlists
@@ -38,9 +38,13 @@ router = APIRouter(prefix="/api", tags=["playlists"])
 AUDITED = {"master.m3u8": "view_playlist"}
 
 
-def playlist_token(runtime: Runtime, row: Playlist, user: User) -> str:
+def playlist_token(runtime: Runtime, row: Playlist, user: User,
+                   view: dict[str, str] | None = None) -> str:
+    """A signed link to the playlist's presentation for ``user``; ``view`` as
+    in ``services.ingest.clips.media_token``."""
     ttl = playback.segment_token_ttl(runtime, row.duration_s)
-    return signing.sign(runtime.secret_key, {"k": "playlist", "id": row.id, "u": user.id}, ttl)
+    return signing.sign(runtime.secret_key,
+                        {"k": "playlist", "id": row.id, "u": user.id, **(view or {})}, ttl)
 
 
 def _out(db: Db, runtime: Runtime, row: Playlist, user: User, base_url: str) -> PlaylistOut:
@@ -288,10 +292,14 @@ def playlist_media(
     request: Request,
     db: Db,
     runtime: Rt,
-    user: Annotated[User | None, Depends(optional_user)],
+    bearer: Bearer,
     t: Annotated[str | None, Query(description="Signed media token from the playlist")] = None,
 ) -> Response:
     """A file of the rendered presentation (master.m3u8 first); opening it is audit-logged."""
+    segment = playback.segment_answer(runtime, request, bearer, "playlist", playlist_id, path, t)
+    if segment is not None:
+        return segment
+    user = optional_user(request, db, runtime, bearer)
     watcher = playback.viewer(db, runtime, request, "playlist", playlist_id, t, user)
     action = AUDITED.get(path)
     row = playback.audited_find(db, watcher, action, "playlist", playlist_id, request,
@@ -301,7 +309,9 @@ def playlist_media(
         audit.record(db, watcher.actor, action=action, object_type="playlist",
                      object_id=row.id, case_id=row.case_id, ip=client_ip(request))
     return playback.serve_file(runtime, prefix, path, watcher.token, request,
-                               lambda: playlist_token(runtime, row, watcher.access))
+                               lambda: playlist_token(runtime, row, watcher.access,
+                                                      playback.view_claims(request, bearer,
+                                                                           prefix)))
 
 
 def servable_prefix(row: Playlist) -> str:

@@ -1,0 +1,119 @@
+"""The segment requests of an opened view: answered from the view's own signed
+link, without the database, and only for the login that opened the view (or
+for no login at all, as a player such as VLC sends)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import pytest
+from sqlalchemy import event
+from support import make_people, ready_clip, team_name
+
+import media
+
+
+@pytest.fixture(scope="module")
+def view(runtime: Any, app: Any, api: Any, media_dir: Path) -> dict[str, Any]:
+    """A ready clip opened by its owner: the signed URLs of its files."""
+    people = make_people(runtime, app, team_name(), pro="professional",
+                         colleague="professional", supervisor="supervisor",
+                         stranger="professional@elsewhere")
+    source = media.make_plain_h264(media_dir, width=320, height=240, seconds=6)
+    clip = ready_clip(runtime, api, people["pro"]["headers"], source, "Gezin 2026-882")
+    master_url = f"http://testserver/api/clips/{clip['id']}/media/master.m3u8"
+    master = api.get(master_url, headers=people["pro"]["headers"])
+    assert master.status_code == 200
+    variant_url = urljoin(master_url, _uris(master.text)[0])
+    variant = api.get(variant_url, headers=people["pro"]["headers"])
+    segments = [urljoin(variant_url, uri) for uri in _uris(variant.text)]
+    return {"clip": clip, "segments": segments, "variant": variant_url, **people}
+
+
+def _uris(playlist: str) -> list[str]:
+    return [line for line in playlist.splitlines() if line and not line.startswith("#")]
+
+
+@contextmanager
+def statements(runtime: Any) -> Iterator[list[str]]:
+    """The SQL statements sent while the block runs."""
+    from core.db.session import get_engine
+
+    engine = get_engine(runtime.database_url)
+    sent: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_a_segment_of_an_opened_view_needs_no_database(view: dict[str, Any], api: Any,
+                                                       runtime: Any) -> None:
+    with statements(runtime) as sent:
+        for url in view["segments"]:
+            assert api.get(url, headers=view["pro"]["headers"]).status_code == 200
+            assert api.get(url).status_code == 200  # the link alone, as VLC plays it
+    assert sent == []
+
+
+def test_another_login_with_the_view_link_is_refused_and_logged(view: dict[str, Any],
+                                                               api: Any) -> None:
+    for name in ("colleague", "supervisor", "stranger"):
+        answer = api.get(view["segments"][0], headers=view[name]["headers"])
+        assert answer.status_code == 403, name
+        assert answer.json()["code"] == "media_link_not_yours"
+
+
+def test_a_link_for_another_file_or_object_or_forged_goes_the_long_way(
+        view: dict[str, Any], api: Any) -> None:
+    segment = view["segments"][0]
+    token = segment.split("t=", 1)[1]
+    unsigned = segment.split("?", 1)[0]
+    # A link that does not name the view's files (the clip's own hls_url) still works,
+    # through the full checks.
+    clip = api.get(f"/api/clips/{view['clip']['id']}", headers=view["pro"]["headers"]).json()
+    plain = clip["hls_url"].split("t=", 1)[1]
+    assert api.get(f"{unsigned}?t={plain}").status_code == 200
+    # Someone else's clip with this link; a forged link; a tampered one.
+    other = unsigned.replace(view["clip"]["id"], "0" * 32)
+    assert api.get(f"{other}?t={token}").status_code == 403
+    assert api.get(f"{unsigned}?t=forged").status_code == 403
+    payload, mac = token.split(".")
+    assert api.get(f"{unsigned}?t={payload}x.{mac}").status_code == 403
+    # A path that is no media file, with a good link.
+    assert api.get(f"{unsigned.rsplit('/', 1)[0]}/../secret.key?t={token}").status_code == 404
+
+
+def test_playlists_and_logged_files_always_get_the_full_checks(
+        view: dict[str, Any], api: Any, runtime: Any) -> None:
+    token = view["segments"][0].split("t=", 1)[1]
+    base = f"/api/clips/{view['clip']['id']}/media"
+    with statements(runtime) as sent:
+        assert api.get(f"{base}/poster.jpg?t={token}").status_code == 200
+    assert any("audit_events" in s for s in sent), "opening the poster is logged"
+    with statements(runtime) as sent:
+        assert api.get(f"{view['variant'].split('?', 1)[0]}?t={token}").status_code == 200
+    assert sent, "a playlist request checks access"
+
+
+def test_a_file_gone_from_the_store_is_not_found(view: dict[str, Any], api: Any,
+                                                 runtime: Any) -> None:
+    from core.db.models import Clip
+
+    with runtime.db() as db:
+        prefix = db.get(Clip, view["clip"]["id"]).media_prefix
+    last = view["segments"][-1]
+    key = prefix + last.split("/media/", 1)[1].split("?", 1)[0]
+    runtime.store.delete(runtime.settings.s3_bucket_media, key)
+    answer = api.get(last)
+    assert answer.status_code == 404
+    assert answer.json()["code"] == "media_file_not_found"
