@@ -8,7 +8,10 @@ Starts, as separate processes on 127.0.0.1 and nothing embedded:
 - Redis: a ``redis-server`` of its own on a free port (AOF, password);
 - SeaweedFS: ``weed master``, two ``weed volume``, ``weed filer`` and ``weed s3``
   with an identity file (one access key, no anonymous access);
-- two ``attune api`` on different ports and three ``attune worker``.
+- two ``attune api`` on different ports, each behind its own nginx with the
+  production configuration (deploy/nginx/attune.conf.template: the API checks
+  and logs, nginx streams media from the store), and three ``attune worker``;
+  ``--relay`` leaves nginx out and the APIs relay media bytes themselves.
 
 Then, every step bounded in count and time:
 
@@ -37,6 +40,7 @@ of every process per round, and every error. Stops and removes everything it
 started at the end, also on Ctrl-C or a failure.
 
     .venv/bin/python bench/cluster.py [--uploads 20] [--viewers 50] [--rounds 3] [--round-s 20]
+                                      [--relay]
 
 The sweeper runs every 5 s and takes a job as lost after 30 s without a
 heartbeat (production: 30 s and 180 s), so the killed worker's clip comes
@@ -74,6 +78,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import psycopg
+from front import write_config
 from minio import Minio
 from redis import Redis
 from rq import Worker as RqWorker
@@ -145,13 +150,16 @@ def sha256_file(path: Path) -> str:
 # -- processes -----------------------------------------------------------------
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its waited-for children."""
+    """User + system CPU of a process and its children, running or waited for
+    (nginx's worker, RQ's work horse)."""
     try:
         with open(f"/proc/{pid}/stat") as fh:
             fields = fh.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            children = [int(c) for c in fh.read().split()]
     except OSError:
         return 0.0
-    return sum(int(f) for f in fields[11:15]) / CLOCK_TICKS
+    return sum(int(f) for f in fields[11:15]) / CLOCK_TICKS + sum(map(cpu_seconds, children))
 
 
 def machine() -> str:
@@ -191,14 +199,18 @@ class Cluster:
         self.role_password = secrets.token_urlsafe(16)
         self.services: list[Service] = []
         self.apis: dict[str, Service] = {}
+        #: Each API's nginx, by the API's name (none with ``front=False``).
+        self.fronts: dict[str, Service] = {}
         self.workers: dict[str, Service] = {}
+        self.front = True
         self.env: dict[str, str] = {}
         self.s3_endpoint = ""
         self.redis_url = ""
         self._db_made = self._role_made = False
 
     # -- start --------------------------------------------------------------
-    def start(self, apis: int, workers: int) -> None:
+    def start(self, apis: int, workers: int, front: bool = True) -> None:
+        self.front = front
         self._database()
         redis = start_redis(self.work)
         self.services.append(Service("redis-server", redis, redis.port))
@@ -214,6 +226,8 @@ class Cluster:
         self._role_made = True
         for i in range(1, apis + 1):
             self.start_api(f"api-{i}", find_free_port())
+            if front:
+                self._front(f"api-{i}")
         for i in range(1, workers + 1):
             self._attune(f"worker-{i}", ["worker"])
         self._wait_for_workers(workers)
@@ -318,6 +332,8 @@ class Cluster:
             ATTUNE_STALE_AFTER_S="30",
             ATTUNE_PASSWORD=PASSWORD,
         )
+        if self.front:
+            env["ATTUNE_ACCEL_REDIRECT"] = "/_store/"
         return env
 
     def _attune(self, name: str, args: list[str], port: int = 0,
@@ -335,6 +351,16 @@ class Cluster:
                             lambda: httpx.get(f"{url}/api/health/ready",
                                               timeout=3).raise_for_status())
 
+    def _front(self, api: str) -> None:
+        """The API's own nginx, as compose's front service, on a port of its own."""
+        port = find_free_port()
+        argv = write_config(self.work / f"nginx-{api}", port, [f"{LOCAL}:{self.apis[api].port}"],
+                            self.s3_endpoint)
+        url = f"http://{LOCAL}:{port}"
+        self.fronts[api] = self._spawn(f"nginx-{api}", argv, self.env, self.work,
+                                       lambda: httpx.get(f"{url}/api/health",
+                                                         timeout=3).raise_for_status(), port)
+
     def restart_api(self, name: str) -> Service:
         old = self.apis[name]
         old.process.stop(timeout=5)
@@ -342,7 +368,9 @@ class Cluster:
         return self.start_api(name, old.port)
 
     def api_url(self, name: str) -> str:
-        return f"http://{LOCAL}:{self.apis[name].port}"
+        """Where clients reach an API: its nginx, or the API itself with ``--relay``."""
+        entry = self.fronts.get(name) or self.apis[name]
+        return f"http://{LOCAL}:{entry.port}"
 
     def redis(self) -> Redis:
         return Redis.from_url(self.redis_url)
@@ -502,7 +530,7 @@ class Uploads:
     def _failed(self, api: str, method: str, exc: Exception) -> None:
         status = getattr(exc, "status_code", None)
         what = f"HTTP {status}" if status else f"{type(exc).__name__}: {exc}"[:200]
-        if status is None:
+        if status is None or status in (502, 503, 504):  # nothing, or nginx without its API
             self.balancer.down(api)
         with self.lock:
             self.failures.append(Failure(time.monotonic(), api, method, what))
@@ -780,10 +808,14 @@ class Clip:
 
 
 class Player:
-    """One viewer: plays a clip start to end, as fast as the network lets it."""
+    """One viewer: plays a clip start to end, as fast as the network lets it, or
+    (``paced``) as a person watching does: a player fetches the whole of a
+    short clip ahead (hls.js buffers 30 s), then the person watches it to the
+    end before the next one starts."""
 
-    def __init__(self, http: httpx.AsyncClient, tally: Tally, stop_at: float) -> None:
-        self.http, self.tally, self.stop_at = http, tally, stop_at
+    def __init__(self, http: httpx.AsyncClient, tally: Tally, stop_at: float,
+                 paced: bool = False) -> None:
+        self.http, self.tally, self.stop_at, self.paced = http, tally, stop_at, paced
 
     async def _get(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
         resp = await self.http.get(url, headers=headers)
@@ -813,6 +845,7 @@ class Player:
             await self._range(url, f"bytes={HALF}-")
 
     async def play(self, master_url: str, resolve: Callable[[str, str], str]) -> None:
+        started = time.monotonic()
         master = await self._timed(master_url, self.tally.master_ms)
         variant = next(x for x in master.splitlines() if x and not x.startswith("#"))
         media_url = resolve(master_url, variant)
@@ -825,6 +858,11 @@ class Player:
                 return
             await self._segment(resolve(media_url, uri))
         self.tally.plays += 1
+        if self.paced:
+            seconds = sum(float(x.split(":", 1)[1].split(",", 1)[0])
+                          for x in media.splitlines() if x.startswith("#EXTINF:"))
+            ends = min(started + seconds, self.stop_at)
+            await asyncio.sleep(max(0.0, ends - time.monotonic()))
 
 
 def _join(base: str, uri: str) -> str:
@@ -832,8 +870,9 @@ def _join(base: str, uri: str) -> str:
 
 
 async def view_round(clips: list[Clip], targets: list[str], viewers: int, seconds: float,
-                     headers: dict[str, str]) -> dict[str, Tally]:
-    """``viewers`` viewers spread evenly over ``targets`` (API names, or "s3")."""
+                     headers: dict[str, str], paced: bool = False) -> dict[str, Tally]:
+    """``viewers`` viewers spread evenly over ``targets`` (API names, or "s3"),
+    starting a little apart as people do (within the first 2 s)."""
     tallies = {t: Tally() for t in targets}
     stop_at = time.monotonic() + seconds
 
@@ -858,7 +897,9 @@ async def view_round(clips: list[Clip], targets: list[str], viewers: int, second
         tally = tallies[target]
         async with httpx.AsyncClient(timeout=30, headers=headers if target != "s3" else None
                                      ) as http:
-            player = Player(http, tally, stop_at)
+            player = Player(http, tally, stop_at, paced)
+            if paced:
+                await asyncio.sleep(random.uniform(0, 2))
             while time.monotonic() < stop_at:
                 clip = random.choice(clips)
                 try:
@@ -895,7 +936,12 @@ def main() -> int:
                         help="seconds of viewing per round, each way")
     parser.add_argument("--light-s", type=float, default=10.0,
                         help="seconds of the light-load round (one viewer per API), each way")
+    parser.add_argument("--paced-s", type=float, default=60.0,
+                        help="seconds of the round of viewers watching at playback pace, "
+                             "each way (0: none)")
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs)")
+    parser.add_argument("--relay", action="store_true",
+                        help="no nginx: the APIs relay media bytes themselves")
     args = parser.parse_args()
 
     install_signal_handlers()  # SIGTERM/SIGHUP unwind like Ctrl-C, so cleanup runs
@@ -921,11 +967,12 @@ def run(cluster: Cluster, args: argparse.Namespace, stop: threading.Event, work:
     log("making the recordings")
     sources = make_sources(work, make_bases(work), args.uploads)
     log("starting the cluster")
-    cluster.start(apis=2, workers=3)
+    cluster.start(apis=2, workers=3, front=not args.relay)
     print(f"cluster: PostgreSQL database {cluster.db_name} (role {cluster.role}), redis-server "
           f"on :{cluster.services[0].port}, SeaweedFS "
           + ", ".join(f"{s.name} :{s.port}" for s in cluster.services if s.name.startswith("weed"))
           + ", " + ", ".join(f"{n} :{s.port}" for n, s in cluster.apis.items())
+          + "".join(f", nginx before {n} :{s.port}" for n, s in cluster.fronts.items())
           + f", {len(cluster.workers)} workers")
     subprocess.run([sys.executable, "-m", "attune.cli", "user", "add", "bench@example.org",
                     "--role", "professional", "--team", "Noord"],
@@ -1105,6 +1152,8 @@ def view(cluster: Cluster, clips: list[Clip], args: argparse.Namespace,
               f"media p50 {pct(t.media_ms, .5):.1f}); segment Range requests p50 "
               f"{pct(t.segment_ms, .5):.1f} ms p99 {pct(t.segment_ms, .99):.1f} ms; "
               f"{_mbps(t):.1f} MB/s; {len(t.errors)} errors")
+    if args.paced_s > 0:
+        paced(clips, apis, args, headers, pids)
     for number in range(1, args.rounds + 1):
         order = [apis, ["s3"]] if number % 2 else [["s3"], apis]
         tallies: dict[str, Tally] = {}
@@ -1123,6 +1172,35 @@ def view(cluster: Cluster, clips: list[Clip], args: argparse.Namespace,
         report_round(number, tallies, apis, cpu)
     report_viewing(rounds, apis)
     return rounds
+
+
+def paced(clips: list[Clip], apis: list[str], args: argparse.Namespace,
+          headers: dict[str, str], pids: dict[str, int]) -> None:
+    """The viewers watching as people do (``Player(paced=True)``): what a
+    playlist or a segment request costs when the machine is not saturated by
+    the benchmark itself."""
+    print(f"at playback pace: {args.viewers} viewers for {args.paced_s:.0f} s through the "
+          f"APIs, then {args.viewers} on S3 for as long:")
+    for targets in (apis, ["s3"]):
+        before = {n: cpu_seconds(p) for n, p in pids.items()}
+        start = time.monotonic()
+        tallies = asyncio.run(view_round(clips, targets, args.viewers, args.paced_s, headers,
+                                         paced=True))
+        elapsed = time.monotonic() - start
+        busy = sorted(((n, cpu_seconds(p) - before[n]) for n, p in pids.items()),
+                      key=lambda kv: -kv[1])
+        for target in targets:
+            t = tallies[target]
+            t.elapsed = elapsed
+            print(f"  {target:6s} playlists p50 {pct(t.playlists_ms, .5):6.1f} ms p99 "
+                  f"{pct(t.playlists_ms, .99):6.1f} ms ({len(t.playlists_ms)} requests); "
+                  f"segment Range requests p50 {pct(t.segment_ms, .5):.1f} ms p99 "
+                  f"{pct(t.segment_ms, .99):.1f} ms; {_mbps(t):.1f} MB/s; {t.plays} plays; "
+                  f"{len(t.errors)} errors")
+            for error in t.errors[:5]:
+                print(f"    ERROR {target}: {error}")
+        print(f"    load average {load_average()}; CPU seconds: "
+              + ", ".join(f"{n} {sec:.1f}" for n, sec in busy if sec >= 0.1))
 
 
 def _mbps(tally: Tally) -> float:

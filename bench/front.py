@@ -75,9 +75,9 @@ class Front:
         return log.read_text() if log.exists() else ""
 
 
-def start_front(directory: Path, port: int, api: list[str], store: str,
-                timeout_s: float = 15) -> Front:
-    """nginx on 127.0.0.1:``port``; waits until it accepts connections."""
+def write_config(directory: Path, port: int, api: list[str], store: str) -> list[str]:
+    """Write nginx's configuration for 127.0.0.1:``port`` into ``directory``;
+    the command line that runs it in the foreground."""
     binary = nginx_binary()
     if binary is None:
         raise RuntimeError("nginx is not installed (Debian: apt-get install nginx)")
@@ -87,9 +87,15 @@ def start_front(directory: Path, port: int, api: list[str], store: str,
     # caller's directory; the workers stay with the user who started it.
     user = "user root;" if _is_root() else ""
     (directory / "nginx.conf").write_text(_MAIN.format(dir=directory, user=user))
-    process = subprocess.Popen([binary, "-p", str(directory), "-c", str(directory / "nginx.conf"),
-                                "-e", str(directory / "error.log")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return [binary, "-p", str(directory), "-c", str(directory / "nginx.conf"),
+            "-e", str(directory / "error.log")]
+
+
+def start_front(directory: Path, port: int, api: list[str], store: str,
+                timeout_s: float = 15) -> Front:
+    """nginx on 127.0.0.1:``port``; waits until it accepts connections."""
+    argv = write_config(directory, port, api, store)
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
