@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, cast
 
-from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile, status
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Header,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
 from sqlalchemy.orm import Session, object_session
 
 from core import audit
@@ -22,9 +33,10 @@ from core.db.models import (
     Rating,
     ReviewState,
     Role,
+    User,
 )
 from core.openapi import file_answer
-from core.web import ApiError, CurrentUser, Db, client_ip
+from core.web import ApiError, CurrentUser, Db, client_ip, require_role
 from services.annotate import exchange, reliability, schemes, sets
 from services.annotate.domain import AnnotationSet as SetValue
 from services.annotate.domain import Event, Scheme, Subject
@@ -151,12 +163,15 @@ def get_scheme(scheme_id: str, user: CurrentUser, db: Db) -> SchemeOut:
     return _scheme_out(schemes.scheme_for(db, user, scheme_id))
 
 
+#: Who publishes a team's own coding scheme.
+SchemePublisher = Annotated[User, Depends(require_role(
+    Role.supervisor, Role.admin, in_team=True,
+    detail="Only a supervisor or admin of a team publishes coding schemes."))]
+
+
 @router.post("/schemes", status_code=status.HTTP_201_CREATED, response_model=SchemeOut)
-def publish_scheme(body: SchemeIn, user: CurrentUser, db: Db) -> SchemeOut:
+def publish_scheme(body: SchemeIn, user: SchemePublisher, db: Db) -> SchemeOut:
     """Publish the team's own scheme; the same key again makes its next version."""
-    if user.role not in (Role.supervisor, Role.admin) or not user.team_id:
-        raise ApiError(403, "Only a supervisor or admin of a team publishes coding schemes.",
-                       "forbidden_role")
     scheme = Scheme(key=body.key, name=body.name, version=0, description=body.description,
                     codes=tuple(schemes.code_of(c.model_dump()) for c in body.codes),
                     scales=tuple(schemes.scale_of(s.model_dump()) for s in body.scales))

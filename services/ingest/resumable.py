@@ -139,8 +139,6 @@ async def create(runtime: Runtime, db: Session, user: User, length: int,
         raise errors.Malformed("Upload-Metadata must name the case: case_id <base64>.",
                                "missing_case")
     case = case_for(db, user, meta["case_id"])
-    if str(user.role) != "professional":
-        raise errors.NotAllowed("Only a professional uploads recordings.", "forbidden_role")
     require_open(case)
     if length <= 0:
         raise errors.Malformed("The file is empty (0 bytes).", "empty_file")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -13,7 +14,7 @@ from core import audit
 from core.access import case_for, clip_for, visible_cases
 from core.db.models import Case, CaseAccess, Clip, Role, Team, User
 from core.storage import StorageUnavailable
-from core.web import ApiError, CurrentUser, Db, Rt, client_ip
+from core.web import ApiError, CurrentUser, Db, Rt, client_ip, require_role
 from services import cases
 from services.ingest.clips import clip_view, new_clip, queue_clip
 from services.ingest.multipart import MultipartError, iter_parts
@@ -38,6 +39,11 @@ from services.trajectory.rights import log_change, require_change
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["ingest"])
+#: Cases and their recordings are a professional's, of their own work with a family.
+CaseOpener = Annotated[User, Depends(require_role(
+    Role.professional, detail="Only a professional opens cases."))]
+Uploader = Annotated[User, Depends(require_role(
+    Role.professional, detail="Only a professional uploads recordings."))]
 
 #: Room for the multipart envelope around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -56,10 +62,8 @@ def _case_out(db: Db, case: Case, user: User) -> CaseOut:
 
 
 @router.post("/cases", status_code=status.HTTP_201_CREATED, response_model=CaseOut)
-def create_case(body: CaseIn, user: CurrentUser, db: Db) -> CaseOut:
+def create_case(body: CaseIn, user: CaseOpener, db: Db) -> CaseOut:
     """Open a case for a family, under a pseudonymous label."""
-    if user.role is not Role.professional:
-        raise ApiError(403, "Only a professional opens cases.", "forbidden_role")
     case = Case(label=body.label, team_id=user.team_id, owner_id=user.id)
     db.add(case)
     try:
@@ -170,13 +174,11 @@ def change_clip(clip_id: str, body: ClipPatch, request: Request, user: CurrentUs
              openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {
                  "type": "object", "required": ["file"],
                  "properties": {"file": {"type": "string", "format": "binary"}}}}}}})
-async def upload_clip(case_id: str, request: Request, user: CurrentUser, db: Db,
+async def upload_clip(case_id: str, request: Request, user: Uploader, db: Db,
                       runtime: Rt) -> ClipOut:
     """Upload a recording (multipart field ``file``). The bytes stream into object
     storage as they arrive; the answer comes when the file is stored and queued."""
     case = case_for(db, user, case_id)
-    if user.role is not Role.professional:
-        raise ApiError(403, "Only a professional uploads recordings.", "forbidden_role")
     cases.require_open(case)
     limit = runtime.settings.max_upload_bytes
     declared = request.headers.get("content-length")

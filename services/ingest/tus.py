@@ -16,6 +16,7 @@ from core import audit
 from core.db.models import Upload, UploadState
 from core.web import ApiError, CurrentUser, Db, Rt, client_ip
 from services.ingest import resumable
+from services.ingest.router import Uploader
 
 router = APIRouter(prefix="/api/uploads", tags=["uploads (tus 1.0)"])
 
@@ -72,7 +73,7 @@ def discover(runtime: Rt) -> Response:
 @router.post("", status_code=201, include_in_schema=False)
 @router.post("/", status_code=201, response_class=Response, responses={201: {
     "description": "Created: ``Location`` is the upload's URL to send its bytes to."}})
-async def create_upload(request: Request, user: CurrentUser, db: Db, runtime: Rt) -> Response:
+async def create_upload(request: Request, user: Uploader, db: Db, runtime: Rt) -> Response:
     """Start an upload (tus creation). ``Upload-Metadata`` carries ``case_id`` and
     ``filename``, optionally ``activity`` (bath, feeding, dressing, play, other),
     ``recorded_at`` and ``visit_id`` (the case's home visit it was filmed at). A

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, TypedDict
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import func, select
 
 from core.access import case_for, clip_for
-from core.db.models import AnnotationSet, Clip, Comment, ReviewTransition, User, utcnow
-from core.web import ApiError, CurrentUser, Db, client_ip
+from core.db.models import AnnotationSet, Clip, Comment, ReviewTransition, Role, User, utcnow
+from core.web import ApiError, CurrentUser, Db, client_ip, require_role
 from services.annotate import sets
 from services.cases import consent_flags
 from services.review import comments, second_coding, supervision
@@ -66,8 +66,13 @@ def move_review(set_id: str, body: TransitionIn, user: CurrentUser, db: Db) -> R
     return _review_out(db, row)
 
 
+#: Only a supervisor has a review queue (sets of their team waiting for a decision).
+QueueOwner = Annotated[User, Depends(require_role(
+    Role.supervisor, detail="Only supervisors have a review queue."))]
+
+
 @router.get("/review/queue", response_model=list[QueueItem])
-def review_queue(user: CurrentUser, db: Db,
+def review_queue(user: QueueOwner, db: Db,
                  coder_id: Annotated[str | None, Query(description="Only this coder's sets.")]
                  = None,
                  case_id: Annotated[str | None, Query(description="Only this case.")] = None,
