@@ -29,7 +29,7 @@ from transcode import make_source, media_bench_args
 
 from core.media import probe
 from worker import analysis
-from worker.suggest_job import load
+from worker.analysis_job import load
 from worker.transcode import build_command, plan_transcode, prepare_output_dir
 
 

@@ -213,7 +213,7 @@ def test_broken_video_fails_with_a_reason(client: Any, runtime: Any, pro: dict[s
 def test_job_is_safe_to_run_twice(client: Any, runtime: Any, pro: dict[str, Any],
                                   clips_dir: Path) -> None:
     from core.db.models import ClipStatus
-    from worker.jobs import transcode_clip
+    from worker.transcode_job import transcode_clip
 
     case_id = create_case(client, pro["headers"])
     clip_id = upload(client, pro["headers"], case_id, media.make_no_audio(clips_dir))
@@ -317,7 +317,7 @@ def test_storage_hiccup_is_retried_not_failed(client: Any, runtime: Any, pro: di
 def test_storage_down_for_good_fails_with_a_reason(client: Any, runtime: Any,
                                                    pro: dict[str, Any], clips_dir: Path) -> None:
     from core.runtime import set_runtime
-    from worker.jobs import transcode_clip
+    from worker.transcode_job import transcode_clip
 
     case_id = create_case(client, pro["headers"])
     clip_id = upload(client, pro["headers"], case_id, media.make_no_audio(clips_dir))

@@ -280,7 +280,7 @@ def test_close_stops_links_and_uploads_until_reopened(client: Any, runtime: Any,
 def test_purge_removes_every_recording_of_the_case(client: Any, runtime: Any,
                                                    people: dict[str, Any], source: Path,
                                                    monkeypatch: Any) -> None:
-    from worker.purge import purge_case
+    from worker.purge_job import purge_case
     from worker.sweeper import sweep_retention
 
     monkeypatch.setattr(runtime.settings, "upload_part_bytes", PART)
@@ -358,7 +358,7 @@ def test_purge_waits_retries_and_can_drop_annotations(client: Any, runtime: Any,
                                                       people: dict[str, Any], source: Path,
                                                       monkeypatch: Any) -> None:
     from core.db.models import ClipStatus
-    from worker.purge import PurgeDeferred, PurgeIncomplete, purge_case
+    from worker.purge_job import PurgeDeferred, PurgeIncomplete, purge_case
     from worker.sweeper import sweep_retention
 
     monkeypatch.setattr(runtime.settings, "retention_keep_annotations", False)

@@ -23,7 +23,7 @@ from core.db.models import Clip, ClipAnalysis, ClipStatus
 from core.media import AnalysisTap, build_analysis_command, run_ffmpeg
 from core.media.errors import MediaError
 from core.media.hls import fetch_range
-from core.queue import transcode_timeout
+from core.queue import ANALYSE_CLIP, runs, transcode_timeout
 from core.runtime import Runtime, get_runtime
 from core.workdir import Workdir
 from services.annotate import suggestions
@@ -58,6 +58,7 @@ def after_transcode(runtime: Runtime, clip_id: str, work: Path, tap: AnalysisTap
         _mark(runtime, clip_id, Status.failed, error=FAILED_REASON)
 
 
+@runs(ANALYSE_CLIP)
 def analyse_clip(clip_id: str) -> str:
     """RQ entry point: analyse a ready clip again from its smallest rendition."""
     runtime = get_runtime()

@@ -15,15 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from rq import get_current_job
-from rq.timeouts import JobTimeoutException
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -34,22 +30,20 @@ from core.db.models import (
     Playlist,
     PlaylistItem,
     PlaylistStatus,
-    utcnow,
 )
 from core.keys import playlist_prefix
 from core.media import Canvas, ItemCut
 from core.media.errors import MediaError
 from core.media.hls import fetch_range
-from core.queue import transcode_timeout
-from core.runtime import Runtime, get_runtime
+from core.queue import RENDER_PLAYLIST, runs, transcode_timeout
+from core.runtime import Runtime
 from core.storage import ObjectNotFound
 from core.workdir import Workdir
 from services.annotate.schemes import to_domain
-from worker.jobs import CONTENT_TYPES, RETRYABLE, discard, store_files, throttled
+from worker import publish
+from worker.publish import CONTENT_TYPES
 from worker.render import RenderedItem, output_frames, package, render_item
 from worker.transcode import hls_rendition, ladder, snap_frame_rate
-
-log = logging.getLogger(__name__)
 
 RENDER_ACTOR = audit.Actor(None, None, "system", on_behalf_of="render worker")
 #: Part of the item cache key: change it when the way items are encoded changes.
@@ -61,12 +55,20 @@ ITEMS_SHARE = 0.85
 CAPTIONS_LANGUAGE = "nl"
 
 
-class RenderFailed(Exception):
+class RenderFailed(publish.Refused):
     """A moment cannot be rendered; the message says which and why."""
 
     def __init__(self, message: str, code: str = "render_failed") -> None:
-        super().__init__(message)
-        self.message, self.code = message, code
+        super().__init__(message, code)
+
+
+PLAYLISTS = publish.Kind(
+    model=Playlist,
+    waits=lambda row: row.status is PlaylistStatus.rendering,
+    timed_out="Rendering took far longer than expected and was stopped; try again, or "
+              "shorten the slow-motion moments.",
+    unavailable="The media store could not be reached, even after several tries; render "
+                "again later.")
 
 
 @dataclass(frozen=True)
@@ -96,66 +98,49 @@ class Moment:
                        has_audio=self.has_audio)
 
 
+@runs(RENDER_PLAYLIST)
 def render_playlist(playlist_id: str) -> str:
     """RQ entry point. Returns what became of the playlist."""
-    runtime = get_runtime()
-    new_prefix: str | None = None
-    try:
-        revision, case_id, moments = _claim(runtime, playlist_id)
-        base = playlist_prefix(case_id, playlist_id)
-        new_prefix = f"{base}r{revision}-{secrets.token_hex(4)}/"
-        canvas = canvas_for(moments)
-        keys = [item_key(m, canvas) for m in moments]
-        report = _progress(runtime, playlist_id)
-        with Workdir(runtime, "render") as work:
-            rendered = _items(runtime, base, moments, keys, canvas, work, report)
-            placed = _timeline(rendered)
-            presentation = package(
-                rendered, canvas, work / "out", timeout_s=_timeout(runtime, rendered),
-                captions=[(start, end, m.caption) for m, (start, end) in zip(moments, placed,
-                                                                             strict=True)
-                          if m.caption],
-                chapters=[(start, end, m.title) for m, (start, end) in zip(moments, placed,
-                                                                           strict=True)],
-                captions_language=CAPTIONS_LANGUAGE)
-            report(0.95)
-            store_files(runtime, work / "out", presentation.files, new_prefix)
-        _publish(runtime, playlist_id, revision, new_prefix, presentation.duration_s,
-                 [{"item_id": m.item_id, "start_s": round(s, 3), "duration_s": round(e - s, 3),
-                   "title": m.title} for m, (s, e) in zip(moments, placed, strict=True)])
-        _tidy(runtime, base, keep_prefix=new_prefix, keep_items=set(keys))
-        return "ready"
-    except PlaylistGone:
-        return "skipped"
-    except RenderFailed as exc:
-        discard(runtime, new_prefix)
-        _fail(runtime, playlist_id, exc.code, exc.message)
-        return "failed"
-    except JobTimeoutException:
-        discard(runtime, new_prefix)
-        _fail(runtime, playlist_id, "timeout", "Rendering took far longer than expected and "
-              "was stopped; try again, or shorten the slow-motion moments.")
-        return "failed"
-    except RETRYABLE:
-        discard(runtime, new_prefix)
-        job = get_current_job()
-        if not (job is not None and job.retries_left):
-            _fail(runtime, playlist_id, "storage_unavailable", "The media store could not be "
-                  "reached, even after several tries; render again later.")
-        raise
+    return publish.run(PLAYLISTS, playlist_id, _present)
 
 
-class PlaylistGone(Exception):
-    """The playlist was deleted, or is not waiting for a render any more."""
+def _present(attempt: publish.Attempt[Playlist]) -> str:
+    runtime, playlist_id = attempt.runtime, attempt.row_id
+    revision, case_id, moments = _claim(attempt)
+    base = playlist_prefix(case_id, playlist_id)
+    prefix = attempt.fresh_prefix(f"{base}r{revision}-", token_bytes=4)
+    canvas = canvas_for(moments)
+    keys = [item_key(m, canvas) for m in moments]
+    report = attempt.reporter()
+    with Workdir(runtime, "render") as work:
+        rendered = _items(runtime, base, moments, keys, canvas, work, report)
+        placed = _timeline(rendered)
+        presentation = package(
+            rendered, canvas, work / "out", timeout_s=_timeout(runtime, rendered),
+            captions=[(start, end, m.caption) for m, (start, end) in zip(moments, placed,
+                                                                         strict=True)
+                      if m.caption],
+            chapters=[(start, end, m.title) for m, (start, end) in zip(moments, placed,
+                                                                       strict=True)],
+            captions_language=CAPTIONS_LANGUAGE)
+        report(0.95)
+        attempt.store(work / "out", presentation.files)
+    timeline: list[dict[str, object]] = [
+        {"item_id": m.item_id, "start_s": round(s, 3), "duration_s": round(e - s, 3),
+         "title": m.title} for m, (s, e) in zip(moments, placed, strict=True)]
+
+    def point(_: Session, row: Playlist) -> None:
+        row.rendered_revision = revision
+        row.duration_s, row.timeline = round(presentation.duration_s, 3), timeline
+
+    attempt.publish(point)
+    _tidy(runtime, base, keep_prefix=prefix, keep_items=set(keys))
+    return "ready"
 
 
-def _claim(runtime: Runtime, playlist_id: str) -> tuple[int, str, list[Moment]]:
+def _claim(attempt: publish.Attempt[Playlist]) -> tuple[int, str, list[Moment]]:
     """The revision to render and its moments, read in one go (edits may follow)."""
-    with runtime.db() as db:
-        row = db.get(Playlist, playlist_id)
-        if row is None or row.status is not PlaylistStatus.rendering:
-            raise PlaylistGone(playlist_id)
-        row.heartbeat_at = utcnow()
+    with attempt.claim() as (db, row):
         moments = [_moment(db, number, item) for number, item in
                    enumerate(row.items, start=1)]
         for clip_id in {m.clip_id for m in moments}:
@@ -279,32 +264,6 @@ def _timeout(runtime: Runtime, rendered: list[RenderedItem]) -> float:
     return transcode_timeout(runtime.settings, sum(i.duration_s for i in rendered))
 
 
-def _progress(runtime: Runtime, playlist_id: str) -> Callable[[float], None]:
-    """Write progress (and a heartbeat the purge respects)."""
-
-    def write(fraction: float) -> None:
-        with runtime.db() as db:
-            row = db.get(Playlist, playlist_id)
-            if row is not None:
-                row.progress = round(min(max(fraction, 0.0), 1.0), 4)
-                row.heartbeat_at = utcnow()
-
-    return throttled(write)
-
-
-def _publish(runtime: Runtime, playlist_id: str, revision: int, prefix: str, duration_s: float,
-             timeline: list[dict[str, object]]) -> None:
-    with runtime.db() as db:
-        row = db.get(Playlist, playlist_id)
-        if row is None:
-            raise PlaylistGone(playlist_id)
-        row.media_prefix, row.rendered_revision = prefix, revision
-        row.duration_s, row.timeline = round(duration_s, 3), timeline
-        row.status, row.progress, row.error, row.error_code = \
-            PlaylistStatus.ready, 1.0, None, None
-        row.heartbeat_at = None
-
-
 def _tidy(runtime: Runtime, base: str, keep_prefix: str, keep_items: set[str]) -> None:
     """Remove older presentations and cached items no item uses any more."""
     bucket = runtime.settings.s3_bucket_media
@@ -320,13 +279,3 @@ def _tidy(runtime: Runtime, base: str, keep_prefix: str, keep_items: set[str]) -
             stale.add(f"{base}{top}/")
     for prefix in stale:
         runtime.store.delete_prefix(bucket, prefix)
-
-
-def _fail(runtime: Runtime, playlist_id: str, code: str, message: str) -> None:
-    with runtime.db() as db:
-        row = db.get(Playlist, playlist_id)
-        if row is None:
-            return
-        row.status = PlaylistStatus.failed
-        row.error, row.error_code, row.heartbeat_at = message, code, None
-    log.info("playlist %s failed: %s (%s)", playlist_id, message, code)

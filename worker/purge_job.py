@@ -35,6 +35,7 @@ from core.db.models import (
     utcnow,
 )
 from core.keys import case_prefix
+from core.queue import PURGE_CASE, runs
 from core.runtime import Runtime, get_runtime
 from services.cases import revoke_shares
 from services.ingest.resumable import discard_bytes
@@ -61,6 +62,7 @@ class Removed:
     uploads_aborted: int = 0
 
 
+@runs(PURGE_CASE)
 def purge_case(case_id: str) -> str:
     """RQ entry point. Returns ``purged``, or why nothing was done: ``missing``,
     ``already_purged`` or ``not_due`` (a second delivery of the job is harmless)."""
