@@ -15,7 +15,7 @@ from typing import Any
 import media
 import pytest
 from sqlalchemy import text
-from support import ready_clip
+from support import create_case, ready_clip
 
 XSD = Path(__file__).resolve().parent / "data" / "EAFv3.0.xsd"
 
@@ -618,9 +618,8 @@ def test_a_moment_says_who_and_which_goals(client: Any, runtime: Any, app: Any,
                                            clip: dict[str, Any]) -> None:
     pro = people["pro"]
     mine = _case_people_and_goals(runtime, clip["case_id"], pro["id"])
-    other_case = client.post("/api/cases", json={"label": "Gezin ander-077"},
-                             headers=pro["headers"]).json()
-    theirs = _case_people_and_goals(runtime, other_case["id"], pro["id"])
+    other_case = create_case(client, pro["headers"], "Gezin ander-077")
+    theirs = _case_people_and_goals(runtime, other_case, pro["id"])
     s = _new_set(client, pro, clip["id"], purpose="second_coder")
     mismatch = _added(client, pro, s["id"], code="OVERSTIMULATION", start_ms=1_000,
                       end_ms=3_000, goal_ids=[mine["goal"]])

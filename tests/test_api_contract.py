@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from support import make_people, team_name
+from support import create_case, make_people, team_name
 
 #: Per operation. Enough to reach every parameter's invalid and valid forms;
 #: few enough that the ~115 operations take a couple of minutes on two cores.
@@ -61,9 +61,8 @@ def professional(runtime: Any, app: Any) -> dict[str, Any]:
 
     pro = make_people(runtime, app, team_name(), pro="professional")["pro"]
     with TestClient(app) as client:
-        case = client.post("/api/cases", json={"label": "Contract"}, headers=pro["headers"])
-        assert case.status_code == 201, case.text
-    return {**pro, "case_id": case.json()["id"]}
+        case_id = create_case(client, pro["headers"], "Contract")
+    return {**pro, "case_id": case_id}
 
 
 def test_api_answers_as_described(app: Any, professional: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
+from support import create_case
 
 from core import audit
 from core.db.migrate import upgrade
@@ -180,8 +181,7 @@ def test_events_written_before_the_chain_are_chained_by_the_upgrade(tmp_path: Pa
 def test_a_privacy_officer_reads_the_log_and_the_reading_is_logged(
         client: Any, users: Any, runtime: Any) -> None:
     officer, pro = users.add("privacy_officer"), users.add("professional", "Noord")
-    case = client.post("/api/cases", json={"label": "Gezin audit"}, headers=pro["headers"])
-    case_id = case.json()["id"]
+    case_id = create_case(client, pro["headers"], "Gezin audit")
     assert client.get("/api/audit", headers=pro["headers"]).status_code == 403
     assert client.get("/api/audit").status_code == 401
 

@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 
 import media
 import pytest
-from support import ready_clip, run_jobs
+from support import clip_when_ready, ready_clip, run_jobs, upload
 
 PEOPLE = {"pro": "professional", "sup": "supervisor", "stranger": "professional@elsewhere",
           "admin": "admin"}
@@ -30,13 +30,9 @@ def clips(runtime: Any, app: Any, media_dir: Path,
     headers = people["pro"]["headers"]
     with TestClient(app) as client:
         first = ready_clip(runtime, client, headers, bath, "Gezin 2026-201")
-        with bath.open("rb") as fh:
-            second = client.post(f"/api/cases/{first['case_id']}/clips", headers=headers,
-                                 files={"file": ("voeden.mp4", fh, "video/mp4")}).json()
+        second_id = upload(client, headers, first["case_id"], bath, "voeden.mp4")
         other = ready_clip(runtime, client, headers, bath, "Gezin 2026-202")
-        run_jobs(runtime)
-        second = client.get(f"/api/clips/{second['id']}", headers=headers).json()
-    assert second["status"] == "ready"
+        second = clip_when_ready(runtime, client, headers, second_id)
     return {"bath": first, "feeding": second, "other_family": other}
 
 

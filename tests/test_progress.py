@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from support import team_name
+from support import create_case
 
 # -- the case ---------------------------------------------------------------------------
 #
@@ -80,12 +80,8 @@ def case(runtime: Any, app: Any, people: dict[str, Any]) -> dict[str, Any]:
 
     pro = people["pro"]
     with TestClient(app) as client:
-        made = client.post("/api/cases", json={"label": f"Gezin {team_name()}"},
-                           headers=pro["headers"])
-        assert made.status_code == 201, made.text
-        case_id = made.json()["id"]
-        other = client.post("/api/cases", json={"label": f"Gezin {team_name()}"},
-                            headers=pro["headers"]).json()["id"]
+        case_id = create_case(client, pro["headers"])
+        other = create_case(client, pro["headers"])
         ids: dict[str, Any] = {"case": case_id}
         with runtime.db() as db:
             visits = [Visit(case_id=case_id, number=1, visited_on=date(2026, 1, 10),

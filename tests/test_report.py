@@ -15,7 +15,7 @@ import cv2
 import media
 import numpy as np
 import pytest
-from support import ready_clip, run_jobs
+from support import clip_when_ready, create_case, ready_clip, upload
 
 GOAL = "Signalen van de baby opmerken"
 NOTE = "Moeder lacht terug & wacht op zijn blik"
@@ -56,10 +56,8 @@ def trajectory(runtime: Any, app: Any, media_dir: Path,
         first = ready_clip(runtime, client, pro["headers"], source, LABEL,
                            filename="badje.mp4")
         case_id = first["case_id"]
-        with source.open("rb") as fh:
-            second = client.post(f"/api/cases/{case_id}/clips", headers=pro["headers"],
-                                 files={"file": ("spelen.mp4", fh, "video/mp4")}).json()
-        run_jobs(runtime)
+        second = clip_when_ready(runtime, client, pro["headers"],
+                                 upload(client, pro["headers"], case_id, source, "spelen.mp4"))
 
         def coded(clip_id: str, *moments: dict[str, Any]) -> tuple[str, list[str]]:
             set_id = client.post(f"/api/clips/{clip_id}/sets", json={},
@@ -260,10 +258,8 @@ def test_making_a_report_is_logged_and_others_get_404(
 
 def test_a_case_without_visits_gets_a_short_report(
         client: Any, people: dict[str, Any], tmp_path: Path) -> None:
-    case = client.post("/api/cases", json={"label": "Gezin 2026-T302"},
-                       headers=people["pro"]["headers"])
-    assert case.status_code == 201, case.text
-    pdf = _pdf(tmp_path, _report(client, people["pro"], case.json()["id"]))
+    case_id = create_case(client, people["pro"]["headers"], "Gezin 2026-T302")
+    pdf = _pdf(tmp_path, _report(client, people["pro"], case_id))
     pages = _pages(pdf)
     text = _words(" ".join(pages))
     assert "Gezin 2026-T302" in text

@@ -13,7 +13,7 @@ from typing import Any
 import media
 import pytest
 from sqlalchemy import func, select
-from support import run_jobs
+from support import create_case, post_clip, ready_clip, run_jobs
 
 from core.db.models import (
     AnnotationSet,
@@ -47,19 +47,6 @@ def source(media_dir: Path) -> Path:
                                  name="retention.mp4")
 
 
-def _case(client: Any, owner: dict[str, Any]) -> str:
-    resp = client.post("/api/cases", json={"label": f"Gezin {secrets.token_hex(3)}"},
-                       headers=owner["headers"])
-    assert resp.status_code == 201, resp.text
-    return str(resp.json()["id"])
-
-
-def _upload(client: Any, user: dict[str, Any], case_id: str, path: Path) -> Any:
-    with path.open("rb") as fh:
-        return client.post(f"/api/cases/{case_id}/clips", headers=user["headers"],
-                           files={"file": (path.name, fh, "video/mp4")})
-
-
 def _tus_create(client: Any, user: dict[str, Any], case_id: str, length: int) -> Any:
     meta = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}"
                     for k, v in {"case_id": case_id, "filename": "bad.mp4"}.items())
@@ -72,16 +59,6 @@ def _tus_patch(client: Any, user: dict[str, Any], url: str, data: bytes) -> Any:
     return client.patch(url, content=data, headers={
         **TUS, **user["headers"], "Upload-Offset": "0",
         "Content-Type": "application/offset+octet-stream"})
-
-
-def _ready_clip(client: Any, runtime: Any, user: dict[str, Any], case_id: str,
-                path: Path) -> dict[str, Any]:
-    resp = _upload(client, user, case_id, path)
-    assert resp.status_code == 202, resp.text
-    run_jobs(runtime)
-    clip = client.get(f"/api/clips/{resp.json()['id']}", headers=user["headers"]).json()
-    assert clip["status"] == "ready", clip
-    return dict(clip)
 
 
 def _annotate(client: Any, user: dict[str, Any], clip_id: str) -> str:
@@ -148,7 +125,7 @@ def _close_for_purge(client: Any, runtime: Any, user: dict[str, Any], case_id: s
 def test_owner_and_supervisor_record_consent(client: Any, runtime: Any,
                                              people: dict[str, Any]) -> None:
     pro, sup = people["pro"], people["sup"]
-    case_id = _case(client, pro)
+    case_id = create_case(client, pro["headers"])
     fresh = client.get(f"/api/cases/{case_id}", headers=pro["headers"]).json()
     assert fresh["status"] == "open" and fresh["may_manage"] is True
     assert fresh["consent"] == {"feedback": False, "supervision": False, "training": False,
@@ -177,7 +154,7 @@ def test_owner_and_supervisor_record_consent(client: Any, runtime: Any,
 def test_consent_is_refused_to_others(client: Any, runtime: Any,
                                       people: dict[str, Any]) -> None:
     pro = people["pro"]
-    case_id = _case(client, pro)
+    case_id = create_case(client, pro["headers"])
     with runtime.db() as db:
         db.add(CaseAccess(case_id=case_id, user_id=people["colleague"]["id"]))
     flags = {"feedback": True, "supervision": False, "training": False}
@@ -207,7 +184,7 @@ def test_require_consent_names_the_purpose_and_the_fix(client: Any, runtime: Any
     from core.web import domain_status
     from services.cases import require_consent
 
-    case_id = _case(client, people["pro"])
+    case_id = create_case(client, people["pro"]["headers"])
     client.put(f"/api/cases/{case_id}/consent", headers=people["pro"]["headers"],
                json={"feedback": False, "supervision": True, "training": False})
     with runtime.db() as db:
@@ -231,7 +208,7 @@ def test_close_stops_links_and_uploads_until_reopened(client: Any, runtime: Any,
     monkeypatch.setattr(runtime.settings, "upload_part_bytes", PART)
     monkeypatch.setattr(runtime.settings, "retention_grace_days", 2.5)
     pro, sup = people["pro"], people["sup"]
-    case_id = _case(client, pro)
+    case_id = create_case(client, pro["headers"])
     _, share_id = _playlist_with_share(runtime, case_id, pro["id"])
     started = _tus_create(client, pro, case_id, 1000)
     assert started.status_code == 201
@@ -251,7 +228,7 @@ def test_close_stops_links_and_uploads_until_reopened(client: Any, runtime: Any,
     [event] = _audit(runtime, case_id, "close_case")
     assert event.user_id == pro["id"] and json.loads(event.detail or "")["shares_revoked"] == 1
 
-    plain = _upload(client, pro, case_id, source)
+    plain = post_clip(client, pro["headers"], case_id, source)
     tus = _tus_create(client, pro, case_id, 1000)
     more = _tus_patch(client, pro, started.headers["location"], source.read_bytes()[:1000])
     for refused in (plain, tus, more):
@@ -285,8 +262,8 @@ def test_purge_removes_every_recording_of_the_case(client: Any, runtime: Any,
 
     monkeypatch.setattr(runtime.settings, "upload_part_bytes", PART)
     pro = people["pro"]
-    case_id = _case(client, pro)
-    clip = _ready_clip(client, runtime, pro, case_id, source)
+    clip = ready_clip(runtime, client, pro["headers"], source, filename=source.name)
+    case_id = clip["case_id"]
     set_id = _annotate(client, pro, clip["id"])
     playlist_id, share_id = _playlist_with_share(runtime, case_id, pro["id"])
     playlist_prefix = f"cases/{case_id}/playlists/{playlist_id}/"
@@ -351,7 +328,7 @@ def test_purge_removes_every_recording_of_the_case(client: Any, runtime: Any,
     assert purge_case(case_id) == "already_purged"
     reopen = client.post(f"/api/cases/{case_id}/reopen", headers=pro["headers"])
     assert reopen.status_code == 409 and reopen.json()["code"] == "case_purged"
-    assert _upload(client, pro, case_id, source).json()["code"] == "case_closed"
+    assert post_clip(client, pro["headers"], case_id, source).json()["code"] == "case_closed"
 
 
 def test_purge_waits_retries_and_can_drop_annotations(client: Any, runtime: Any,
@@ -363,8 +340,8 @@ def test_purge_waits_retries_and_can_drop_annotations(client: Any, runtime: Any,
 
     monkeypatch.setattr(runtime.settings, "retention_keep_annotations", False)
     pro = people["pro"]
-    case_id = _case(client, pro)
-    clip = _ready_clip(client, runtime, pro, case_id, source)
+    clip = ready_clip(runtime, client, pro["headers"], source, filename=source.name)
+    case_id = clip["case_id"]
     set_id = _annotate(client, pro, clip["id"])
     with runtime.db() as db:
         db.add(Comment(clip_id=clip["id"], set_id=set_id, body="mooi moment",

@@ -14,7 +14,7 @@ from typing import Any
 import media
 import pytest
 from sqlalchemy import select
-from support import ready_clip, run_jobs
+from support import create_case, ready_clip, run_jobs
 
 SECRET = "Moeder lijkt somber; bespreken met gedragswetenschapper"
 
@@ -33,12 +33,6 @@ def clip(runtime: Any, app: Any, media_dir: Path, people: dict[str, Any]) -> dic
     with TestClient(app) as client:
         return ready_clip(runtime, client, people["pro"]["headers"], source,
                           "Gezin 2026-701", "spelen.mp4")
-
-
-def _case(client: Any, user: dict[str, Any], label: str) -> str:
-    resp = client.post("/api/cases", json={"label": label}, headers=user["headers"])
-    assert resp.status_code == 201, resp.text
-    return str(resp.json()["id"])
 
 
 def _post(client: Any, user: dict[str, Any], path: str, **body: Any) -> Any:
@@ -67,7 +61,7 @@ def _tus_create(client: Any, user: dict[str, Any], case_id: str, **meta: str) ->
 def test_goals_are_listed_in_order_and_their_status_carries_its_dates(
         client: Any, people: dict[str, Any]) -> None:
     pro = people["pro"]
-    case_id = _case(client, pro, "Gezin 2026-702")
+    case_id = create_case(client, pro["headers"], "Gezin 2026-702")
     first = _ok(_post(client, pro, f"/api/cases/{case_id}/goals",
                       title="  Merken wanneer de baby genoeg heeft ", description="Signalen"),
                 201)
@@ -115,7 +109,7 @@ def test_goals_are_listed_in_order_and_their_status_carries_its_dates(
 def test_visits_are_numbered_per_case_and_a_number_is_taken_once(
         client: Any, people: dict[str, Any]) -> None:
     pro = people["pro"]
-    case_id = _case(client, pro, "Gezin 2026-703")
+    case_id = create_case(client, pro["headers"], "Gezin 2026-703")
     path = f"/api/cases/{case_id}/visits"
     one = _ok(_post(client, pro, path, visited_on="2026-11-03", phase="intake"), 201)
     assert (one["number"], one["visited_on"], one["phase"]) == (1, "2026-11-03", "intake")
@@ -153,7 +147,7 @@ def test_visits_are_numbered_per_case_and_a_number_is_taken_once(
 def test_clips_are_assigned_to_a_visit_afterwards_or_at_upload(
         client: Any, people: dict[str, Any], clip: dict[str, Any]) -> None:
     pro = people["pro"]
-    case_id = _case(client, pro, "Gezin 2026-704")
+    case_id = create_case(client, pro["headers"], "Gezin 2026-704")
     visit = _ok(_post(client, pro, f"/api/cases/{case_id}/visits"), 201)
     elsewhere = _ok(_post(client, pro, f"/api/cases/{clip['case_id']}/visits", number=90), 201)
 
@@ -277,8 +271,8 @@ def test_a_playlist_is_shown_at_a_visit_with_private_notes_for_the_professional(
 
     draft = _ok(_post(client, pro, f"/api/cases/{clip['case_id']}/playlists", title="Concept"),
                 201)
-    other_visit = _ok(_post(client, pro, "/api/cases/"
-                            + _case(client, pro, "Gezin 2026-705") + "/visits"), 201)
+    other_case = create_case(client, pro["headers"], "Gezin 2026-705")
+    other_visit = _ok(_post(client, pro, f"/api/cases/{other_case}/visits"), 201)
     wrong = _patch(client, pro, f"/api/playlists/{draft['id']}", visit_id=other_visit["id"])
     assert wrong.status_code == 422 and wrong.json()["code"] == "visit_not_in_case"
     assert _patch(client, pro, f"/api/playlists/{draft['id']}", title=None).status_code == 422
@@ -329,8 +323,8 @@ def test_playlist_moments_are_linked_to_goals_of_the_case_only(
     goals = _ok(client.get(f"/api/cases/{case_id}/goals", headers=pro["headers"]))["goals"]
     assert next(g for g in goals if g["id"] == goal["id"])["items"] == 1
 
-    other_goal = _ok(_post(client, pro, "/api/cases/" + _case(client, pro, "Gezin 2026-706")
-                           + "/goals", title="Elders"), 201)
+    other_case = create_case(client, pro["headers"], "Gezin 2026-706")
+    other_goal = _ok(_post(client, pro, f"/api/cases/{other_case}/goals", title="Elders"), 201)
     playlist = _ok(_post(client, pro, f"/api/cases/{case_id}/playlists", title="Doelen"), 201)
     pid = playlist["id"]
     foreign = _post(client, pro, f"/api/playlists/{pid}/items", clip_id=clip["id"],
@@ -409,8 +403,8 @@ def test_reflections_are_written_per_moment_and_a_stale_edit_is_refused(
 
     missing = client.put(f"{base}/nope", json={}, headers=headers)
     assert missing.status_code == 404 and missing.json()["code"] == "item_not_found"
-    other = _ok(_post(client, pro, "/api/cases/" + _case(client, pro, "Gezin 2026-707")
-                      + "/visits"), 201)
+    other_case = create_case(client, pro["headers"], "Gezin 2026-707")
+    other = _ok(_post(client, pro, f"/api/cases/{other_case}/visits"), 201)
     wrong = client.put(f"{base}/whole", json={"visit_id": other["id"]},
                        headers={**headers, "If-Match": "1"})
     assert wrong.status_code == 422 and wrong.json()["code"] == "visit_not_in_case"
@@ -496,7 +490,7 @@ def test_other_teams_find_nothing_and_a_supervisor_reads_but_does_not_change(
 def test_a_closed_case_takes_no_trajectory_changes(
         client: Any, people: dict[str, Any]) -> None:
     pro = people["pro"]
-    case_id = _case(client, pro, "Gezin 2026-708")
+    case_id = create_case(client, pro["headers"], "Gezin 2026-708")
     goal = _ok(_post(client, pro, f"/api/cases/{case_id}/goals", title="Rust"), 201)
     _ok(client.post(f"/api/cases/{case_id}/close", headers=pro["headers"]))
     for method, path, body in [("POST", f"/api/cases/{case_id}/goals", {"title": "Later"}),
@@ -517,7 +511,7 @@ def test_every_change_is_in_the_access_log_with_before_and_after(
     from core.db.models import AuditEvent
 
     pro = people["pro"]
-    case_id = _case(client, pro, "Gezin 2026-709")
+    case_id = create_case(client, pro["headers"], "Gezin 2026-709")
     goal = _ok(_post(client, pro, f"/api/cases/{case_id}/goals", title="Oud"), 201)
     _ok(_patch(client, pro, f"/api/goals/{goal['id']}", title="Nieuw", status="working"))
     visit = _ok(_post(client, pro, f"/api/cases/{case_id}/visits", number=4), 201)

@@ -13,7 +13,7 @@ import psycopg
 import pyotp
 import pytest
 from conftest import PG_ADMIN_URL, RUN_ID, _pg_url
-from support import PASSWORD, enrol_totp, team_name
+from support import PASSWORD, create_case, enrol_totp, team_name
 
 RECOVERY_CODE = re.compile(r"^[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}$")
 
@@ -208,13 +208,12 @@ def test_a_team_that_requires_it_lets_its_members_do_nothing_else_until_set_up(
         client: Any, users: Any) -> None:
     pro = users.add("professional", team_name())
     other = users.add("professional", team_name())
-    made = client.post("/api/cases", json={"label": "Gezin 2026-611"}, headers=pro["headers"])
-    assert made.status_code == 201
+    case_id = create_case(client, pro["headers"], "Gezin 2026-611")
     _require_for_team(users.runtime, pro["id"], True)
 
     me = client.get("/api/me", headers=pro["headers"]).json()
     assert me["totp_required"] and me["must_enrol_totp"] and not me["totp"]
-    blocked = client.get(f"/api/cases/{made.json()['id']}", headers=pro["headers"])
+    blocked = client.get(f"/api/cases/{case_id}", headers=pro["headers"])
     assert blocked.status_code == 403
     assert blocked.json()["code"] == "second_factor_setup_required"
     assert client.get("/api/cases", headers=pro["headers"]).status_code == 403
@@ -233,7 +232,7 @@ def test_a_team_that_requires_it_lets_its_members_do_nothing_else_until_set_up(
                        json={"enrolment": started.json()["enrolment"],
                              "code": _code(started.json()["secret"]), "password": PASSWORD})
     assert done.status_code == 200, done.text
-    assert client.get(f"/api/cases/{made.json()['id']}").status_code == 200
+    assert client.get(f"/api/cases/{case_id}").status_code == 200
     me = client.get("/api/me").json()
     assert me["totp"] and me["totp_required"] and not me["must_enrol_totp"]
 

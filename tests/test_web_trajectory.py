@@ -21,7 +21,7 @@ from typing import Any
 import media
 import pytest
 from playwright.sync_api import expect
-from support import ready_clip, run_jobs, team_name
+from support import clip_when_ready, create_case, ready_clip, team_name, upload
 from test_web import Watch, browser, built_web_app, fits_the_screen, log_in  # noqa: F401
 
 LAPTOP = {"width": 1280, "height": 900}
@@ -42,13 +42,8 @@ def _case_with_two_clips(runtime: Any, app: Any, media_dir: Path, headers: dict[
                                    name="traject_badje.mp4")
     with TestClient(app) as client:
         first = ready_clip(runtime, client, headers, source, label, filename="badje.mp4")
-        with source.open("rb") as fh:
-            resp = client.post(f"/api/cases/{first['case_id']}/clips", headers=headers,
-                               files={"file": ("spelen.mp4", fh, "video/mp4")})
-        assert resp.status_code == 202, resp.text
-        run_jobs(runtime)
-        second = client.get(f"/api/clips/{resp.json()['id']}", headers=headers).json()
-        assert second["status"] == "ready", second
+        second = clip_when_ready(runtime, client, headers, upload(
+            client, headers, first["case_id"], source, "spelen.mp4"))
     return {"case_id": first["case_id"], "clips": [first, second]}
 
 
@@ -290,9 +285,7 @@ def test_a_supervisor_reads_the_trajectory_without_controls_to_change_it(
 def test_goals_are_made_and_reordered_by_keyboard_and_unsaved_words_ask_first(
         context: Any, live_url: str, client: Any, people: dict[str, Any]) -> None:
     pro = people["pro"]
-    made = client.post("/api/cases", json={"label": f"Gezin {team_name()}"},
-                       headers=pro["headers"])
-    case_id = made.json()["id"]
+    case_id = create_case(client, pro["headers"])
     watch = Watch(live_url)
     page = context.new_page()
     watch.attach(page)

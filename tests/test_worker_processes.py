@@ -11,7 +11,7 @@ from typing import Any
 
 import media
 from sqlalchemy import text
-from support import run_jobs, team_name
+from support import create_case, run_jobs, team_name, upload
 
 
 def test_a_forked_job_opens_its_own_database_connections(runtime: Any) -> None:
@@ -52,28 +52,26 @@ def test_a_clip_whose_worker_died_as_it_took_the_job_is_queued_again(
     from worker.sweeper import sweep
 
     pro = users.add("professional", team_name())
-    case = client.post("/api/cases", json={"label": "Gezin 2026-515"}, headers=pro["headers"])
+    case_id = create_case(client, pro["headers"], "Gezin 2026-515")
     source = media.make_plain_h264(media_dir, width=320, height=240, seconds=2,
                                    name="taken.mp4")
-    with source.open("rb") as fh:
-        clip = client.post(f"/api/cases/{case.json()['id']}/clips", headers=pro["headers"],
-                           files={"file": ("taken.mp4", fh, "video/mp4")}).json()
+    clip_id = upload(client, pro["headers"], case_id, source)
     with runtime.db() as db:
         job_id = db.execute(text("SELECT job_id FROM clips WHERE id = :id"),
-                            {"id": clip["id"]}).scalar_one()
+                            {"id": clip_id}).scalar_one()
         db.execute(text("UPDATE clips SET updated_at = updated_at - interval '10 minutes' "
-                        "WHERE id = :id"), {"id": clip["id"]})
+                        "WHERE id = :id"), {"id": clip_id})
     monkeypatch.setattr(runtime.settings, "stale_after_s", 60)
     job = Job.fetch(job_id, connection=runtime.redis)
     job.set_status(JobStatus.STARTED)  # what a worker writes as it takes the job
 
     job.started_at = datetime.now(UTC) - timedelta(seconds=5)
     job.save()
-    assert clip["id"] not in sweep(runtime), "a worker that took the job just now claims it"
+    assert clip_id not in sweep(runtime), "a worker that took the job just now claims it"
 
     job.started_at = datetime.now(UTC) - timedelta(minutes=5)
     job.save()
-    assert clip["id"] in sweep(runtime)
+    assert clip_id in sweep(runtime)
     run_jobs(runtime)
-    ready = client.get(f"/api/clips/{clip['id']}", headers=pro["headers"]).json()
+    ready = client.get(f"/api/clips/{clip_id}", headers=pro["headers"]).json()
     assert ready["status"] == "ready", ready
