@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from core import passwords
 from core.db.models import AuthToken, Role, Team, User, utcnow
@@ -138,7 +139,13 @@ def user_for_token(db: Session, token: str, idle_s: int | None = None) -> User |
         # stays locked for as long as the request runs (a long upload), and an
         # admin deactivating them, or two admins changing each other at once,
         # wait for it or deadlock. Nothing else of the request is written yet.
-        db.commit()
+        try:
+            db.commit()
+        except StaleDataError:
+            # Ended between reading and touching it (its person deactivated, a
+            # logout elsewhere): the login is gone, not a server error.
+            db.rollback()
+            return None
     return row.user
 
 
