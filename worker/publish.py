@@ -229,6 +229,12 @@ def run(kind: Kind[Row], row_id: str, make: Callable[[Attempt[Row]], str]) -> st
         attempt.fail("timeout", kind.timed_out)
         return "failed"
     except Exception as exc:
+        if isinstance(exc, MediaError) and not exc.retryable:
+            # ffmpeg refused what it was given at a step that did not expect
+            # it: the row fails with the reason now, not as "lost" much later.
+            attempt.discard()
+            attempt.fail(exc.code, exc.message)
+            return "failed"
         if not retryable(exc):
             raise
         attempt.discard()
