@@ -333,7 +333,7 @@ class Cluster:
             ATTUNE_PASSWORD=PASSWORD,
         )
         if self.front:
-            env["ATTUNE_ACCEL_REDIRECT"] = "/_store/"
+            env["ATTUNE_STORE_PROXY"] = "/_store/"
         return env
 
     def _attune(self, name: str, args: list[str], port: int = 0,

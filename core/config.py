@@ -87,12 +87,14 @@ class Settings(BaseSettings):
         default_factory=dict, description="Claim value -> Attune team name; unmapped values "
                                           "are used as the team name itself.")
     media_url_ttl_s: int = Field(default=15 * 60, description="Lifetime of a signed media URL.")
-    accel_redirect: str | None = Field(
+    store_proxy: str | None = Field(
         default=None, pattern=r"^/[A-Za-z0-9_/-]*/$",
-        description="Behind nginx: its internal location that proxies to the S3 store "
-                    "(such as /_store/; deploy/nginx/attune.conf.template). Set, the API "
-                    "still checks and logs every media request but hands the file's bytes "
-                    "to nginx (X-Accel-Redirect) instead of relaying them itself.")
+        description="Behind nginx: its location that passes presigned links on to the S3 "
+                    "store (such as /_store/; deploy/nginx/attune.conf.template). Set, the "
+                    "API still checks and logs every opening of a recording, but the bytes "
+                    "go from the store through nginx: the files a view's playlists list "
+                    "are links to that location, and the files the API answers for itself "
+                    "it hands to nginx (X-Accel-Redirect).")
 
     max_upload_bytes: int = Field(default=4 * 1024**3, description="Largest accepted recording.")
     max_duration_s: float = Field(default=3 * 3600, description="Longest accepted recording.")

@@ -7,19 +7,24 @@ against a token bound to one clip (or playlist) that expires, and players that
 cannot send headers (VLC, <video>) still work because the token rides in the
 query string of every URI the playlists list.
 
-Behind nginx (``ATTUNE_ACCEL_REDIRECT``) the API still decides and logs every
-request, but the bytes of a file go from the store to the player through
-nginx: the API answers with ``X-Accel-Redirect`` to nginx's internal location
-and a presigned URL that lives for a minute. Relaying bytes in Python costs
-about fifteen times the CPU per byte that the store's own gateway spends
-(bench/README.md, cluster.py), so on a busy server it is what limits how many
-people can watch at once.
+Behind nginx (``ATTUNE_STORE_PROXY``) the API still decides who may open a
+presentation and logs it, but the bytes go from the store to the player
+through nginx, which passes presigned links on to the store
+(deploy/nginx/attune.conf.template). The playlists of an opened view list
+their segments as such links, valid as long as the view's token, so a
+player's many segment requests never reach Python; a file the API answers
+itself (a poster) it hands to nginx with ``X-Accel-Redirect``. Relaying bytes
+in Python costs about fifteen times the CPU per byte that the store's own
+gateway spends, and even deciding each segment request in Python costs more
+than the store's answer (bench/README.md, cluster.py).
 """
 
 from __future__ import annotations
 
 import functools
+import posixpath
 import re
+from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
 from fastapi import Request
@@ -61,6 +66,19 @@ def content_type(path: str) -> str:
     return CONTENT_TYPES[path.rsplit(".", 1)[-1]]
 
 
+#: A presigned S3 link works for at most a week (Signature Version 4).
+_PRESIGN_MAX_S = 7 * 24 * 3600
+#: Files a player fetches many times per view, listed by playlists.
+_DIRECT = (".m4s", ".mp4")
+
+
+def store_link(store: ObjectStore, bucket: str, key: str, location: str, ttl_s: int) -> str:
+    """The object as a presigned link through nginx's ``location`` (a path on
+    Attune's own address, so the store stays on its private network)."""
+    presigned = urlsplit(store.presigned_get(bucket, key, max(1, min(ttl_s, _PRESIGN_MAX_S))))
+    return f"{location}{presigned.path.lstrip('/')}?{presigned.query}"
+
+
 def _with_token(uri: str, token: str) -> str:
     base, _, fragment = uri.partition("#")
     sep = "&" if "?" in base else "?"
@@ -68,16 +86,40 @@ def _with_token(uri: str, token: str) -> str:
     return f"{signed}#{fragment}" if fragment else signed
 
 
-def sign_playlist(text: str, token: str) -> str:
-    """Append the token to every URI in an HLS playlist (lines and URI="" attributes)."""
+def sign_playlist(text: str, token: str,
+                  direct: Callable[[str], str | None] | None = None) -> str:
+    """Append the token to every URI in an HLS playlist (lines and URI="" attributes);
+    a URI for which ``direct`` gives a link (a segment, behind nginx) becomes that link."""
+    def signed(uri: str) -> str:
+        link = direct(uri) if direct is not None else None
+        return link if link is not None else _with_token(uri, token)
+
     out = []
     for line in text.splitlines():
         if line and not line.startswith("#"):
-            line = _with_token(line, token)
+            line = signed(line)
         elif 'URI="' in line:
-            line = _URI_ATTR.sub(lambda m: f'URI="{_with_token(m.group(1), token)}"', line)
+            line = _URI_ATTR.sub(lambda m: f'URI="{signed(m.group(1))}"', line)
         out.append(line)
     return "\n".join(out) + "\n"
+
+
+def direct_links(store: ObjectStore, bucket: str, prefix: str, playlist_path: str,
+                 location: str, ttl_s: int) -> Callable[[str], str | None]:
+    """For :func:`sign_playlist`: the store link of each segment or init file a
+    playlist at ``prefix + playlist_path`` lists; None for anything else
+    (playlists, captions, anything outside the presentation)."""
+    folder = posixpath.dirname(playlist_path)
+
+    def link(uri: str) -> str | None:
+        if "://" in uri or uri.startswith("/") or "?" in uri or not uri.endswith(_DIRECT):
+            return None
+        path = posixpath.normpath(posixpath.join(folder, uri))
+        if path.startswith("..") or not is_media_path(path):
+            return None
+        return store_link(store, bucket, f"{prefix}{path}", location, ttl_s)
+
+    return link
 
 
 def sign_vtt_images(text: str, token: str) -> str:
@@ -116,9 +158,8 @@ def handed_to_proxy(store: ObjectStore, bucket: str, key: str, location: str,
     store answers 206 or 416 itself; the link is presigned for the store's own
     address, which is where nginx's internal location sends it.
     """
-    presigned = urlsplit(store.presigned_get(bucket, key, ACCEL_LINK_TTL_S))
     return Response(status_code=200, media_type=media_type, headers={
-        "X-Accel-Redirect": f"{location}{presigned.path.lstrip('/')}?{presigned.query}",
+        "X-Accel-Redirect": store_link(store, bucket, key, location, ACCEL_LINK_TTL_S),
         "X-Accel-Buffering": "yes",
         "Cache-Control": f"private, max-age={cache_seconds}"})
 
@@ -156,5 +197,5 @@ def stream_object(store: ObjectStore, bucket: str, key: str, request: Request,
                              headers=headers)
 
 
-__all__ = ["ObjectNotFound", "content_type", "is_media_path", "requested_range", "sign_playlist",
-           "sign_vtt_images", "stream_object"]
+__all__ = ["ObjectNotFound", "content_type", "direct_links", "is_media_path", "requested_range",
+           "sign_playlist", "sign_vtt_images", "store_link", "stream_object"]

@@ -34,6 +34,13 @@ def sign(key: bytes, claims: dict[str, Any], ttl_s: int) -> str:
     return f"{payload}.{_b64(mac)}"
 
 
+def seconds_left(token: str) -> int:
+    """How long a token (already verified, or just made) still works."""
+    payload = token.split(".", 1)[0]
+    claims: dict[str, Any] = json.loads(_unb64(payload))
+    return max(0, int(claims.get("exp", 0)) - int(time.time()))
+
+
 def verify(key: bytes, token: str, **expected: Any) -> dict[str, Any]:
     """The token's claims, if it is genuine, unexpired and matches ``expected``."""
     try:

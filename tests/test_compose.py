@@ -191,16 +191,16 @@ def test_only_the_front_door_is_published(services: dict[str, dict[str, Any]]) -
 
 def test_the_front_door_streams_media_from_the_store_the_api_signs_for(
         services: dict[str, dict[str, Any]]) -> None:
-    """nginx's internal location is the one the API redirects to, it proxies to
-    the S3 endpoint the API presigns for, and every placeholder of the template
-    is filled in."""
+    """nginx's store location is the one the API links and redirects to, it only
+    reads, it proxies to the S3 endpoint the API presigns for, and every
+    placeholder of the template is filled in."""
     front, api = services["front"], services["api"]
     mount = next(m for m in front["volumes"] if m.startswith("./deploy/nginx/"))
     template = (ROOT / mount.split(":", 1)[0]).read_text()
     assert mount.split(":")[1].startswith("/etc/nginx/templates/")
-    location = api["environment"]["ATTUNE_ACCEL_REDIRECT"]
+    location = api["environment"]["ATTUNE_STORE_PROXY"]
     block = template.split(f"location {location} {{", 1)[1].split("\n    }", 1)[0]
-    assert "internal;" in block
+    assert "limit_except GET" in block
     assert "proxy_set_header Authorization \"\";" in block
     env = front["environment"]
     assert env["ATTUNE_S3_UPSTREAM"] == api["environment"]["ATTUNE_S3_ENDPOINT"]

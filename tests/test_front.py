@@ -27,7 +27,7 @@ def front(runtime: Any, live_url: str, tmp_path_factory: pytest.TempPathFactory
           ) -> Iterator[Front]:
     """nginx on a free port before the suite's API, which hands media to it."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runtime.settings, "accel_redirect", "/_store/")
+        patch.setattr(runtime.settings, "store_proxy", "/_store/")
         started = start_front(tmp_path_factory.mktemp("nginx"), free_port(),
                               [live_url.removeprefix("http://")], runtime.settings.s3_endpoint)
         try:
@@ -52,12 +52,15 @@ def _uris(playlist: str) -> list[str]:
 
 
 def _key(runtime: Any, url: str, clip: dict[str, Any]) -> str:
-    """The store key of the object a media URL names."""
+    """The store key of the object a media URL (the API's, or a store link) names."""
     from core.db.models import Clip
 
+    path = url.split("?", 1)[0]
+    if "/_store/" in path:
+        return path.split("/_store/", 1)[1].split("/", 1)[1]
     with runtime.db() as db:
         prefix = db.get(Clip, clip["id"]).media_prefix
-    return f"{prefix}{url.split('/media/', 1)[1].split('?', 1)[0]}"
+    return f"{prefix}{path.split('/media/', 1)[1]}"
 
 
 def _stored(runtime: Any, url: str, clip: dict[str, Any]) -> bytes:
@@ -80,7 +83,11 @@ def test_a_clip_plays_through_nginx_byte_for_byte(front: Front, watched: dict[st
         assert variant.status_code == 200
         segments = [urljoin(variant_url, uri) for uri in _uris(variant.text)]
         assert len(segments) >= 2
-        for url in segments:
+        # The view's segments (and its init file) are store links on Attune's own address.
+        init = re.search(r'#EXT-X-MAP:URI="([^"]+)"', variant.text)
+        assert init is not None and init.group(1).startswith("/_store/")
+        assert all(uri.startswith("/_store/") for uri in _uris(variant.text))
+        for url in [urljoin(variant_url, init.group(1)), *segments]:
             whole = http.get(url)
             assert whole.status_code == 200, whole.text
             assert whole.content == _stored(runtime, url, watched["clip"])
@@ -119,24 +126,47 @@ def test_nginx_streams_only_what_the_api_allowed(front: Front, watched: dict[str
                                                  runtime: Any) -> None:
     clip_id = watched["clip"]["id"]
     owner = watched["pro"]["headers"]
+    master_url = f"{front.url}/api/clips/{clip_id}/media/master.m3u8"
     with httpx.Client(timeout=30) as http:
-        master_url = f"{front.url}/api/clips/{clip_id}/media/master.m3u8"
+        # Opening the view: no login and no link, someone of another team, a forged link.
+        assert http.get(master_url).status_code == 401
+        assert http.get(master_url, headers=watched["stranger"]["headers"]).status_code == 404
+        assert http.get(f"{master_url}?t=forged").status_code == 403
         variant_url = urljoin(master_url, _uris(http.get(master_url, headers=owner).text)[0])
         segment = urljoin(variant_url, _uris(http.get(variant_url, headers=owner).text)[0])
-        unsigned = segment.split("?", 1)[0]
-        # No login and no signed link; someone of another team; a forged link.
-        assert http.get(unsigned).status_code == 401
-        assert http.get(unsigned, headers=watched["stranger"]["headers"]).status_code == 404
-        assert http.get(f"{unsigned}?t=forged").status_code == 403
-        # The signed link alone works, as it does for a player that sends no login.
+        # A store link works alone, as it does for a player that sends no login ...
         assert http.get(segment).status_code == 200
-        # The internal location is not reachable from outside, not even with a
-        # key and a link nginx itself would have been sent to.
-        store_link = runtime.store.presigned_get(runtime.settings.s3_bucket_media,
-                                                 _key(runtime, segment, watched["clip"]), 60)
-        path_and_query = store_link.split("/", 3)[3]
-        for probe in ("/_store/", f"/_store/{path_and_query}"):
-            assert http.get(f"{front.url}{probe}").status_code == 404, probe
+        path, query = segment.split("?", 1)
+        other = urljoin(variant_url, _uris(http.get(variant_url, headers=owner).text)[1])
+        refused = {
+            "no link": path,
+            "the store's bucket list": f"{front.url}/_store/",
+            "another object with this link": f"{other.split('?', 1)[0]}?{query}",
+            "a changed signature": segment[:-4] + ("0000" if not segment.endswith("0000")
+                                                   else "1111"),
+        }
+        for what, url in refused.items():
+            answer = http.get(url)
+            assert answer.status_code == 403, what
+            assert answer.json()["code"] == "bad_media_token", what
+        # ... and only for reading.
+        for method in ("PUT", "DELETE", "POST"):
+            assert http.request(method, segment, content=b"x").status_code == 403, method
+        assert _stored(runtime, segment, watched["clip"])[:4] != b"x"
+
+
+def test_a_store_link_ends_when_it_expires(front: Front, watched: dict[str, Any],
+                                           runtime: Any) -> None:
+    import time
+
+    from core.delivery import store_link
+
+    key = _key(runtime, f"/api/clips/{watched['clip']['id']}/media/poster.jpg",
+               watched["clip"])
+    link = store_link(runtime.store, runtime.settings.s3_bucket_media, key, "/_store/", 1)
+    time.sleep(2.5)
+    answer = httpx.get(f"{front.url}{link}")
+    assert answer.status_code == 403 and answer.json()["code"] == "bad_media_token"
 
 
 def test_opening_a_clip_through_nginx_is_logged_with_the_caller(

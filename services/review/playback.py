@@ -79,7 +79,7 @@ def segment_answer(runtime: Rt, request: Request, bearer: str | None, kind: str,
     try:
         return delivery.stream_object(runtime.store, runtime.settings.s3_bucket_media,
                                       f"{prefix}{path}", request, delivery.content_type(path),
-                                      cache_seconds=3600, accel=runtime.settings.accel_redirect)
+                                      cache_seconds=3600, accel=runtime.settings.store_proxy)
     except ObjectNotFound:
         raise NotFound("media file") from None
 
@@ -190,23 +190,26 @@ def serve_file(runtime: Rt, prefix: str, path: str, token: str, request: Request
 
     Playlists and WebVTT are rewritten so every URI in them carries a media
     token: a fresh one when the master playlist is opened (it is the start of
-    a view), otherwise the one the request came with.
+    a view), otherwise the one the request came with. Behind nginx a playlist's
+    segments are listed as store links for as long as that token works.
     """
     if not delivery.is_media_path(path):
         raise NotFound("media file")
-    bucket = runtime.settings.s3_bucket_media
+    bucket, proxy = runtime.settings.s3_bucket_media, runtime.settings.store_proxy
     key = f"{prefix}{path}"
     try:
         if path.endswith((".m3u8", ".vtt")):
             text = delivery.published_text(runtime.store, bucket, key)
             if path == "master.m3u8" or not token:
                 token = fresh_token()
-            signed = (delivery.sign_playlist(text, token) if path.endswith(".m3u8")
+            direct = (delivery.direct_links(runtime.store, bucket, prefix, path, proxy,
+                                            signing.seconds_left(token)) if proxy else None)
+            signed = (delivery.sign_playlist(text, token, direct) if path.endswith(".m3u8")
                       else delivery.sign_vtt_images(text, token))
             return Response(signed, media_type=delivery.content_type(path),
                             headers={"Cache-Control": "private, no-store"})
         return delivery.stream_object(runtime.store, bucket, key, request,
                                       delivery.content_type(path), cache_seconds=3600,
-                                      accel=runtime.settings.accel_redirect)
+                                      accel=proxy)
     except ObjectNotFound:
         raise NotFound("media file") from None
