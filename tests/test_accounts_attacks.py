@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -224,7 +224,7 @@ def test_guessed_link_tokens_find_nothing_and_tell_nothing(live_url: str) -> Non
 
 # -- one-time links ----------------------------------------------------------------------
 
-def _invited(http: Any, admin: dict[str, Any], role: str = "professional",
+def _invited(http: Any, admin: Mapping[str, Any], role: str = "professional",
              team_id: str | None = None) -> dict[str, Any]:
     made = http.post("/api/admin/users", headers=admin["headers"], json={
         "email": f"doel-{secrets.token_hex(4)}@example.org", "name": "Doel", "role": role,
@@ -453,7 +453,7 @@ def _admins(url: str, runtime: Any, count: int) -> list[dict[str, Any]]:
     from core.auth import add_user
     from core.db.models import Role
 
-    made = []
+    made: list[dict[str, Any]] = []
     with runtime.db() as db:
         for i in range(count):
             user = add_user(db, f"beheer{i}-{secrets.token_hex(2)}@example.org", PASSWORD,
@@ -484,9 +484,12 @@ def test_two_admins_removing_each_other_at_once_leave_one(installation: Any) -> 
     with _http(url) as http:
         for change in ({"active": False}, {"role": "professional"}) * 4:
             tried += 1
-            answers = _all_at_once(2, lambda i, body=change: http.patch(
-                f"/api/admin/users/{(b, a)[i]['id']}", headers=(a, b)[i]["headers"],
-                json=body))
+
+            def send(i: int, body: Mapping[str, object] = change) -> httpx.Response:
+                return http.patch(f"/api/admin/users/{(b, a)[i]['id']}",
+                                  headers=(a, b)[i]["headers"], json=body)
+
+            answers = _all_at_once(2, send)
             statuses = sorted(r.status_code for r in answers)
             left = _active_admins(own)
             held += left == 1

@@ -96,7 +96,7 @@ def test_the_builtin_scheme_is_there_to_code_with(client: Any, people: dict[str,
 def test_a_team_publishes_its_own_scheme_in_versions(client: Any, people: dict[str, Any],
                                                       clip: dict[str, Any]) -> None:
     sup, pro = people["sup"], people["pro"]
-    body = {"key": "feeding_focus", "name": "Voeding", "codes": [
+    body: dict[str, Any] = {"key": "feeding_focus", "name": "Voeding", "codes": [
         {"key": "CALM", "label_en": "Calm", "label_nl": "Rustig", "category": "positive",
          "kind": "point", "hotkey": "c"}]}
     assert client.post("/api/schemes", json=body, headers=pro["headers"]).status_code == 403
@@ -602,12 +602,13 @@ def _case_people_and_goals(runtime: Any, case_id: str, owner_id: str) -> dict[st
     from core.db.models import CasePerson, Goal, PersonRole
 
     with runtime.db() as db:
-        rows = {"mother": CasePerson(case_id=case_id, role=PersonRole.mother, label="M"),
-                "baby": CasePerson(case_id=case_id, role=PersonRole.baby, label="B"),
-                "goal": Goal(case_id=case_id, title="Merken wanneer het genoeg is",
-                             created_by=owner_id),
-                "goal2": Goal(case_id=case_id, title="Samen spelen", position=1,
-                              created_by=owner_id)}
+        rows: dict[str, CasePerson | Goal] = {
+            "mother": CasePerson(case_id=case_id, role=PersonRole.mother, label="M"),
+            "baby": CasePerson(case_id=case_id, role=PersonRole.baby, label="B"),
+            "goal": Goal(case_id=case_id, title="Merken wanneer het genoeg is",
+                         created_by=owner_id),
+            "goal2": Goal(case_id=case_id, title="Samen spelen", position=1,
+                          created_by=owner_id)}
         db.add_all(rows.values())
         db.flush()
         return {k: str(v.id) for k, v in rows.items()}

@@ -32,7 +32,7 @@ WRITERS, EACH = 8, 25
 
 def _admin(sql: str) -> None:
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 def _record(engine: Engine, n: int, who: str = "els") -> None:

@@ -210,6 +210,7 @@ def test_on_sqlite_too_concurrent_wrong_codes_compare_only_five(tmp_path: Path) 
         start.wait()
         with runtime.db() as db:
             row = db.get(Share, share["id"])
+            assert row is not None
             try:
                 shares.check_code(db, row, _wrong(share["code"], i + 1), "127.0.0.1")
             except shares.Refusal as refusal:
@@ -225,6 +226,7 @@ def test_on_sqlite_too_concurrent_wrong_codes_compare_only_five(tmp_path: Path) 
     assert _audit(runtime, "share_code", share["id"]) == Counter(denied=MAX_CODE_ATTEMPTS)
     with runtime.db() as db:
         row = db.get(Share, share["id"])
+        assert row is not None
         with pytest.raises(shares.Refusal) as locked:
             shares.usable(row)
     assert locked.value.code == "share_locked"

@@ -84,17 +84,19 @@ def _through_parameter(tree: ast.Module, parents: dict[ast.AST, ast.AST], at: as
     index = params.index(name)
     defaults = function.args.defaults
     first_default = len(params) - len(defaults)
-    found = []
+    found: list[str] = []
     if index >= first_default:
         default = defaults[index - first_default]
-        assert isinstance(default, ast.Constant), ast.unparse(default)
+        assert isinstance(default, ast.Constant) and isinstance(default.value, str), \
+            ast.unparse(default)
         found.append(default.value)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _name(node) == function.name:
             given = node.args[index] if len(node.args) > index else next(
                 (k.value for k in node.keywords if k.arg == name), None)
             if given is not None:
-                assert isinstance(given, ast.Constant), (function.name, ast.unparse(node))
+                assert isinstance(given, ast.Constant) and isinstance(given.value, str), \
+                    (function.name, ast.unparse(node))
                 found.append(given.value)
     assert found, f"{function.name}: nothing passes a {name}"
     return found
@@ -159,7 +161,7 @@ def error_codes() -> dict[str, str]:
                     _codes_of(tree, parents, node, node.args[0], where), where))
             elif name in ("NotFound", "through_parent") and node.args and isinstance(
                     node.args[0], ast.Constant):
-                found[not_found_code(node.args[0].value)] = where
+                found[not_found_code(str(node.args[0].value))] = where
     return found
 
 

@@ -6,13 +6,14 @@ and the ``attune user`` commands, on the real test services."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import media
 import pytest
-from support import Users, ready_clip, team_name
+from support import Person, Users, ready_clip, team_name
 from typer.testing import CliRunner
 
 PASSWORD = "rustig aan met de vlieger"
@@ -22,7 +23,7 @@ def _email(prefix: str = "anna") -> str:
     return f"{prefix}-{secrets.token_hex(4)}@example.org"
 
 
-def _team(client: Any, admin: dict[str, Any], name: str | None = None) -> dict[str, Any]:
+def _team(client: Any, admin: Mapping[str, Any], name: str | None = None) -> dict[str, Any]:
     made = client.post("/api/admin/teams", json={"name": name or team_name()},
                        headers=admin["headers"])
     assert made.status_code == 201, made.text
@@ -67,7 +68,7 @@ def _audit(runtime: Any, object_id: str) -> list[tuple[str, str, str | None, str
 
 
 @pytest.fixture()
-def admin(users: Users) -> dict[str, Any]:
+def admin(users: Users) -> Person:
     return users.add("admin")
 
 

@@ -42,10 +42,11 @@ VISIT_2 = {"number": 2, "visited_on": "2026-02-07", "phase": "feedback",
            "initiatives_received_share": 1.0, "median_response_ms": 750,
            "mismatch_time_share": 0.05, "repaired_share": 1.0, "median_repair_ms": 4000,
            "ratings": {"sensitivity": 6.0}}
-VISIT_3 = {"number": 3, "visited_on": None, "phase": "evaluation", "minutes_coded": 0.0,
-           "positive_per_min": None, "initiatives": 0, "initiatives_received_share": None,
-           "median_response_ms": None, "mismatch_time_share": None, "repaired_share": None,
-           "median_repair_ms": None, "ratings": {}}
+VISIT_3: dict[str, Any] = {
+    "number": 3, "visited_on": None, "phase": "evaluation", "minutes_coded": 0.0,
+    "positive_per_min": None, "initiatives": 0, "initiatives_received_share": None,
+    "median_response_ms": None, "mismatch_time_share": None, "repaired_share": None,
+    "median_repair_ms": None, "ratings": {}}
 
 
 PEOPLE = {"pro": "professional", "sup": "supervisor", "stranger": "professional@elsewhere"}

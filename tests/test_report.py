@@ -100,7 +100,9 @@ def trajectory(runtime: Any, app: Any, media_dir: Path,
             row = db.get(Clip, clip_id)
             assert row is not None
             row.visit_id, row.activity = visit.id, activity
-        db.get(Playlist, playlist["id"]).visit_id = visits[1].id  # type: ignore[union-attr]
+        shown = db.get(Playlist, playlist["id"])
+        assert shown is not None
+        shown.visit_id = visits[1].id
         db.add(PlaylistItem(playlist_id=playlist["id"], position=0, clip_id=second["id"],
                             annotation_id=later_joy, start_ms=2_000, end_ms=4_000,
                             caption="Wat ziet u hier?"))
@@ -183,6 +185,7 @@ def test_the_stills_are_pictures_cut_from_the_recordings(
                         str(pdf), str(tmp_path / f"page{number}")], check=True)
         png = next(tmp_path.glob(f"page{number}*.png"))
         picture = cv2.imread(str(png))
+        assert picture is not None, png
         hsv = cv2.cvtColor(picture, cv2.COLOR_BGR2HSV)
         coloured = (hsv[..., 1] > 80) & (hsv[..., 2] > 60)
         ys, xs = np.nonzero(coloured)

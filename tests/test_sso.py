@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from support import free_port, serve_in_thread, team_name
 
 #: The provider's own use of authlib's older interfaces, not Attune's.
@@ -134,9 +135,9 @@ def site(runtime: Any) -> Iterator[Site]:
     other = provider.register("http://127.0.0.1:9/elsewhere")
     team = team_name()
     settings = Settings(
-        oidc_issuer=provider.issuer, oidc_client_id=client[0], oidc_client_secret=client[1],
-        oidc_name="Mock ID", oidc_role_claim="roles", oidc_role_map=ROLE_MAP,
-        oidc_default_role=None, oidc_team_claim="groups",
+        oidc_issuer=provider.issuer, oidc_client_id=client[0],
+        oidc_client_secret=SecretStr(client[1]), oidc_name="Mock ID", oidc_role_claim="roles",
+        oidc_role_map=ROLE_MAP, oidc_default_role=None, oidc_team_claim="groups",
         oidc_team_map={"grp-noord": team})
     sso_runtime = Runtime(settings)
     app = create_app(sso_runtime)
@@ -530,7 +531,7 @@ def test_an_unreachable_provider_is_a_clear_refusal_not_an_error(runtime: Any) -
 
     down = f"http://127.0.0.1:{free_port()}"
     app = create_app(Runtime(Settings(oidc_issuer=down, oidc_client_id="attune",
-                                      oidc_client_secret="s")))
+                                      oidc_client_secret=SecretStr("s"))))
     set_runtime(runtime)
     with TestClient(app) as client:
         resp = client.get("/api/auth/oidc/start", follow_redirects=False)

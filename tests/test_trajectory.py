@@ -423,15 +423,18 @@ def test_reflections_are_written_per_moment_and_a_stale_edit_is_refused(
 
 # -- access ------------------------------------------------------------------------------
 
-def _routes(ids: dict[str, str]) -> tuple[list[tuple[str, str, dict[str, Any]]],
-                                          list[tuple[str, str, dict[str, Any]]]]:
+Route = tuple[str, str, dict[str, Any]]
+
+
+def _routes(ids: dict[str, str]) -> tuple[list[Route], list[Route]]:
     """Every trajectory route: the reads and the changes, with a valid body."""
     case, goal, visit, person = ids["case"], ids["goal"], ids["visit"], ids["person"]
     playlist, item, clip = ids["playlist"], ids["item"], ids["clip"]
-    reads = [("GET", f"/api/cases/{case}/goals", {}), ("GET", f"/api/cases/{case}/visits", {}),
-             ("GET", f"/api/cases/{case}/people", {}),
-             ("GET", f"/api/playlists/{playlist}/reflections", {})]
-    changes = [
+    reads: list[Route] = [
+        ("GET", f"/api/cases/{case}/goals", {}), ("GET", f"/api/cases/{case}/visits", {}),
+        ("GET", f"/api/cases/{case}/people", {}),
+        ("GET", f"/api/playlists/{playlist}/reflections", {})]
+    changes: list[Route] = [
         ("POST", f"/api/cases/{case}/goals", {"title": "Nieuw doel"}),
         ("PATCH", f"/api/goals/{goal}", {"status": "working"}),
         ("DELETE", f"/api/goals/{goal}", {}),

@@ -285,10 +285,10 @@ def test_no_private_or_tool_metadata_in_any_output(run: Any) -> None:
             assert needle not in data, (path.name, needle)
     for index, rendition in enumerate(result.output.renditions):
         for target in (result.out_dir / rendition.segments[0], None):
-            data = ffprobe_json(target) if target else probe_rendition(result, index)
-            assert not data.get("chapters")
-            assert set(data["format"].get("tags", {})) <= ALLOWED_FORMAT_TAGS
-            for stream in data["streams"]:
+            info = ffprobe_json(target) if target else probe_rendition(result, index)
+            assert not info.get("chapters")
+            assert set(info["format"].get("tags", {})) <= ALLOWED_FORMAT_TAGS
+            for stream in info["streams"]:
                 assert set(stream.get("tags", {})) <= ALLOWED_STREAM_TAGS, stream.get("tags")
 
 
@@ -314,7 +314,9 @@ def test_storyboard_covers_the_clip(run: Any) -> None:
     sprites = {name: cv2.imread(str(result.out_dir / name)) for name in {c[2] for c in cues}}
     assert {Path(name) for name in sprites} == set(result.output.storyboard_images)
     for _, _, name, x, y, w, h in cues:
-        height, width = sprites[name].shape[:2]
+        sprite = sprites[name]
+        assert sprite is not None, name
+        height, width = sprite.shape[:2]
         assert (int(w), int(h)) == (90, 160)  # portrait thumbnails
         assert int(x) + int(w) <= width and int(y) + int(h) <= height
     for sprite in result.output.storyboard_images:
@@ -384,7 +386,7 @@ def test_small_source_is_not_upscaled(run: Any) -> None:
         ("240p", 320, 240)
     ]
     image = cv2.imread(str(result.out_dir / "poster.jpg"))
-    assert image.shape[:2] == (240, 320)
+    assert image is not None and image.shape[:2] == (240, 320)
 
 
 def test_transcode_from_presigned_style_url(media: MediaLibrary, tmp_path: Path) -> None:

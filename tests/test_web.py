@@ -221,7 +221,12 @@ def test_picking_the_same_file_after_a_reload_continues_the_same_upload(
     page.locator(".upload-status[data-phase=retrying]").wait_for()
     expect(page.get_by_role("status")).to_contain_text("Verbinding verbroken")
     warnings: list[str] = []
-    page.on("dialog", lambda dialog: (warnings.append(dialog.type), dialog.accept()))
+
+    def answer(dialog: Any) -> None:
+        warnings.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", answer)
     page.goto(case_url)
     assert warnings == ["beforeunload"]  # leaving mid-upload is asked about first
     expect(page.locator("li[data-clip-id]")).to_have_attribute("data-status", "uploading")

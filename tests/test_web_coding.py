@@ -83,7 +83,7 @@ def clock(ms: int) -> str:
     return f"{ms // 60_000}:{ms % 60_000 // 1000:02d}.{ms % 1000:03d}"
 
 
-def annotations(api: Any, person: dict[str, Any], clip_id: str) -> list[dict[str, Any]]:
+def saved_annotations(api: Any, person: dict[str, Any], clip_id: str) -> list[dict[str, Any]]:
     sets = api.get(f"/api/clips/{clip_id}/sets", headers=person["headers"]).json()
     mine = [s for s in sets if s["coder_id"] == person["id"]]
     if not mine:
@@ -139,7 +139,7 @@ def test_a_professional_codes_with_hotkeys_and_a_supervisor_approves(
     expect(page.locator(".tl-item[data-code=REPAIR]")).to_have_count(1)
     page.keyboard.press("Space")  # pause
 
-    found = until(lambda: (a := annotations(api, pro, clip["id"])) and len(a) == 3 and a,
+    found = until(lambda: (a := saved_annotations(api, pro, clip["id"])) and len(a) == 3 and a,
                   "the three annotations were not saved", page)
     [moment], [mismatch], [repair] = (by_code(found, c) for c in
                                       ("ENCOURAGING_INITIATIVES", "MISMATCH", "REPAIR"))
@@ -153,19 +153,19 @@ def test_a_professional_codes_with_hotkeys_and_a_supervisor_approves(
     # typing in a field codes nothing
     page.locator(".tl-item[data-code=REPAIR]").click()
     page.get_by_label("Notitie").fill("2 keer m")
-    assert len(annotations(api, pro, clip["id"])) == 3
+    assert len(saved_annotations(api, pro, clip["id"])) == 3
 
     page.locator("body").click(position={"x": 5, "y": 5})  # out of the field
     page.keyboard.press("Control+z")
     expect(page.get_by_role("status")).to_have_text(
         f"Herstel op {clock(repair['start_ms'])} verwijderd — ongedaan gemaakt.")
-    until(lambda: not by_code(annotations(api, pro, clip["id"]), "REPAIR"),
+    until(lambda: not by_code(saved_annotations(api, pro, clip["id"]), "REPAIR"),
           "undo did not remove the repair", page)
     expect(page.locator(".tl-item[data-code=REPAIR]")).to_have_count(0)
     expect(page.locator(".tl-item")).to_have_count(2)
 
     def mismatch_now() -> dict[str, Any]:
-        return by_code(annotations(api, pro, clip["id"]), "MISMATCH")[0]
+        return by_code(saved_annotations(api, pro, clip["id"]), "MISMATCH")[0]
 
     # a segment's end moved from the keyboard, then dragged with the mouse
     bar = page.locator(".tl-item[data-code=MISMATCH]")

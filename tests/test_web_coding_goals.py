@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import expect
 from support import ready_clip
 from test_web import Watch, browser, built_web_app, log_in  # noqa: F401
-from test_web_coding import annotations, by_code, laptop, until, video_ms  # noqa: F401
+from test_web_coding import by_code, laptop, saved_annotations, until, video_ms  # noqa: F401
 from test_web_keys import paused, start_coding
 
 
@@ -52,7 +52,7 @@ def case(runtime: Any, api: Any, source: Path, people: dict[str, Any]) -> dict[s
 
 
 def one(api: Any, person: dict[str, Any], clip_id: str, code: str) -> dict[str, Any]:
-    [found] = by_code(annotations(api, person, clip_id), code)
+    [found] = by_code(saved_annotations(api, person, clip_id), code)
     return found
 
 
@@ -81,10 +81,11 @@ def test_a_moment_gets_its_person_goals_and_the_initiative_it_answers(
     page.keyboard.press("Shift+ArrowRight")
     page.keyboard.press("3")
     expect(status).to_have_text("Initiatieven ontvangen toegevoegd op 0:02.000.")
-    look = until(lambda: by_code(annotations(api, pro, clip["id"]), "INITIATIVE_LOOK"),
+    look = until(lambda: by_code(saved_annotations(api, pro, clip["id"]), "INITIATIVE_LOOK"),
                  "the initiative was not saved", page)[0]
-    received = until(lambda: by_code(annotations(api, pro, clip["id"]), "RECEIVING_INITIATIVES"),
-                     "the answer was not saved", page)[0]
+    received = until(
+        lambda: by_code(saved_annotations(api, pro, clip["id"]), "RECEIVING_INITIATIVES"),
+        "the answer was not saved", page)[0]
     assert received["responds_to"] == look["id"]
     assert received["response_latency_ms"] == 1000
 
@@ -146,11 +147,11 @@ def test_a_moment_gets_its_person_goals_and_the_initiative_it_answers(
     expect(second).to_have_attribute("aria-pressed", "false")
 
     # typing in the note: the code keys and Space are the text's
-    count = len(annotations(api, pro, clip["id"]))
+    count = len(saved_annotations(api, pro, clip["id"]))
     page.get_by_label("Notitie").press_sequentially("u 3 m")
     expect(page.get_by_label("Notitie")).to_have_value("u 3 m")
     assert paused(page)
-    assert len(annotations(api, pro, clip["id"])) == count
+    assert len(saved_annotations(api, pro, clip["id"])) == count
 
     # the initiative says what answered it, and how quickly
     page.locator(".tl-item[data-code=INITIATIVE_LOOK]").click()
@@ -175,7 +176,7 @@ def test_without_people_or_goals_the_workspace_says_where_to_add_them(
     page = laptop(watch)
     start_coding(page, pro, clip)
     page.keyboard.press("7")  # Benoemen, a moment
-    found = until(lambda: annotations(api, pro, clip["id"]), "the moment was not saved", page)
+    found = until(lambda: saved_annotations(api, pro, clip["id"]), "the moment was not saved", page)
     details = page.locator("section[data-annotation-id]")
     expect(details).to_have_attribute("data-annotation-id", found[0]["id"])
     expect(details).to_contain_text("Er zijn nog geen personen bij deze casus")

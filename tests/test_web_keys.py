@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import expect
 from support import ready_clip, suggest
 from test_web import Watch, browser, built_web_app, log_in  # noqa: F401
-from test_web_coding import annotations, by_code, laptop, until, video_ms  # noqa: F401
+from test_web_coding import by_code, laptop, saved_annotations, until, video_ms  # noqa: F401
 
 PEOPLE = {"pro": "professional", "sup": "supervisor"}
 
@@ -80,7 +80,7 @@ def test_space_plays_wherever_the_focus_is_and_undo_says_what_it_undid(
     page.keyboard.press("Shift+ArrowRight")
     page.keyboard.press("h")
     expect(status).to_have_text("Herstel toegevoegd op 0:03.000.")
-    found = until(lambda: (a := annotations(api, pro, clip["id"])) and len(a) == 2 and a,
+    found = until(lambda: (a := saved_annotations(api, pro, clip["id"])) and len(a) == 2 and a,
                   "the mismatch and the repair were not saved", page)
     [mismatch], [repair] = by_code(found, "MISMATCH"), by_code(found, "REPAIR")
     assert (mismatch["start_ms"], mismatch["end_ms"], repair["start_ms"]) == (1000, 2000, 3000)
@@ -98,7 +98,7 @@ def test_space_plays_wherever_the_focus_is_and_undo_says_what_it_undid(
     until(lambda: not paused(page), "Space on the undo button did not play", page)
     page.keyboard.press("Space")
     until(lambda: paused(page), "Space did not pause", page)
-    assert len(annotations(api, pro, clip["id"])) == 2  # nothing undone
+    assert len(saved_annotations(api, pro, clip["id"])) == 2  # nothing undone
     expect(status).to_have_text("Herstel toegevoegd op 0:03.000.")
 
     # the arrows in the speed list are the list's own: a speed, not a frame step
@@ -130,7 +130,7 @@ def test_space_plays_wherever_the_focus_is_and_undo_says_what_it_undid(
     if not paused(page):
         page.keyboard.press("Space")
     until(lambda: paused(page), "the clip did not pause", page)
-    assert len(annotations(api, pro, clip["id"])) == 2  # nothing deleted
+    assert len(saved_annotations(api, pro, clip["id"])) == 2  # nothing deleted
     assert review_state(api, pro, clip["id"]) == "draft"  # nothing submitted
     assert api.get(f"/api/sets/{repair['set_id']}", headers=pro["headers"]).json()[
         "ratings"] == []  # nothing rated
@@ -139,7 +139,7 @@ def test_space_plays_wherever_the_focus_is_and_undo_says_what_it_undid(
     # undo is Ctrl+Z and says what it undid, with the time as the timeline shows it
     page.keyboard.press("Control+z")
     expect(status).to_have_text("Herstel op 0:03.000 verwijderd — ongedaan gemaakt.")
-    until(lambda: not by_code(annotations(api, pro, clip["id"]), "REPAIR"),
+    until(lambda: not by_code(saved_annotations(api, pro, clip["id"]), "REPAIR"),
           "undo did not remove the repair", page)
     page.get_by_role("button", name="Switch to English").click()
     expect(status).to_have_text("Repair at 0:03.000 deleted — undone.")
@@ -148,7 +148,7 @@ def test_space_plays_wherever_the_focus_is_and_undo_says_what_it_undid(
     # redo: Ctrl+Shift+Z; the repair is back, linked to its mismatch again
     page.keyboard.press("Control+Shift+z")
     expect(status).to_have_text("Herstel toegevoegd op 0:03.000 — opnieuw gedaan.")
-    back = until(lambda: by_code(annotations(api, pro, clip["id"]), "REPAIR"),
+    back = until(lambda: by_code(saved_annotations(api, pro, clip["id"]), "REPAIR"),
                  "redo did not make the repair again", page)
     assert back[0]["repairs"] == mismatch["id"]
 
@@ -176,13 +176,13 @@ def test_space_plays_wherever_the_focus_is_and_undo_says_what_it_undid(
     page.locator(".tl-item[data-code=MISMATCH]").click()
     page.get_by_role("button", name="Verwijderen").click()
     expect(status).to_have_text("Mismatch op 0:01.000 verwijderd.")
-    until(lambda: not by_code(annotations(api, pro, clip["id"]), "MISMATCH"),
+    until(lambda: not by_code(saved_annotations(api, pro, clip["id"]), "MISMATCH"),
           "the mismatch was not deleted", page)
     page.keyboard.press("Control+z")
     expect(status).to_have_text("Mismatch op 0:01.000 teruggezet — ongedaan gemaakt.")
 
     def relinked() -> Any:
-        now = annotations(api, pro, clip["id"])
+        now = saved_annotations(api, pro, clip["id"])
         restored, repairs = by_code(now, "MISMATCH"), by_code(now, "REPAIR")
         return restored and repairs[0]["repairs"] == restored[0]["id"] and restored[0]
 
@@ -194,7 +194,7 @@ def test_space_plays_wherever_the_focus_is_and_undo_says_what_it_undid(
     page.get_by_label("Notitie").press_sequentially("m h 2")
     expect(page.get_by_label("Notitie")).to_have_value("m h 2")
     assert paused(page)
-    assert len(annotations(api, pro, clip["id"])) == 3
+    assert len(saved_annotations(api, pro, clip["id"])) == 3
     watch.assert_clean()
 
 
@@ -224,7 +224,7 @@ def test_a_submitted_set_is_read_only_until_its_coder_takes_it_back(
     page.keyboard.press("Alt+ArrowRight")  # moving it: refused the same way
     expect(status).to_contain_text("Er is niets gewijzigd: deze codering is ingediend")
     expect(banner).to_contain_text("ingediend ter beoordeling en kan nu niet worden gewijzigd")
-    assert len(annotations(api, pro, clip["id"])) == 1
+    assert len(saved_annotations(api, pro, clip["id"])) == 1
     assert review_state(api, pro, clip["id"]) == "submitted"  # still in the supervisor's queue
     queue = api.get("/api/review/queue", headers=sup["headers"]).json()
     assert clip["id"] in [item["clip_id"] for item in queue]
@@ -266,7 +266,7 @@ def test_a_submitted_set_is_read_only_until_its_coder_takes_it_back(
     expect(status).to_have_text("Review: Draft.")
     page.get_by_role("button", name="Schakel naar Nederlands").click()
     assert review_state(api, pro, clip["id"]) == "draft"
-    assert len(annotations(api, pro, clip["id"])) == 2
+    assert len(saved_annotations(api, pro, clip["id"])) == 2
     watch.assert_clean()
 
 
@@ -340,13 +340,14 @@ def test_a_suggested_repair_kept_with_y_repairs_my_own_mismatch(
     page.keyboard.press("Shift+ArrowRight")
     page.keyboard.press("m")
     expect(status).to_have_text("Mismatch toegevoegd op 0:02.000.")
-    [mine] = until(lambda: annotations(api, pro, clip["id"]), "the mismatch was not saved", page)
+    [mine] = until(lambda: saved_annotations(api, pro, clip["id"]), "the mismatch was not saved",
+                   page)
 
     # and keeps only the suggested repair
     page.locator(".tl-suggestion[data-code=REPAIR]").click()
     page.keyboard.press("y")
     expect(status).to_have_text("Suggestie geaccepteerd: Herstel op 0:03.500.")
-    kept = until(lambda: by_code(annotations(api, pro, clip["id"]), "REPAIR"),
+    kept = until(lambda: by_code(saved_annotations(api, pro, clip["id"]), "REPAIR"),
                  "the accepted repair was not saved", page)
     assert kept[0]["repairs"] == mine["id"] and kept[0]["source"] == "suggested"
     expect(page.locator(".panel", has_text="Samenvatting")).to_contain_text("1 van 1")

@@ -11,14 +11,14 @@ points at a build); this module builds nothing itself.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pyotp
 import pytest
 from conftest import PG_ADMIN_URL, RUN_ID, _pg_url
 from playwright.sync_api import expect
-from support import Users, serve_in_thread, team_name
+from support import Person, Users, serve_in_thread, team_name
 from test_web import browser, built_web_app  # noqa: F401
 
 LAPTOP = {"width": 1200, "height": 900}
@@ -70,11 +70,11 @@ def team(api_users: Users) -> str:
 
 
 @pytest.fixture(scope="module")
-def admin(api_users: Users) -> dict[str, Any]:
+def admin(api_users: Users) -> Person:
     return api_users.add("admin")
 
 
-def log_in(page: Any, person: dict[str, Any], password: str | None = None) -> None:
+def log_in(page: Any, person: Mapping[str, Any], password: str | None = None) -> None:
     page.goto("/login")
     page.get_by_label("E-mailadres").fill(person["email"])
     page.get_by_label("Wachtwoord").fill(password or person["password"])

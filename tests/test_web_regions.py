@@ -23,7 +23,7 @@ import synthetic
 from playwright.sync_api import expect
 from support import ready_clip, run_jobs
 from test_web import Watch, browser, built_web_app, log_in  # noqa: F401
-from test_web_coding import annotations, laptop, until, video_ms  # noqa: F401
+from test_web_coding import laptop, saved_annotations, until, video_ms  # noqa: F401
 
 TOLERANCE = 0.015
 ADJUST = "Vakken ouder en kind aanpassen"
@@ -218,7 +218,7 @@ def test_the_keyboard_alone_moves_and_resizes_the_boxes_and_saves_them(
         page.keyboard.press("Shift+ArrowLeft")
     expect(live).to_have_text("Kind: 40% van links, 0% van boven, 45% breed, 100% hoog.")
     assert video_ms(page) == time_before
-    assert annotations(api, pro, clip["id"]) == []
+    assert saved_annotations(api, pro, clip["id"]) == []
 
     page.get_by_role("button", name=SAVE).focus()
     page.keyboard.press("Enter")

@@ -19,7 +19,7 @@ import synthetic
 from playwright.sync_api import expect
 from support import ready_clip, run_jobs
 from test_web import Watch, browser, built_web_app, log_in  # noqa: F401
-from test_web_coding import annotations, until
+from test_web_coding import by_code, saved_annotations, until
 
 LAPTOP = {"width": 1280, "height": 900}
 
@@ -70,7 +70,7 @@ def test_a_professional_accepts_and_rejects_suggestions_with_the_keyboard(
     page.locator("body").click(position={"x": 5, "y": 5})  # keys go to the workspace
     page.keyboard.press("y")
     expect(page.get_by_role("status")).to_contain_text("Suggestie geaccepteerd: Mismatch")
-    kept = until(lambda: [a for a in annotations(api, pro, clip["id"])
+    kept = until(lambda: [a for a in saved_annotations(api, pro, clip["id"])
                           if a["code"] == "MISMATCH"], "the accept was not saved", page)
     assert kept[0]["source"] == "suggested"
     expect(page.locator(".tl-item:not(.tl-suggestion)[data-code=MISMATCH]")).to_have_count(1)
@@ -88,7 +88,7 @@ def test_a_professional_accepts_and_rejects_suggestions_with_the_keyboard(
 
     # undo takes the accepted copy out of the set again
     page.keyboard.press("Control+z")
-    until(lambda: not [a for a in annotations(api, pro, clip["id"]) if a["code"] == "MISMATCH"],
+    until(lambda: not by_code(saved_annotations(api, pro, clip["id"]), "MISMATCH"),
           "undo did not remove the accepted suggestion", page)
 
     # the parent was filmed on the right: say so, and the clip is analysed again
