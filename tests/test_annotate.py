@@ -122,7 +122,8 @@ def test_a_team_publishes_its_own_scheme_in_versions(client: Any, people: dict[s
     assert other.status_code == 404
     bad = dict(body, codes=[body["codes"][0], body["codes"][0]])
     resp = client.post("/api/schemes", json=bad, headers=sup["headers"])
-    assert resp.status_code == 422 and "own key" in resp.json()["detail"]
+    assert resp.status_code == 422 and resp.json()["code"] == "invalid_request"
+    assert [e["field"] for e in resp.json()["errors"]] == ["codes"]
 
 
 # -- coding -----------------------------------------------------------------------------
@@ -159,7 +160,9 @@ def test_ratings_on_the_schemes_scales(client: Any, people: dict[str, Any],
     assert too_high.status_code == 422
     assert too_high.json()["errors"] == [{"field": "value", "message": "must be from 1 to 7"}]
     unknown = client.put(f"{url}/charm", json={"value": 3}, headers=pro["headers"])
-    assert unknown.status_code == 422 and "sensitivity" in unknown.json()["detail"]
+    assert unknown.status_code == 422
+    assert unknown.json()["code"] == "annotation_rule"
+    assert [e["field"] for e in unknown.json()["errors"]] == ["scale"]
     ratings = client.get(f"/api/sets/{working['id']}", headers=pro["headers"]).json()["ratings"]
     assert [(r["scale"], r["value"]) for r in ratings] == [("sensitivity", 5)]
 
@@ -197,7 +200,8 @@ def test_a_repair_links_only_to_an_earlier_mismatch(client: Any, people: dict[st
     assert early.status_code == 422
     assert "at or after the mismatch" in early.json()["errors"][0]["message"]
     wrong = _add(client, pro, working["id"], code="REPAIR", start_ms=3_000, repairs=joy["id"])
-    assert "SHARED_JOY is not one" in wrong.json()["detail"]
+    assert wrong.json()["code"] == "annotation_rule"
+    assert [e["field"] for e in wrong.json()["errors"]] == ["repairs"]
 
 
 def test_edits_are_optimistic_and_kept_in_history(client: Any, people: dict[str, Any],
@@ -275,7 +279,7 @@ def test_a_clip_still_uploading_cannot_be_coded(client: Any, runtime: Any,
         pending_id = pending.id
     resp = client.post(f"/api/clips/{pending_id}/sets", json={},
                        headers=people["pro"]["headers"])
-    assert resp.status_code == 409 and "not processed yet" in resp.json()["detail"]
+    assert resp.status_code == 409 and resp.json()["code"] == "clip_not_ready"
 
 
 # -- exports and imports ----------------------------------------------------------------
@@ -414,7 +418,9 @@ def test_a_bad_file_imports_nothing_and_says_where(client: Any, people: dict[str
     messages = {e["field"]: e["message"] for e in rules.json()["errors"]}
     assert "inside the clip" in messages["line 2"] and "not a code" in messages["line 3"]
     empty = _import(client, pro, clip["id"], "codes.csv", b"")
-    assert empty.status_code == 422 and "empty" in empty.json()["detail"]
+    assert empty.status_code == 422
+    assert empty.json()["code"] == "import_invalid"
+    assert [e["field"] for e in empty.json()["errors"]] == ["file"]
     after = len(client.get(f"/api/clips/{clip['id']}/sets", headers=pro["headers"]).json())
     assert after == before
 
@@ -520,7 +526,9 @@ def test_new_sets_code_with_version_2_and_version_1_sets_keep_theirs(
     old = _new_set(client, pro, clip["id"], scheme_id=v1, purpose="second_coder")
     assert old["scheme"]["version"] == 1
     refused = _add(client, pro, old["id"], code="INITIATIVE_LOOK", start_ms=1_000)
-    assert refused.status_code == 422 and "version 1" in refused.json()["detail"]
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "annotation_rule"
+    assert [e["field"] for e in refused.json()["errors"]] == ["code"]
     assert client.get(f"/api/schemes/{v1}", headers=pro["headers"]).json()["version"] == 1
     new = _new_set(client, pro, clip["id"], purpose="second_coder")
     assert new["scheme"]["version"] == 2 and new["scheme"]["id"] == builtin["id"]
@@ -572,7 +580,9 @@ def test_a_response_links_to_the_initiative_it_answers(client: Any, people: dict
     tag = client.get(f"/api/annotations/{look['id']}", headers=pro["headers"]).headers["ETag"]
     moved = client.patch(f"/api/annotations/{look['id']}", json={"start_ms": 5_000},
                          headers={**pro["headers"], "If-Match": tag})
-    assert moved.status_code == 422 and "response at 4500 ms" in moved.json()["detail"]
+    assert moved.status_code == 422
+    assert moved.json()["code"] == "annotation_rule"
+    assert [e["field"] for e in moved.json()["errors"]] == ["start_ms"]
     recoded = client.patch(f"/api/annotations/{look['id']}", json={"code": "SHARED_JOY"},
                            headers={**pro["headers"], "If-Match": tag})
     assert recoded.status_code == 422

@@ -297,7 +297,6 @@ def test_fifty_wrong_passwords_in_a_row_lock_the_account_even_for_the_right_one(
     assert statuses == [401] * ACCOUNT_LIMIT + [429] * (tried - ACCOUNT_LIMIT)
     for held in answers[ACCOUNT_LIMIT:]:
         assert held.json()["code"] == "too_many_attempts"
-        assert "Too many failed attempts" in held.json()["detail"]
         assert 1 <= int(held.headers["Retry-After"]) <= 60
     right = _session(client, pro["email"], pro["password"])
     assert right.status_code == 429 and "attune_session" not in right.headers.get(
@@ -316,12 +315,16 @@ def test_an_unknown_email_is_throttled_exactly_like_a_known_one(
     pro = users.add("professional", team_name())
     client = from_address("10.0.2.1")
     unknown = f"nobody-{secrets.token_hex(4)}@example.org"
+    refusals: list[set[tuple[str, str]]] = []
     for email in (pro["email"], unknown):
         answers = [_token(client, email, "gok") for _ in range(ACCOUNT_LIMIT + 3)]
         assert [a.status_code for a in answers] == [401] * ACCOUNT_LIMIT + [429] * 3
-        assert {a.json()["detail"] for a in answers[:ACCOUNT_LIMIT]} == {
-            "Wrong e-mail or password."}
+        refusals.append({(a.json()["code"], a.json()["detail"])
+                         for a in answers[:ACCOUNT_LIMIT]})
         assert answers[-1].json()["code"] == "too_many_attempts"
+    # word for word the same answer, so it tells nobody which address has an account
+    assert refusals[0] == refusals[1] and len(refusals[0]) == 1
+    assert next(iter(refusals[0]))[0] == "bad_credentials"
 
 
 def test_the_wait_grows_with_failures_after_a_window_ends(
@@ -403,7 +406,7 @@ def test_without_redis_nobody_logs_in_and_the_answer_says_why(
     monkeypatch.setattr(runtime.settings, "redis_url", f"redis://127.0.0.1:{free_port()}/0")
     down = _token(client, pro["email"], pro["password"])
     assert down.status_code == 503 and down.json()["code"] == "sign_in_unavailable"
-    assert "administrator" in down.json()["detail"] and down.headers["Retry-After"]
+    assert down.headers["Retry-After"]
     assert _logins(runtime, pro["email"])["unavailable"] == 1
 
 

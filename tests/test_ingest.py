@@ -106,7 +106,7 @@ def test_media_links_are_bound_to_clip_and_user_access(client: Any, runtime: Any
     assert client.get(media_path).status_code == 401
     forged = _path(clip["hls_url"])[:-4] + "AAAA"
     resp = client.get(forged)
-    assert resp.status_code == 403 and "not valid" in resp.json()["detail"]
+    assert resp.status_code == 403 and resp.json()["code"] == "bad_media_token"
     other_clip = _path(clip["hls_url"]).replace(clip_id, "0" * 32)
     assert client.get(other_clip).status_code == 403
     assert client.get(f"{media_path.replace('master.m3u8', '../../x.m3u8')}",
@@ -127,7 +127,7 @@ def test_expired_media_link_is_refused(client: Any, runtime: Any, pro: dict[str,
     run_jobs(runtime)
     token = signing.sign(runtime.secret_key, {"k": "clip", "id": clip_id, "u": pro["id"]}, -1)
     resp = client.get(f"/api/clips/{clip_id}/media/master.m3u8", params={"t": token})
-    assert resp.status_code == 403 and "expired" in resp.json()["detail"]
+    assert resp.status_code == 403 and resp.json()["code"] == "bad_media_token"
 
 
 @pytest.mark.parametrize("maker,status,code", [
@@ -143,7 +143,6 @@ def test_non_video_is_refused_at_upload(client: Any, runtime: Any, pro: dict[str
     resp = post_clip(client, pro["headers"], case_id, maker(clips_dir))
     assert resp.status_code == status, resp.text
     assert resp.json()["code"] == code
-    assert "video" in resp.json()["detail"] or "empty" in resp.json()["detail"]
     _assert_nothing_stored(client, runtime, pro, case_id)
 
 
@@ -166,7 +165,7 @@ def test_oversize_upload_is_refused_and_leaves_nothing(client: Any, runtime: Any
     case_id = create_case(client, pro["headers"])
     resp = post_clip(client, pro["headers"], case_id, source)
     assert resp.status_code == 413
-    assert "larger than the limit" in resp.json()["detail"]
+    assert resp.json()["code"] == "too_large"
     _assert_nothing_stored(client, runtime, pro, case_id)
 
 
@@ -186,7 +185,7 @@ def test_missing_file_field_and_bad_body(client: Any, pro: dict[str, Any]) -> No
     assert resp.status_code == 422 and resp.json()["code"] == "missing_file"
     resp = client.post(f"/api/cases/{case_id}/clips", headers=pro["headers"],
                        content=b"raw", )
-    assert resp.status_code == 400 and "multipart/form-data" in resp.json()["detail"]
+    assert resp.status_code == 400 and resp.json()["code"] == "bad_multipart"
 
 
 @pytest.mark.parametrize("maker,code", [

@@ -167,7 +167,6 @@ def test_consent_is_refused_to_others(client: Any, runtime: Any,
                                 headers=people["colleague"]["headers"])):
         assert refused.status_code == 403
         assert refused.json()["code"] == "not_case_manager"
-        assert "a supervisor of its team can" in refused.json()["detail"]
     assert client.put(url, json=flags, headers=people["stranger"]["headers"]).status_code == 404
 
     missing = client.put(url, json={"feedback": True}, headers=pro["headers"])
@@ -234,10 +233,9 @@ def test_close_stops_links_and_uploads_until_reopened(client: Any, runtime: Any,
     for refused in (plain, tus, more):
         assert refused.status_code == 409, refused.text
         assert refused.json()["code"] == "case_closed"
-        assert "closed" in refused.json()["detail"] and "reopen" in refused.json()["detail"]
     assert client.get(f"/api/cases/{case_id}/clips", headers=pro["headers"]).status_code == 200
     again = client.post(f"/api/cases/{case_id}/close", headers=pro["headers"])
-    assert again.status_code == 409 and "already closed" in again.json()["detail"]
+    assert again.status_code == 409 and again.json()["code"] == "case_closed"
 
     resp = client.post(f"/api/cases/{case_id}/reopen", headers=sup["headers"])
     assert resp.status_code == 200, resp.text
@@ -318,7 +316,6 @@ def test_purge_removes_every_recording_of_the_case(client: Any, runtime: Any,
 
     gone = client.get(f"/api/clips/{clip['id']}/media/master.m3u8", headers=pro["headers"])
     assert gone.status_code == 410 and gone.json()["code"] == "clip_purged"
-    assert "removed" in gone.json()["detail"] and "retention" in gone.json()["detail"]
     old_link = clip["hls_url"].split("/api/", 1)[1]
     assert client.get(f"/api/{old_link}").status_code == 410
     listed = client.get(f"/api/clips/{clip['id']}", headers=pro["headers"]).json()

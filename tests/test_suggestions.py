@@ -210,7 +210,8 @@ def test_drawing_parent_and_child_boxes_analyses_the_clip_again(
     outside = api.put(url, json={"parent": {"x": 0.8, "y": 0, "w": 0.5, "h": 1},
                                  "child": {"x": 0.5, "y": 0, "w": 0.5, "h": 1}},
                       headers=pro["headers"])
-    assert outside.status_code == 422 and "inside the picture" in outside.text
+    assert outside.status_code == 422 and outside.json()["code"] == "invalid_request"
+    assert [e["field"] for e in outside.json()["errors"]] == ["parent"]
     boxes = {"parent": {"x": 0.0, "y": 0.0, "w": 0.5, "h": 1.0},
              "child": {"x": 0.5, "y": 0.0, "w": 0.5, "h": 1.0}}
     queued = api.put(url, json=boxes, headers=pro["headers"])

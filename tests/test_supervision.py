@@ -109,7 +109,7 @@ def test_only_a_supervisor_of_the_team_decides_and_never_on_their_own_set(
                     purpose="second_coder")
     assert _move(client, people["sup"], own["id"], "submit").status_code == 200
     refused = _move(client, people["sup"], own["id"], "approve")
-    assert refused.status_code == 403 and "your own" in refused.json()["detail"]
+    assert refused.status_code == 403 and refused.json()["code"] == "own_set"
     assert _move(client, people["sup2"], own["id"], "approve").json()["state"] == "approved"
     _force_state(runtime, working["id"], "draft")
 
@@ -120,7 +120,7 @@ def test_sending_back_needs_a_reason_and_an_empty_set_cannot_be_submitted(
     empty = _set_with(client, people["sup2"], clip["id"],
                       purpose="second_coder")
     resp = _move(client, people["sup2"], empty["id"], "submit")
-    assert resp.status_code == 422 and "at least one" in resp.json()["detail"]
+    assert resp.status_code == 422 and resp.json()["code"] == "empty_set"
     _force_state(runtime, working["id"], "submitted")
     silent = _move(client, people["sup"], working["id"], "request_changes", comment="  ")
     assert silent.status_code == 422 and silent.json()["errors"][0]["field"] == "comment"
@@ -438,7 +438,7 @@ def test_a_second_coder_codes_blind_and_both_see_the_agreement_once_submitted(
     visible = client.get(f"/api/clips/{clip_id}/sets", headers=colleague["headers"]).json()
     assert [s["id"] for s in visible] == [assignment["set_id"]]
     blocked = client.get(f"/api/sets/{working['id']}", headers=colleague["headers"])
-    assert blocked.status_code == 403 and "second coder" in blocked.json()["detail"]
+    assert blocked.status_code == 403 and blocked.json()["code"] == "second_coder_blinded"
     threads = client.get(f"/api/clips/{clip_id}/comments", headers=colleague["headers"]).json()
     assert all(t["set_id"] in (None, assignment["set_id"]) for t in threads)
 

@@ -158,7 +158,6 @@ def test_clips_are_assigned_to_a_visit_afterwards_or_at_upload(
     assert (shown["visit_id"], shown["activity"]) == (visit["id"], "bath")
     wrong = _tus_create(client, pro, case_id, visit_id=elsewhere["id"])
     assert wrong.status_code == 400 and wrong.json()["code"] == "visit_not_in_case"
-    assert "visit_id" in wrong.json()["detail"]
 
     listed = _ok(client.get(f"/api/cases/{case_id}/visits", headers=pro["headers"]))["visits"]
     assert listed[0]["clip_ids"] == [clip_id]
