@@ -1,6 +1,7 @@
-"""The segment requests of an opened view: answered from the view's own signed
-link, without the database, and only for the login that opened the view (or
-for no login at all, as a player such as VLC sends)."""
+"""The requests of an opened view (its rendition playlists and segments):
+answered from the view's own signed link, without the database, and only for
+the login that opened the view (or for no login at all, as a player such as VLC
+sends). Opening the view (the master playlist) always gets the full checks."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+import media
 import pytest
 from sqlalchemy import event
 from support import make_people, ready_clip, team_name
-
-import media
 
 
 @pytest.fixture(scope="module")
@@ -93,16 +93,25 @@ def test_a_link_for_another_file_or_object_or_forged_goes_the_long_way(
     assert api.get(f"{unsigned.rsplit('/', 1)[0]}/../secret.key?t={token}").status_code == 404
 
 
-def test_playlists_and_logged_files_always_get_the_full_checks(
-        view: dict[str, Any], api: Any, runtime: Any) -> None:
+def test_opening_files_always_get_the_full_checks(view: dict[str, Any], api: Any,
+                                                  runtime: Any) -> None:
     token = view["segments"][0].split("t=", 1)[1]
     base = f"/api/clips/{view['clip']['id']}/media"
+    for opening in ("poster.jpg", "master.m3u8"):
+        with statements(runtime) as sent:
+            assert api.get(f"{base}/{opening}?t={token}").status_code == 200
+        assert any("audit_events" in s for s in sent), f"opening {opening} is logged"
+
+
+def test_a_rendition_playlist_of_an_opened_view_needs_no_database(
+        view: dict[str, Any], api: Any, runtime: Any) -> None:
+    token = view["segments"][0].split("t=", 1)[1]
+    variant = f"{view['variant'].split('?', 1)[0]}?t={token}"
     with statements(runtime) as sent:
-        assert api.get(f"{base}/poster.jpg?t={token}").status_code == 200
-    assert any("audit_events" in s for s in sent), "opening the poster is logged"
-    with statements(runtime) as sent:
-        assert api.get(f"{view['variant'].split('?', 1)[0]}?t={token}").status_code == 200
-    assert sent, "a playlist request checks access"
+        answer = api.get(variant, headers=view["pro"]["headers"])
+    assert answer.status_code == 200 and sent == []
+    assert _uris(answer.text) == [u.rsplit("/", 1)[1] for u in view["segments"]]
+    assert api.get(variant, headers=view["stranger"]["headers"]).status_code == 403
 
 
 def test_a_file_gone_from_the_store_is_not_found(view: dict[str, Any], api: Any,

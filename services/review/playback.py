@@ -3,9 +3,10 @@
 Opening a clip's playlist, poster or storyboard is a read of a recording and
 is audit-logged; the segment fetches that follow are part of that same view.
 
-Those segment fetches are most of a view's requests (two or more for every
-few seconds of video), so they are answered from the view's own signed link
-without the database (:func:`segment_answer`): opening the view checked who
+Those fetches (a rendition's playlist, then two or more segment requests for
+every few seconds of video) are most of a view's requests, so they are
+answered from the view's own signed link without the database
+(:func:`opened_view_file`): opening the view checked who
 may watch, logged it and signed the links with where the presentation is and
 which login opened it. A view once opened therefore plays to its end even if
 access ends meanwhile, as with any signed media link; the link's lifetime
@@ -56,18 +57,18 @@ def view_claims(request: Request, bearer: str | None, prefix: str) -> dict[str, 
     return {"p": prefix, **({"s": mark} if mark else {})}
 
 
-def segment_answer(runtime: Rt, request: Request, bearer: str | None, kind: str,
-                   object_id: str, path: str, token: str | None) -> Response | None:
-    """A segment (or init file, or frame) of a view already opened, or None when
-    the request needs the full checks of :func:`viewer`.
+def opened_view_file(runtime: Rt, request: Request, bearer: str | None, kind: str,
+                     object_id: str, path: str, token: str | None) -> Response | None:
+    """A file of a view already opened (a rendition's playlist, a segment, the
+    captions), or None when the request needs the full checks of :func:`viewer`.
 
     Answered here only with a genuine, unexpired link for this object that names
     the view's files, from no login or from the very login that opened the view;
-    anything else (another person's login, an old link, a playlist, a file whose
-    opening is logged) goes the long way, where it is refused or logged.
+    anything else (another person's login, an old link, a file whose opening is
+    logged, such as the master playlist) goes the long way, where it is refused
+    or logged.
     """
-    if not token or path in AUDITED or path.endswith((".m3u8", ".vtt")) \
-            or not delivery.is_media_path(path):
+    if not token or path in AUDITED or not delivery.is_media_path(path):
         return None
     try:
         claims = signing.verify(runtime.secret_key, token, k=kind, id=object_id)
@@ -76,12 +77,7 @@ def segment_answer(runtime: Rt, request: Request, bearer: str | None, kind: str,
     prefix, mark = claims.get("p"), login_mark(request, bearer)
     if not isinstance(prefix, str) or (mark is not None and claims.get("s") != mark):
         return None
-    try:
-        return delivery.stream_object(runtime.store, runtime.settings.s3_bucket_media,
-                                      f"{prefix}{path}", request, delivery.content_type(path),
-                                      cache_seconds=3600, accel=runtime.settings.store_proxy)
-    except ObjectNotFound:
-        raise NotFound("media file") from None
+    return serve_file(runtime, prefix, path, token, request, lambda: token)
 
 
 @dataclass(frozen=True)
@@ -148,9 +144,9 @@ def clip_media(
     t: Annotated[str | None, Query(description="Signed media token from the clip")] = None,
 ) -> Response:
     """A file of the clip's HLS presentation (master.m3u8 first)."""
-    segment = segment_answer(runtime, request, bearer, "clip", clip_id, path, t)
-    if segment is not None:
-        return segment
+    opened = opened_view_file(runtime, request, bearer, "clip", clip_id, path, t)
+    if opened is not None:
+        return opened
     user = optional_user(request, db, runtime, bearer)
     watcher = viewer(db, runtime, request, "clip", clip_id, t, user)
     action = AUDITED.get(path)

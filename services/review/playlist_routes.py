@@ -296,9 +296,10 @@ def playlist_media(
     t: Annotated[str | None, Query(description="Signed media token from the playlist")] = None,
 ) -> Response:
     """A file of the rendered presentation (master.m3u8 first); opening it is audit-logged."""
-    segment = playback.segment_answer(runtime, request, bearer, "playlist", playlist_id, path, t)
-    if segment is not None:
-        return segment
+    opened = playback.opened_view_file(runtime, request, bearer, "playlist", playlist_id, path,
+                                       t)
+    if opened is not None:
+        return opened
     user = optional_user(request, db, runtime, bearer)
     watcher = playback.viewer(db, runtime, request, "playlist", playlist_id, t, user)
     action = AUDITED.get(path)
