@@ -257,8 +257,9 @@ def _sqlite_has_tables(path: Path) -> bool:
         return False
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                            ).fetchone()[0] > 0
+        tables: int = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                                   ).fetchone()[0]
+        return tables > 0
     finally:
         conn.close()
 

@@ -3,6 +3,7 @@ stays append-only on both."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,23 @@ def test_sqlite_migrates_up_and_down(tmp_path: Path) -> None:
 
 
 def test_postgres_is_migrated_and_audit_is_append_only(runtime: Any) -> None:
-    _assert_append_only(runtime.database_url)
+    """On a database of its own: the unchained row it adds would break the
+    shared database's audit chain for the tests that verify it."""
+    import secrets
+
+    import psycopg
+
+    name = f"attune_migrations_{secrets.token_hex(4)}"
+    admin = os.environ.get("ATTUNE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = runtime.database_url.rsplit("/", 1)[0] + f"/{name}"
+        upgrade(url)
+        _assert_append_only(url)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_the_models_and_the_migrations_describe_the_same_schema(runtime: Any) -> None:

@@ -24,6 +24,7 @@ from media import COUNTER_BITS, ffprobe_json, make_frame_counter
 from test_formats_w3c_vtt import parse_vtt
 
 from core.media import Canvas, HlsRendition, ItemCut, MediaError, probe
+from core.media.hls import parse_media_playlist
 from worker.render import (
     CAPTIONS_MPEGTS,
     Presentation,
@@ -36,7 +37,7 @@ from worker.render import (
     render_item,
     subtitles_playlist,
 )
-from worker.transcode import parse_media_playlist, transcode
+from worker.transcode import transcode
 
 FPS = Fraction(30)
 FRAME_S = float(1 / FPS)

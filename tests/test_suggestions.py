@@ -242,12 +242,12 @@ def test_a_silent_clip_is_analysed_and_says_what_it_could_not_do(
 def test_an_analysis_that_breaks_leaves_the_clip_ready_with_a_reason(
         api: Any, runtime: Any, media_dir: Path, people: dict[str, Any],
         monkeypatch: Any) -> None:
-    from worker import analysis_job
+    from worker import analysis
 
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(analysis_job.analysis, "analyse", broken)
+    monkeypatch.setattr(analysis, "analyse", broken)
     source = media.make_plain_h264(media_dir, width=320, height=240, seconds=3,
                                    name="kapot.mp4")
     clip = ready_clip(runtime, api, people["pro"]["headers"], source, "Gezin 2026-703")

@@ -36,10 +36,10 @@ from core.media import (
     run_ffmpeg,
 )
 from core.media.errors import MediaError
+from core.media.hls import INIT, parse_media_playlist
 from worker.storyboard import vtt_timestamp
 from worker.transcode import (
     AAC_OBJECT_TYPES,
-    INIT,
     MASTER,
     PLAYLIST,
     RenditionOutput,
@@ -47,7 +47,6 @@ from worker.transcode import (
     avc_codec_string,
     average_bandwidth,
     master_playlist,
-    parse_media_playlist,
     peak_bandwidth,
     scrub_init_segment,
 )

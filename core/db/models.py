@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -339,7 +340,7 @@ class Clip(JobState, Base):
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
     fps: Mapped[float | None] = mapped_column(Float, nullable=True)
     has_audio: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    source_info: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    source_info: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
@@ -470,8 +471,8 @@ class CodingScheme(Base):
     team_id: Mapped[str | None] = mapped_column(ForeignKey("teams.id"), nullable=True, index=True)
     #: ``builtin`` or the team's id: unlike a NULL team, it makes versions unique.
     scope: Mapped[str] = mapped_column(String(32))
-    codes: Mapped[list[dict]] = mapped_column(JSON)
-    scales: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    codes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    scales: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
@@ -550,8 +551,8 @@ class AnnotationChange(Base):
     action: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Rating(Base):
@@ -668,7 +669,7 @@ class Playlist(JobState, Base):
     rendered_revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
     duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     #: Where each item starts in the rendered presentation (for chapters and players).
-    timeline: Mapped[list[dict] | None] = mapped_column(JSON, nullable=True)
+    timeline: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -787,10 +788,10 @@ class ClipAnalysis(Base):
     status: Mapped[str] = mapped_column(String(12))
     method: Mapped[str] = mapped_column(String(40), default="")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    notes: Mapped[list | None] = mapped_column(JSON, nullable=True)
-    series: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    notes: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    series: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     #: Parent and child boxes set by a person, as fractions of the frame.
-    regions: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    regions: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     set_id: Mapped[str | None] = mapped_column(
         ForeignKey("annotation_sets.id", ondelete="SET NULL"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
@@ -805,7 +806,7 @@ class Suggestion(Base):
     annotation_id: Mapped[str] = mapped_column(
         ForeignKey("annotations.id", ondelete="CASCADE"), primary_key=True)
     confidence: Mapped[float] = mapped_column(Float)
-    evidence: Mapped[dict] = mapped_column(JSON)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
     explanation: Mapped[str] = mapped_column(Text)
 
 

@@ -9,7 +9,16 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import func, select
 
 from core.access import case_for, clip_for
-from core.db.models import AnnotationSet, Clip, Comment, ReviewTransition, Role, User, utcnow
+from core.db.models import (
+    AnnotationSet,
+    Clip,
+    Comment,
+    ReviewTransition,
+    Role,
+    SecondCoding,
+    User,
+    utcnow,
+)
 from core.web import ApiError, CurrentUser, Db, client_ip, require_role
 from services.annotate import sets
 from services.cases import consent_flags
@@ -169,7 +178,7 @@ def _set_resolved(comment_id: str, user: User, db: Db, *, resolved: bool) -> Thr
 
 # -- second coders -------------------------------------------------------------------
 
-def _second_coding_out(db: Db, clip: Clip, row: second_coding.SecondCoding) -> SecondCodingOut:
+def _second_coding_out(db: Db, clip: Clip, row: SecondCoding) -> SecondCodingOut:
     state = second_coding.status(db, clip, row)
     return SecondCodingOut(id=row.id, clip_id=row.clip_id, coder_id=row.coder_id,
                            coder=state.second.coder.email, reference_set_id=state.reference.id,
@@ -220,8 +229,8 @@ def inbox(user: CurrentUser, db: Db) -> list[InboxItem]:
     happened, ``message`` says it in English."""
     items = [_decision_item(db, row, step) for row, step in supervision.decisions_for(
         db, user, since=utcnow() - supervision.APPROVAL_NEWS)]
-    for assignment in db.scalars(select(second_coding.SecondCoding).where(
-            second_coding.SecondCoding.coder_id == user.id)):
+    for assignment in db.scalars(select(SecondCoding).where(
+            SecondCoding.coder_id == user.id)):
         own = db.get(AnnotationSet, assignment.set_id)
         if own is not None and own.review_state not in second_coding.HANDED_IN:
             asker = db.get(User, assignment.requested_by)

@@ -95,7 +95,8 @@ def _cell_means(values: npt.NDArray[np.float32], cell: int) -> npt.NDArray[np.fl
     n, h, w = values.shape
     hc, wc = h // cell, w // cell
     grid = values[:, : hc * cell, : wc * cell].reshape(n, hc, cell, wc, cell)
-    return grid.mean(axis=(2, 4), dtype=np.float32)
+    means: npt.NDArray[np.float32] = grid.mean(axis=(2, 4), dtype=np.float32)
+    return means
 
 
 def _frame_gains(frames: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
@@ -106,7 +107,8 @@ def _frame_gains(frames: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     """
     sample = frames[:, ::4, ::4].reshape(len(frames), -1)
     medians = np.maximum(np.median(sample, axis=1).astype(np.float32), 1.0)
-    return (np.median(medians) / medians).astype(np.float32)
+    gains: npt.NDArray[np.float32] = (np.median(medians) / medians).astype(np.float32)
+    return gains
 
 
 def _differences(
@@ -184,7 +186,8 @@ def _cell_texture(frames: npt.NDArray[np.uint8], cell: int) -> npt.NDArray[np.fl
     gradient = np.zeros_like(median)
     gradient[:, :-1] += np.abs(np.diff(median, axis=1))
     gradient[:-1, :] += np.abs(np.diff(median, axis=0))
-    return _cell_means(gradient[None], cell)[0]
+    cells: npt.NDArray[np.float32] = _cell_means(gradient[None], cell)[0]
+    return cells
 
 
 def _camera_shake(
@@ -384,7 +387,8 @@ def _two_gaussians(points: npt.NDArray[np.float64], weight: npt.NDArray[np.float
         if np.allclose(new, resp, atol=1e-4):
             break
         resp = new
-    return np.argmax(resp, axis=1).astype(np.intp)
+    states: npt.NDArray[np.intp] = np.argmax(resp, axis=1).astype(np.intp)
+    return states
 
 
 def _two_means(points: npt.NDArray[np.float64],

@@ -164,7 +164,8 @@ def _resample(values: npt.NDArray[np.float32], fps: float, steps: int) -> npt.ND
     if len(values) == 0:
         return np.full(steps, np.nan, dtype=np.float32)
     index = np.clip(np.round(np.arange(steps) * fps / RATE_HZ).astype(int), 0, len(values) - 1)
-    return values[index]
+    sampled: npt.NDArray[np.float32] = values[index]
+    return sampled
 
 
 def _on_steps(per_window: npt.NDArray[np.float32], window_step: int, steps: int) -> npt.NDArray[
@@ -173,7 +174,8 @@ def _on_steps(per_window: npt.NDArray[np.float32], window_step: int, steps: int)
     index = np.clip(np.round(np.arange(steps) / window_step).astype(int), 0, len(per_window) - 1)
     if len(per_window) == 0:
         return np.full(steps, np.nan, dtype=np.float32)
-    return per_window[index]
+    stepped: npt.NDArray[np.float32] = per_window[index]
+    return stepped
 
 
 def _mean(values: npt.NDArray[np.float32]) -> float:
