@@ -6,7 +6,7 @@ building the app connects to nothing, and the throw-away settings keep local
 configuration (``.env``, ``ATTUNE_*``) out of it, so every machine writes the
 same file. ``openapi-typescript`` (pinned in web/package-lock.json) turns it
 into TypeScript; web/src/api/types.ts names the shapes the app uses from it.
-tests/test_api_types.py fails when the committed file is older than the API.
+tests/platform/test_api_types.py fails when the committed file is older than the API.
 
     scripts/api-types.sh                   # rewrite web/src/api/schema.d.ts
     .venv/bin/python scripts/api_types.py --out DIR   # write DIR/schema.d.ts instead

@@ -11,7 +11,7 @@ need_apt=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
-# node and npm build the web app (and run tus-js-client in tests/test_tus_clients.py)
+# node and npm build the web app (and run tus-js-client in tests/ingest/test_tus_clients.py)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 if [ "${1:-}" = "--dev" ]; then
@@ -20,7 +20,7 @@ if [ "${1:-}" = "--dev" ]; then
   command -v chromium >/dev/null || need_apt+=(chromium)
   # poppler-utils reads back the PDF reports in tests (pdftotext, pdftoppm)
   command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
-  # nginx is the production front door; tests/test_front.py runs its config
+  # nginx is the production front door; tests/platform/test_front.py runs its config
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then

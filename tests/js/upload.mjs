@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Uploads one file to Attune with tus-js-client, the tus client browsers and
-// Uppy use, so tests/test_tus_clients.py can check the server against a real
+// Uppy use, so tests/ingest/test_tus_clients.py can check the server against a real
 // client rather than against its own idea of the protocol.
 //
 // Prints one JSON object per line on stdout:

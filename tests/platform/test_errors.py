@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from core import errors
 from core.web import DOMAIN_STATUS, domain_status, install_error_handlers
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _kinds() -> list[type[errors.DomainError]]:

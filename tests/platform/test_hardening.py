@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from support import serve_in_thread
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WEB_DIST = ROOT / "web" / "dist"
 CHROMIUM = "/usr/bin/chromium"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 I18N = ROOT / "web" / "src" / "i18n"
 SOURCES = ("core", "services", "worker", "attune")
 

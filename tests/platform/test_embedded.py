@@ -42,7 +42,7 @@ from core.embedded import (
 
 ACCESS_KEY = "attune-test"
 SECRET_KEY = "attune-test-secret-0123456789"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(
     shutil.which("redis-server") is None

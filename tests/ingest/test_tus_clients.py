@@ -1,6 +1,6 @@
 """Real tus clients against a real HTTP server, and a server killed mid-upload.
 
-tests/test_tus.py checks the protocol request by request through the ASGI test
+tests/ingest/test_tus.py checks the protocol request by request through the ASGI test
 client; that proves the server does what *we* think tus says. These tests run
 the clients people actually use (tus-js-client, under Uppy and most web apps;
 tuspy) over TCP against uvicorn, so a disagreement about headers, offsets,
@@ -36,7 +36,7 @@ from support import free_port
 
 from core.db.models import Clip
 
-JS_DIR = Path(__file__).parent / "js"
+JS_DIR = Path(__file__).resolve().parents[1] / "js"
 UPLOAD_JS = JS_DIR / "upload.mjs"
 MIB = 1024 * 1024
 PART = 5 * MIB  # the smallest S3 part: the server's part size in these tests

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text
 from support import create_case, ready_clip
 
-XSD = Path(__file__).resolve().parent / "data" / "EAFv3.0.xsd"
+XSD = Path(__file__).resolve().parents[1] / "data" / "EAFv3.0.xsd"
 
 
 # -- fixtures ---------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from services.annotate.formats.eaf import (
 )
 from services.annotate.formats.problems import ImportProblem, Problem
 
-EAF_XSD = Path(__file__).resolve().parent / "data" / "EAFv3.0.xsd"
+EAF_XSD = Path(__file__).resolve().parents[1] / "data" / "EAFv3.0.xsd"
 DASH = "\u2013"
 
 SCHEME = Scheme(

@@ -250,7 +250,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 def test_a_directory_whose_owner_is_gone_is_removed(local: Any) -> None:
     """A job process that is killed: its lock goes with it."""
     job = subprocess.run([sys.executable, "-c", KILLED_JOB, str(local.settings.data_dir)],
-                         cwd=Path(__file__).parents[1], capture_output=True, timeout=60)
+                         cwd=Path(__file__).resolve().parents[2], capture_output=True, timeout=60)
     assert job.returncode == -signal.SIGKILL, job.stderr
     [left] = list(work_root(local.settings).iterdir())
     assert left.name.startswith("render.")

@@ -561,7 +561,8 @@ def test_every_file_of_a_link_is_refused_once_it_is_revoked_and_none_is_cached(
 
 # -- in a real browser -----------------------------------------------------------------------
 
-HLS_JS = Path(__file__).parent / "js" / "node_modules" / "hls.js" / "dist" / "hls.min.js"
+HLS_JS = (Path(__file__).resolve().parents[1] / "js" / "node_modules" / "hls.js" / "dist"
+          / "hls.min.js")
 CHROMIUM = "/usr/bin/chromium"
 PLAYER = """<!doctype html><video id="v" muted playsinline></video><script src="/hls.js"></script>
 <script>
