@@ -17,8 +17,13 @@ from services.annotate.domain import Category, Event, Scheme
 
 @dataclass(frozen=True)
 class Violation:
+    """A rule an annotation breaks: the field, the reason in English (for the log
+    and clients without the app) and the rule's stable ``code``, which the web app
+    words as ``fieldError.<code>`` in the coder's language."""
+
     field: str
     message: str
+    code: str
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -34,16 +39,18 @@ def check_times(event: Event, duration_ms: int) -> list[Violation]:
     """Times lie inside the clip; a segment starts before it ends."""
     problems = []
     if event.start_ms < 0:
-        problems.append(Violation("start_ms", "must be 0 or more"))
+        problems.append(Violation("start_ms", "must be 0 or more", "below_zero"))
     elif event.start_ms > duration_ms:
         problems.append(Violation(
-            "start_ms", f"must lie inside the clip (it is {_clock(duration_ms)} long)"))
+            "start_ms", f"must lie inside the clip (it is {_clock(duration_ms)} long)",
+            "outside_clip"))
     if event.end_ms is not None:
         if event.end_ms <= event.start_ms:
-            problems.append(Violation("end_ms", "must be after start_ms"))
+            problems.append(Violation("end_ms", "must be after start_ms", "end_before_start"))
         elif event.end_ms > duration_ms:
             problems.append(Violation(
-                "end_ms", f"must lie inside the clip (it is {_clock(duration_ms)} long)"))
+                "end_ms", f"must lie inside the clip (it is {_clock(duration_ms)} long)",
+                "outside_clip"))
     return problems
 
 
@@ -52,11 +59,13 @@ def check_code(event: Event, scheme: Scheme) -> list[Violation]:
     code = scheme.code(event.code)
     if code is None:
         return [Violation("code", f"'{event.code}' is not a code of {scheme.name} "
-                          f"version {scheme.version}")]
+                          f"version {scheme.version}", "not_in_scheme")]
     if not code.kind.allows(event.end_ms):
-        wanted = ("a moment: leave end_ms out" if event.end_ms is not None else
-                  "a segment: give end_ms")
-        return [Violation("end_ms", f"{code.key} is {wanted}")]
+        if event.end_ms is not None:
+            return [Violation("end_ms", f"{code.key} is a moment: leave end_ms out",
+                              "moment_has_no_end")]
+        return [Violation("end_ms", f"{code.key} is a segment: give end_ms",
+                          "segment_needs_end")]
     return []
 
 
@@ -69,16 +78,18 @@ def check_link(event: Event, scheme: Scheme, mismatch: Event | None) -> list[Vio
     code = scheme.code(event.code)
     if code is not None and code.category is not Category.repair:
         return [Violation("repairs", f"only a repair can be linked to a mismatch, "
-                          f"and {code.key} is not a repair")]
+                          f"and {code.key} is not a repair", "only_repairs_link")]
     if mismatch is None:
-        return [Violation("repairs", f"no annotation '{event.repairs}' in this set")]
+        return [Violation("repairs", f"no annotation '{event.repairs}' in this set",
+                          "no_such_annotation")]
     target = scheme.code(mismatch.code)
     if target is None or target.category is not Category.mismatch:
         return [Violation("repairs", f"a repair links to a mismatch, and {mismatch.code} "
-                          "is not one")]
+                          "is not one", "not_a_mismatch")]
     if event.start_ms < mismatch.start_ms:
         return [Violation("start_ms", "a repair starts at or after the mismatch it repairs "
-                          f"(which starts at {_clock(mismatch.start_ms)})")]
+                          f"(which starts at {_clock(mismatch.start_ms)})",
+                          "repair_before_mismatch")]
     return []
 
 
@@ -91,16 +102,18 @@ def check_response(event: Event, scheme: Scheme, initiative: Event | None) -> li
     code = scheme.code(event.code)
     if code is not None and not code.receives:
         return [Violation("responds_to", f"only a code that receives the baby's initiatives "
-                          f"can answer one, and {code.key} does not")]
+                          f"can answer one, and {code.key} does not", "does_not_receive")]
     if initiative is None:
-        return [Violation("responds_to", f"no annotation '{event.responds_to}' in this set")]
+        return [Violation("responds_to", f"no annotation '{event.responds_to}' in this set",
+                          "no_such_annotation")]
     target = scheme.code(initiative.code)
     if target is None or target.category is not Category.initiative:
         return [Violation("responds_to", f"a response links to an initiative, and "
-                          f"{initiative.code} is not one")]
+                          f"{initiative.code} is not one", "not_an_initiative")]
     if event.start_ms < initiative.start_ms:
         return [Violation("start_ms", "a response starts at or after the initiative it "
-                          f"answers (which starts at {_clock(initiative.start_ms)})")]
+                          f"answers (which starts at {_clock(initiative.start_ms)})",
+                          "response_before_initiative")]
     return []
 
 
@@ -147,9 +160,10 @@ def check_rating(scheme: Scheme, scale_key: str, value: int) -> list[Violation]:
     if scale is None:
         known = ", ".join(s.key for s in scheme.scales) or "none"
         return [Violation("scale", f"'{scale_key}' is not a rating scale of {scheme.name} "
-                          f"(scales: {known})")]
+                          f"(scales: {known})", "not_a_scale")]
     if not scale.allows(value):
-        return [Violation("value", f"must be from {scale.minimum} to {scale.maximum}")]
+        return [Violation("value", f"must be from {scale.minimum} to {scale.maximum}",
+                          "outside_scale")]
     return []
 
 

@@ -200,7 +200,8 @@ class RuleContext:
 
 def _refuse(violations: list[rules.Violation]) -> errors.Invalid:
     return errors.Invalid("; ".join(map(str, violations)), "annotation_rule",
-                          errors=[{"field": v.field, "message": v.message} for v in violations])
+                          errors=[{"field": v.field, "message": v.message, "code": v.code}
+                                  for v in violations])
 
 
 def with_default_subject(event: Event, scheme: Scheme, subject_given: bool) -> Event:
@@ -368,7 +369,7 @@ def _links_to_this(row: Annotation, updated: Event,
         else:
             continue
         problems += [rules.Violation(v.field, f"{v.message} (the {what} at {other.start_ms} "
-                                     "ms links to this one)") for v in found]
+                                     "ms links to this one)", v.code) for v in found]
     return problems
 
 

@@ -32,7 +32,18 @@ DYNAMIC = {
                                          "unknown")],
     # why a password is refused (core/passwords.py), as services/accounts/people.py sends it
     "rejected.code": lambda: list(_password_reasons()),
+    # the annotation rule an event breaks (services/annotate/rules.py), as sets.py sends it
+    "v.code": lambda: _annotation_rules(),
 }
+
+
+def _annotation_rules() -> list[str]:
+    """The ``code`` of every ``Violation(field, message, code)`` the rules make."""
+    tree = ast.parse((ROOT / "services" / "annotate" / "rules.py").read_text())
+    return [str(call.args[2].value) for call in ast.walk(tree)
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+            and call.func.id == "Violation" and len(call.args) == 3
+            and isinstance(call.args[2], ast.Constant)]
 
 
 def _password_reasons() -> tuple[str, ...]:
