@@ -20,6 +20,11 @@ import media
 import pytest
 from front import Front, start_front
 from support import free_port, make_people, ready_clip, team_name
+from test_playlists import (
+    HLS_JS,
+    PLAYER,
+    browser,  # noqa: F401 (the fixture)
+)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +102,29 @@ def test_a_clip_plays_through_nginx_byte_for_byte(front: Front, watched: dict[st
             assert "x-amz-request-id" not in whole.headers
         poster = http.get(f"{front.url}/api/clips/{watched['clip']['id']}/media/poster.jpg")
         assert poster.status_code == 200 and poster.content[:2] == b"\xff\xd8"
+
+
+def test_hls_js_plays_a_clip_through_nginx_to_its_end(
+        front: Front, watched: dict[str, Any], browser: Any) -> None:  # noqa: F811
+    """The web app's player: hls.js in Chromium, with the session the app has, follows
+    the store links of the playlists it is given."""
+    clip = httpx.get(f"{front.url}/api/clips/{watched['clip']['id']}",
+                     headers=watched["pro"]["headers"]).json()
+    hls_url = front.url + "/" + clip["hls_url"].split("://", 1)[1].split("/", 1)[1]
+    page = browser.new_page()
+    page.route(f"{front.url}/player", lambda route: route.fulfill(
+        content_type="text/html", body=PLAYER.replace("HLS_URL", repr(hls_url))))
+    page.route(f"{front.url}/hls.js", lambda route: route.fulfill(
+        content_type="text/javascript", body=HLS_JS.read_text()))
+    store_requests: list[str] = []
+    page.on("request", lambda request: store_requests.append(request.url)
+            if "/_store/" in request.url else None)
+    page.goto(f"{front.url}/player")
+    page.wait_for_function("window.report.ended", timeout=60_000)
+    report = page.evaluate("window.report")
+    page.close()
+    assert report["errors"] == [] and report["stalls"] == 0, report
+    assert store_requests, "the segments came through nginx's store location"
 
 
 def test_byte_ranges_are_answered_by_the_store_through_nginx(
