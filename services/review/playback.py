@@ -181,13 +181,15 @@ def audited_find(db: Db, watcher: Viewer, action: str | None, object_type: str,
 
 
 def serve_file(runtime: Rt, prefix: str, path: str, token: str, request: Request,
-               fresh_token: Callable[[], str]) -> Response:
+               fresh_token: Callable[[], str], store_links: bool = True) -> Response:
     """A file of a stored HLS presentation (a clip's or a playlist's).
 
     Playlists and WebVTT are rewritten so every URI in them carries a media
     token: a fresh one when the master playlist is opened (it is the start of
     a view), otherwise the one the request came with. Behind nginx a playlist's
-    segments are listed as store links for as long as that token works.
+    segments are listed as store links for as long as that token works, unless
+    ``store_links`` is off: then every file is asked of the API, which checks
+    the link each time (a family's link, which stops a playback when revoked).
     """
     if not delivery.is_media_path(path):
         raise NotFound("media file")
@@ -199,7 +201,8 @@ def serve_file(runtime: Rt, prefix: str, path: str, token: str, request: Request
             if path == "master.m3u8" or not token:
                 token = fresh_token()
             direct = (delivery.direct_links(runtime.store, bucket, prefix, path, proxy,
-                                            signing.seconds_left(token)) if proxy else None)
+                                            signing.seconds_left(token))
+                      if proxy and store_links else None)
             signed = (delivery.sign_playlist(text, token, direct) if path.endswith(".m3u8")
                       else delivery.sign_vtt_images(text, token))
             return Response(signed, media_type=delivery.content_type(path),

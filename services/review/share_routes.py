@@ -285,8 +285,10 @@ def shared_media(share_id: str, path: str, request: Request, db: Db, runtime: Rt
         return _refused_media(refusal)
     if path == "master.m3u8":
         shares.record_view(db, row, client_ip(request))
+    # Every file through this route, never a store link: revoking the link stops
+    # a playback in progress, and nothing is left in the family's browser cache.
     served = playback.serve_file(runtime, row.playlist.media_prefix or "", path, t, request,
-                                 lambda: _media_token(runtime, row))
+                                 lambda: _media_token(runtime, row), store_links=False)
     served.headers["Cache-Control"] = "no-store"
     return served
 

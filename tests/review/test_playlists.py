@@ -533,9 +533,14 @@ def _uris(base: str, playlist: str) -> list[str]:
     return [urljoin(base, uri) for uri in named]
 
 
+@pytest.mark.parametrize("store_proxy", [None, "/_store/"])
 def test_every_file_of_a_link_is_refused_once_it_is_revoked_and_none_is_cached(
         client: Any, people: dict[str, Any], rendered: dict[str, Any],
-        consented: None) -> None:
+        consented: None, runtime: Any, monkeypatch: pytest.MonkeyPatch,
+        store_proxy: str | None) -> None:
+    """Also behind nginx (``store_proxy``): a family's playlists list the API's own
+    URLs, never store links, so every file is checked against the link again."""
+    monkeypatch.setattr(runtime.settings, "store_proxy", store_proxy)
     pro = people["pro"]
     share = _share(client, pro, rendered["id"]).json()
     client.cookies.clear()
@@ -545,6 +550,7 @@ def test_every_file_of_a_link_is_refused_once_it_is_revoked_and_none_is_cached(
     playlists = _uris(opened["hls_url"], master.text)  # renditions and captions
     files = [uri for url in playlists for uri in _uris(url, client.get(url).text)]
     assert any(".m4s" in url for url in files) and any(".mp4" in url for url in files)
+    assert all("/api/shared/media/" in url for url in files), files
     every = [opened["hls_url"], *playlists, *files, opened["chapters_url"]]
     for url in every:
         served = client.get(url)
