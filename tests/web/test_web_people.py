@@ -240,6 +240,8 @@ def test_the_invite_form_works_from_the_keyboard_alone(
     expect(page.locator("#invite-role")).to_have_value("supervisor")
     page.keyboard.press("Tab")
     assert focused() == "invite-team"
+    # the teams arrive with the page's second request: wait for ours
+    expect(page.locator("#invite-team option", has_text=team)).to_have_count(1)
     options = page.locator("#invite-team option").all_inner_texts()
     for _ in range(options.index(team)):
         page.keyboard.press("ArrowDown")
