@@ -497,10 +497,12 @@ def test_visit_mode_goes_moment_by_moment_with_one_question_and_a_pause_to_talk(
     expect(page.get_by_role("button", name="Pauzeer na elk moment")).to_have_attribute(
         "aria-pressed", "false")
 
-    # full screen says how to leave it, from the keyboard and the button
+    # full screen says how to leave it, from the keyboard and the button (once the
+    # reloaded player is there to take the key)
+    expect(page.get_by_role("button", name="Volledig scherm", exact=True)).to_be_visible()
     page.keyboard.press("f")
     leave = page.get_by_role("button", name="Volledig scherm sluiten")
-    expect(leave).to_be_visible()
+    expect(leave).to_be_visible(timeout=15_000)
     page.keyboard.press("f")
     expect(page.get_by_role("button", name="Volledig scherm", exact=True)).to_be_visible()
     page.get_by_role("button", name="Volledig scherm", exact=True).click()
