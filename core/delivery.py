@@ -154,9 +154,9 @@ def handed_to_proxy(store: ObjectStore, bucket: str, key: str, location: str,
                     media_type: str, cache_seconds: int) -> Response:
     """An empty answer that tells nginx to fetch the object from the store itself.
 
-    nginx keeps the player's ``Range`` header on the internal request, so the
-    store answers 206 or 416 itself; the link is presigned for the store's own
-    address, which is where nginx's internal location sends it.
+    nginx keeps the player's ``Range`` header when it follows the redirect, so
+    the store answers 206 or 416 itself; the link is presigned for the store's
+    own address, which is where nginx's store location sends it.
     """
     return Response(status_code=200, media_type=media_type, headers={
         "X-Accel-Redirect": store_link(store, bucket, key, location, ACCEL_LINK_TTL_S),
@@ -169,7 +169,7 @@ def stream_object(store: ObjectStore, bucket: str, key: str, request: Request,
     """Relay an object (or the requested byte range of it) to the client, in
     one request to the store: a player asks for every segment, so a HEAD
     before each GET would double the store's work. With ``accel`` (nginx's
-    internal location) nginx fetches it instead (:func:`handed_to_proxy`)."""
+    store location) nginx fetches it instead (:func:`handed_to_proxy`)."""
     if accel:
         return handed_to_proxy(store, bucket, key, accel, media_type, cache_seconds)
     headers = {"Accept-Ranges": "bytes", "Cache-Control": f"private, max-age={cache_seconds}"}
