@@ -11,10 +11,11 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
+
+from core.embedded.process import wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx" / "attune.conf.template"
@@ -93,21 +94,21 @@ def write_config(directory: Path, port: int, api: list[str], store: str) -> list
 
 def start_front(directory: Path, port: int, api: list[str], store: str,
                 timeout_s: float = 15) -> Front:
-    """nginx on 127.0.0.1:``port``; waits until it accepts connections."""
+    """nginx on 127.0.0.1:``port``; waits until it accepts connections (a start
+    that fails raises with the tail of nginx's error log)."""
     argv = write_config(directory, port, api, store)
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            err = process.stderr.read().decode() if process.stderr else ""
-            raise RuntimeError(f"nginx did not start: {err.strip()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return Front(process, f"http://127.0.0.1:{port}", directory)
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"nginx did not listen on {port} within {timeout_s} s")
+    log = directory / "error.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=out)
+
+    def accepts() -> None:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+
+    if not wait_until_ready("nginx", process, log, 0, probe=accepts,
+                            waiting_for=f"nginx to listen on {port}", timeout=timeout_s,
+                            poll_s=0.05):
+        raise RuntimeError(f"port {port} was taken by another process; run again")
+    return Front(process, f"http://127.0.0.1:{port}", directory)
 
 
 def _is_root() -> bool:
