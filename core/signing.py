@@ -34,11 +34,14 @@ def sign(key: bytes, claims: dict[str, Any], ttl_s: int) -> str:
     return f"{payload}.{_b64(mac)}"
 
 
+def _claims(payload: str) -> dict[str, Any]:
+    claims: dict[str, Any] = json.loads(_unb64(payload))
+    return claims
+
+
 def seconds_left(token: str) -> int:
     """How long a token (already verified, or just made) still works."""
-    payload = token.split(".", 1)[0]
-    claims: dict[str, Any] = json.loads(_unb64(payload))
-    return max(0, int(claims.get("exp", 0)) - int(time.time()))
+    return max(0, int(_claims(token.split(".", 1)[0]).get("exp", 0)) - int(time.time()))
 
 
 def verify(key: bytes, token: str, **expected: Any) -> dict[str, Any]:
@@ -48,7 +51,7 @@ def verify(key: bytes, token: str, **expected: Any) -> dict[str, Any]:
         good = hmac.new(key, payload.encode(), hashlib.sha256).digest()
         if not hmac.compare_digest(good, _unb64(mac)):
             raise InvalidToken("bad signature")
-        claims: dict[str, Any] = json.loads(_unb64(payload))
+        claims = _claims(payload)
     except (ValueError, json.JSONDecodeError) as exc:
         raise InvalidToken("malformed token") from exc
     if int(claims.get("exp", 0)) < time.time():
