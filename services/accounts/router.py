@@ -11,12 +11,11 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from core import audit, twofactor
+from core import audit, errors, twofactor
 from core.auth import authenticate, issue_token, revoke_token
 from core.db.models import Team, User
 from core.web import (
     SESSION_COOKIE,
-    ApiError,
     CurrentUser,
     Db,
     Rt,
@@ -84,17 +83,18 @@ def counted_attempt(db: Db, runtime: Rt, request: Request, email: str) -> thrott
                      case_id=None, outcome="throttled", ip=ip,
                      detail=f"too many failed logins for this {held.subject}; "
                             f"retry after {held.retry_after} s")
-        raise ApiError(429, "Too many failed attempts to log in. Wait "
-                       f"{_duration(held.retry_after)} and try again.", "too_many_attempts",
-                       headers={"Retry-After": str(held.retry_after)}) from None
+        raise errors.TooManyAttempts("Too many failed attempts to log in. Wait "
+                                     f"{_duration(held.retry_after)} and try again.",
+                                     "too_many_attempts",
+                                     headers={"Retry-After": str(held.retry_after)}) from None
     except throttle.Unavailable as down:
         log.error("login refused, the throttle cannot count attempts: %s", down)
         audit.record(db, actor, action="login", object_type="session", object_id=None,
                      case_id=None, outcome="unavailable", ip=ip,
                      detail="failed logins cannot be counted (Redis unreachable)")
-        raise ApiError(503, "Logging in is not possible for a moment. Try again in a few "
-                       "minutes; if it lasts, tell your administrator.",
-                       "sign_in_unavailable", headers={"Retry-After": "60"}) from None
+        raise errors.Unavailable("Logging in is not possible for a moment. Try again in a few "
+                                 "minutes; if it lasts, tell your administrator.",
+                                 "sign_in_unavailable", headers={"Retry-After": "60"}) from None
 
 
 def _logged_in(db: Db, runtime: Rt, request: Request, email: str, password: str,
@@ -113,7 +113,7 @@ def _logged_in(db: Db, runtime: Rt, request: Request, email: str, password: str,
         audit.record(db, audit.Actor(None, email[:320], None), action="login",
                      object_type="session", object_id=None, case_id=None, outcome="denied",
                      ip=ip)
-        raise ApiError(401, "Wrong e-mail or password.", "bad_credentials")
+        raise errors.NotAuthenticated("Wrong e-mail or password.", "bad_credentials")
     detail = None
     if twofactor.enabled(user):
         if not code or not code.strip():  # the right password is no failure
@@ -121,16 +121,16 @@ def _logged_in(db: Db, runtime: Rt, request: Request, email: str, password: str,
             audit.record(db, audit.Actor.of(user), action="login", object_type="session",
                          object_id=None, case_id=None, outcome="code_required",
                          ip=ip)
-            raise ApiError(401, "Enter the code from your authenticator app (or one of "
-                           "your recovery codes).", "second_factor_required")
+            raise errors.NotAuthenticated("Enter the code from your authenticator app (or one of "
+                                          "your recovery codes).", "second_factor_required")
         used = twofactor.use_code(db, user, code)
         if used is None:  # counts as a failed login
             audit.record(db, audit.Actor.of(user), action="login", object_type="session",
                          object_id=None, case_id=None, outcome="denied", ip=ip,
                          detail="wrong or already used second-factor code")
-            raise ApiError(401, "That code is wrong or was used already. Enter the code "
-                           "your authenticator app shows now, or an unused recovery code.",
-                           "second_factor_wrong")
+            raise errors.NotAuthenticated("That code is wrong or was used already. Enter the "
+                                          "code your authenticator app shows now, or an unused "
+                                          "recovery code.", "second_factor_wrong")
         detail = "with an authenticator code" if used == "totp" else \
             f"with a recovery code ({twofactor.recovery_codes_left(db, user)} left)"
     attempt.give_back()

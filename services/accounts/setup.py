@@ -21,10 +21,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, errors
 from core.auth import hash_password
 from core.db.models import OrganisationPolicy, Role, User, utcnow
-from core.web import ApiError, Db, Rt, client_ip
+from core.web import Db, Rt, client_ip
 from services.accounts import people, throttle
 from services.accounts.router import MeOut, open_web_session
 
@@ -97,27 +97,29 @@ def set_up(body: SetupIn, request: Request, response: Response, db: Db, runtime:
     ip = client_ip(request)
     actor = audit.Actor(None, body.email[:320], None, on_behalf_of="first-run set-up")
     if not setup_needed(db):
-        raise ApiError(409, "Attune is set up already; log in, or ask an admin for an "
-                       "invitation.", "setup_done")
+        raise errors.Conflict("Attune is set up already; log in, or ask an admin for an "
+                              "invitation.", "setup_done")
     try:
         attempt = throttle.for_runtime(runtime).attempt(None, ip)
     except throttle.Throttled as held:
         audit.record(db, actor, action="first_run_setup", object_type="user", object_id=None,
                      case_id=None, outcome="throttled", ip=ip,
                      detail=f"too many wrong set-up codes; retry after {held.retry_after} s")
-        raise ApiError(429, f"Too many wrong set-up codes from this address. Wait "
-                       f"{held.retry_after} seconds and try again.", "too_many_attempts",
-                       headers={"Retry-After": str(held.retry_after)}) from None
+        raise errors.TooManyAttempts(f"Too many wrong set-up codes from this address. Wait "
+                                     f"{held.retry_after} seconds and try again.",
+                                     "too_many_attempts",
+                                     headers={"Retry-After": str(held.retry_after)}) from None
     except throttle.Unavailable as down:
         log.error("set-up refused, the throttle cannot count attempts: %s", down)
-        raise ApiError(503, "Setting up is not possible for a moment (the attempts cannot be "
-                       "counted); try again in a few minutes.", "sign_in_unavailable",
-                       headers={"Retry-After": "60"}) from None
+        raise errors.Unavailable("Setting up is not possible for a moment (the attempts cannot be "
+                                 "counted); try again in a few minutes.", "sign_in_unavailable",
+                                 headers={"Retry-After": "60"}) from None
     if not code_matches(runtime.secret_key, body.code):
         audit.record(db, actor, action="first_run_setup", object_type="user", object_id=None,
                      case_id=None, outcome="denied", ip=ip, detail="wrong set-up code")
-        raise ApiError(403, "That is not the set-up code. It is in the server's log, in the "
-                       "line that starts with 'Nobody can log in yet'.", "setup_code_wrong")
+        raise errors.NotAllowed("That is not the set-up code. It is in the server's log, in the "
+                                "line that starts with 'Nobody can log in yet'.",
+                                "setup_code_wrong")
     attempt.give_back()
     email = people.free_email(db, body.email)
     people.check_password(body.password, email)
@@ -137,11 +139,11 @@ def _first_admin(db: Session, email: str, name: str, password: str) -> User:
             db.flush()
     except IntegrityError:
         db.rollback()
-        raise ApiError(409, "Attune was set up just now by someone else; log in.",
-                       "setup_done") from None
+        raise errors.Conflict("Attune was set up just now by someone else; log in.",
+                              "setup_done") from None
     if not setup_needed(db):
-        raise ApiError(409, "Attune was set up just now by someone else; log in.",
-                       "setup_done")
+        raise errors.Conflict("Attune was set up just now by someone else; log in.",
+                              "setup_done")
     admin = User(email=email, name=name.strip(), password_hash=hash_password(password),
                  password_set_at=utcnow(), role=Role.admin, team_id=None)
     db.add(admin)

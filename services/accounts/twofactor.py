@@ -13,10 +13,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from core import audit, twofactor
+from core import audit, errors, twofactor
 from core.auth import end_logins, hash_password, matches
 from core.db.models import User, utcnow
-from core.web import ApiError, CurrentUser, Db, Rt, client_ip, oauth2, session_token
+from core.web import CurrentUser, Db, Rt, client_ip, oauth2, session_token
 from services.accounts.people import check_password, void_links
 from services.accounts.router import counted_attempt
 
@@ -65,7 +65,7 @@ def _password_confirmed(db: Db, runtime: Rt, request: Request, user: User,
         audit.record(db, audit.Actor.of(user), action=action, object_type="user",
                      object_id=user.id, case_id=None, outcome="denied",
                      ip=client_ip(request), detail="wrong password")
-        raise ApiError(403, "That is not your current password.", "bad_credentials")
+        raise errors.NotAllowed("That is not your current password.", "bad_credentials")
     attempt.give_back()
 
 
@@ -93,8 +93,8 @@ def start_totp(user: CurrentUser, runtime: Rt) -> EnrolmentOut:
     """A new secret for the authenticator app; nothing changes until a code
     from the app confirms it (``POST /api/account/totp/confirm``)."""
     if twofactor.enabled(user):
-        raise ApiError(409, "Two-factor sign-in is already on. Turn it off first to "
-                       "move it to another app or phone.", "totp_already_on")
+        raise errors.Conflict("Two-factor sign-in is already on. Turn it off first to "
+                              "move it to another app or phone.", "totp_already_on")
     return EnrolmentOut(**twofactor.start_enrolment(runtime.secret_key, user))
 
 
@@ -104,19 +104,19 @@ def confirm_totp(body: ConfirmIn, request: Request, user: CurrentUser, db: Db,
     """Turn two-factor sign-in on with the first code from the app and the
     password; the answer holds the recovery codes, shown this once."""
     if twofactor.enabled(user):
-        raise ApiError(409, "Two-factor sign-in is already on. Turn it off first to "
-                       "move it to another app or phone.", "totp_already_on")
+        raise errors.Conflict("Two-factor sign-in is already on. Turn it off first to "
+                              "move it to another app or phone.", "totp_already_on")
     try:
         secret = twofactor.enrolment_secret(runtime.secret_key, user, body.enrolment)
     except twofactor.EnrolmentInvalid:
-        raise ApiError(422, "This set-up has expired or is not yours. Start setting up "
-                       "two-factor sign-in again.", "totp_enrolment_expired") from None
+        raise errors.Invalid("This set-up has expired or is not yours. Start setting up "
+                             "two-factor sign-in again.", "totp_enrolment_expired") from None
     if user.password_hash is not None:
         _password_confirmed(db, runtime, request, user, body.password or "", "enable_totp")
     codes = twofactor.confirm(db, user, secret, body.code)
     if codes is None:
-        raise ApiError(422, "That code is not right. Enter the six digits your "
-                       "authenticator app shows now for Attune.", "totp_code_wrong")
+        raise errors.Invalid("That code is not right. Enter the six digits your "
+                             "authenticator app shows now for Attune.", "totp_code_wrong")
     audit.record(db, audit.Actor.of(user), action="enable_totp", object_type="user",
                  object_id=user.id, case_id=None, ip=client_ip(request),
                  detail=f"two-factor sign-in off -> on; {len(codes)} recovery codes")
@@ -129,9 +129,9 @@ def turn_off_totp(body: PasswordIn, request: Request, user: CurrentUser, db: Db,
     """Turn two-factor sign-in off (not while the organisation or team asks
     for it); the recovery codes stop working too."""
     if twofactor.required(db, user):
-        raise ApiError(409, "Your organisation asks everyone in your team to sign in with "
-                       "a second factor, so it cannot be turned off. To move it to another "
-                       "phone, ask an administrator to reset it.", "totp_required_by_policy")
+        raise errors.Conflict("Your organisation asks everyone in your team to sign in with "
+                              "a second factor, so it cannot be turned off. To move it to another "
+                              "phone, ask an administrator to reset it.", "totp_required_by_policy")
     _password_confirmed(db, runtime, request, user, body.password, "disable_totp")
     was_on = twofactor.enabled(user)
     twofactor.disable(db, user)
@@ -146,8 +146,8 @@ def new_recovery_codes(body: PasswordIn, request: Request, user: CurrentUser, db
                        runtime: Rt) -> RecoveryCodesOut:
     """A fresh set of recovery codes; the old ones stop working."""
     if not twofactor.enabled(user):
-        raise ApiError(409, "Recovery codes belong to two-factor sign-in; turn that on "
-                       "first.", "totp_off")
+        raise errors.Conflict("Recovery codes belong to two-factor sign-in; turn that on "
+                              "first.", "totp_off")
     _password_confirmed(db, runtime, request, user, body.password, "new_recovery_codes")
     left = twofactor.recovery_codes_left(db, user)
     codes = twofactor.new_recovery_codes(db, user)
