@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from core import audit
+from core import audit, errors
 from core.access import case_for, clip_for, visible_cases
 from core.db.models import Case, CaseAccess, Clip, Role, Team, User
 from core.storage import StorageUnavailable
-from core.web import ApiError, CurrentUser, Db, Rt, client_ip, require_role
+from core.web import CurrentUser, Db, Rt, client_ip, require_role
 from services import cases
 from services.ingest.clips import clip_view, new_clip, queue_clip
 from services.ingest.multipart import MultipartError, iter_parts
@@ -70,8 +70,8 @@ def create_case(body: CaseIn, user: CaseOpener, db: Db) -> CaseOut:
         db.flush()
     except IntegrityError:
         db.rollback()
-        raise ApiError(409, f"Your team already has a case labelled '{body.label}'.",
-                       "case_label_taken") from None
+        raise errors.Conflict(f"Your team already has a case labelled '{body.label}'.",
+                              "case_label_taken") from None
     db.add(CaseAccess(case_id=case.id, user_id=user.id))
     return _case_out(db, case, user)
 
@@ -183,11 +183,11 @@ async def upload_clip(case_id: str, request: Request, user: Uploader, db: Db,
     limit = runtime.settings.max_upload_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
-        raise ApiError(413, _too_large(limit), "too_large")
+        raise errors.TooLarge(_too_large(limit), "too_large")
     try:
         clip = await _receive(request, runtime, db, case, user, limit)
     except MultipartError as exc:
-        raise ApiError(400, str(exc), "bad_multipart") from None
+        raise errors.Malformed(str(exc), "bad_multipart") from None
     audit.record(db, audit.Actor.of(user), action="upload_recording", object_type="clip",
                  object_id=clip.id, case_id=case.id, ip=client_ip(request),
                  detail=f"{clip.size_bytes} bytes")
@@ -222,7 +222,7 @@ async def _receive(request: Request, runtime: Rt, db: Db, case: Case, user: Curr
             elif event.kind == "data" and pipe is not None:
                 size += len(event.data)
                 if size > limit:
-                    raise ApiError(413, _too_large(limit), "too_large")
+                    raise errors.TooLarge(_too_large(limit), "too_large")
                 if len(head) < SNIFF_BYTES:
                     head += event.data[: SNIFF_BYTES - len(head)]
                     if len(head) >= SNIFF_BYTES:
@@ -236,8 +236,8 @@ async def _receive(request: Request, runtime: Rt, db: Db, case: Case, user: Curr
                 pipe = None
                 queue_clip(runtime, db, clip, size)
         if clip is None:
-            raise ApiError(422, "No file received: send the recording in a field named 'file'.",
-                           "missing_file")
+            raise errors.Invalid("No file received: send the recording in a field named 'file'.",
+                                 "missing_file")
         if pipe is not None:
             raise MultipartError("The upload ended before the file was complete.")
         return clip

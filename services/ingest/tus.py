@@ -12,7 +12,7 @@ from email.utils import format_datetime
 
 from fastapi import APIRouter, Request, Response
 
-from core import audit
+from core import audit, errors
 from core.db.models import Upload, UploadState
 from core.web import ApiError, CurrentUser, Db, Rt, client_ip
 from services.ingest import resumable
@@ -37,6 +37,7 @@ def _discovery_headers(runtime: Rt) -> dict[str, str]:
 
 def _require_version(request: Request) -> None:
     if request.headers.get("tus-resumable") != TUS_VERSION:
+        # tus's own version check (412 by its spec), not a domain refusal: no kind says it
         raise ApiError(412, f"This server speaks tus {TUS_VERSION}; send "
                        f"'Tus-Resumable: {TUS_VERSION}'.", "tus_version",
                        headers={"Tus-Version": TUS_VERSION})
@@ -45,8 +46,8 @@ def _require_version(request: Request) -> None:
 def _int_header(request: Request, name: str) -> int:
     value = request.headers.get(name, "")
     if not value.isdigit():
-        raise ApiError(400, f"The {name} header must be a whole number of bytes.",
-                       f"bad_{name.lower().replace('-', '_')}")
+        raise errors.Malformed(f"The {name} header must be a whole number of bytes.",
+                               f"bad_{name.lower().replace('-', '_')}")
     return int(value)
 
 
@@ -80,8 +81,8 @@ async def create_upload(request: Request, user: Uploader, db: Db, runtime: Rt) -
     body (creation-with-upload) is taken as the first bytes."""
     _require_version(request)
     if "upload-defer-length" in request.headers:
-        raise ApiError(400, "Upload-Defer-Length is not supported: send Upload-Length.",
-                       "defer_length_unsupported")
+        raise errors.Malformed("Upload-Defer-Length is not supported: send Upload-Length.",
+                               "defer_length_unsupported")
     length = _int_header(request, "Upload-Length")
     upload = await resumable.create(runtime, db, user, length,
                                     request.headers.get("upload-metadata", ""))
@@ -114,8 +115,8 @@ async def append_bytes(upload_id: str, request: Request, user: CurrentUser, db: 
     """Add bytes at ``Upload-Offset`` (tus PATCH)."""
     _require_version(request)
     if request.headers.get("content-type", "") != OFFSET_OCTET_STREAM:
-        raise ApiError(415, f"Send the bytes as Content-Type: {OFFSET_OCTET_STREAM}.",
-                       "bad_content_type")
+        raise errors.UnsupportedMedia(f"Send the bytes as Content-Type: {OFFSET_OCTET_STREAM}.",
+                                      "bad_content_type")
     offset = _int_header(request, "Upload-Offset")
     checksum = resumable.parse_checksum(request.headers.get("upload-checksum"))
     upload = resumable.load(runtime, db, user, upload_id)
