@@ -23,7 +23,7 @@ from fastapi import (
 )
 from sqlalchemy.orm import Session, object_session
 
-from core import audit
+from core import audit, errors
 from core.access import clip_for
 from core.db.models import (
     Annotation,
@@ -36,7 +36,7 @@ from core.db.models import (
     User,
 )
 from core.openapi import file_answer
-from core.web import ApiError, CurrentUser, Db, client_ip, require_role
+from core.web import CurrentUser, Db, client_ip, require_role
 from services.annotate import exchange, reliability, schemes, sets
 from services.annotate.domain import AnnotationSet as SetValue
 from services.annotate.domain import Event, Scheme, Subject
@@ -301,9 +301,9 @@ def agreement(clip_id: str, user: CurrentUser, db: Db,
     clip = clip_for(db, user, clip_id)
     first, second = sets.set_for(db, user, a), sets.set_for(db, user, b)
     if first.clip_id != clip.id or second.clip_id != clip.id:
-        raise ApiError(422, "Both sets must be on this clip.", "sets_not_on_clip")
+        raise errors.Invalid("Both sets must be on this clip.", "sets_not_on_clip")
     if first.id == second.id:
-        raise ApiError(422, "Compare two different sets.", "same_set")
+        raise errors.Invalid("Compare two different sets.", "same_set")
     scheme = schemes.to_domain(first.scheme)
     codes = scheme.keys() if first.scheme_id == second.scheme_id else None
     report = reliability.compare(sets.events(first), sets.events(second),
@@ -357,9 +357,9 @@ async def import_set(clip_id: str, user: CurrentUser, db: Db,
     try:
         read = exchange.read(data, fmt, schemes.to_domain(scheme_row), duration)
     except ImportProblem as exc:
-        raise ApiError(422, f"Nothing was imported: {exc}", "import_invalid",
-                       errors=[{"field": p.where, "message": p.message}
-                               for p in exc.problems]) from None
+        raise errors.Invalid(f"Nothing was imported: {exc}", "import_invalid",
+                             errors=[{"field": p.where, "message": p.message}
+                                     for p in exc.problems]) from None
     row = sets.create(db, user, clip, scheme_row, purpose=sets.Purpose.imported,
                       name=f"{name or 'import'} ({user.email})")
     count = sets.add_many(db, user, row, read.events)

@@ -16,11 +16,12 @@ from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import errors
 from core.access import clip_for
 from core.db.models import AnnotationSet, Clip, ClipAnalysis, ClipStatus, User, utcnow
 from core.queue import enqueue_analysis
 from core.runtime import Runtime
-from core.web import ApiError, CurrentUser, Db, Rt
+from core.web import CurrentUser, Db, Rt
 from services.annotate import reliability, schemes, sets, suggestions
 from services.annotate.router import annotation_out
 from services.annotate.schemas import AnnotationOut
@@ -195,12 +196,12 @@ def clear_regions(clip_id: str, user: CurrentUser, db: Db, runtime: Rt) -> Analy
 def _analysable(db: Session, user: User, clip_id: str) -> Clip:
     clip = clip_for(db, user, clip_id)
     if clip.status is not ClipStatus.ready:
-        raise ApiError(409, "This clip is not processed yet; set the regions once it is "
-                       "ready.", "clip_not_ready")
+        raise errors.Conflict("This clip is not processed yet; set the regions once it is "
+                              "ready.", "clip_not_ready")
     row = db.get(ClipAnalysis, clip.id)
     if row is not None and row.status in ("queued", "running") and not _lost(row):
-        raise ApiError(409, "The clip is being analysed right now; try again once that is "
-                       "done.", "analysis_running")
+        raise errors.Conflict("The clip is being analysed right now; try again once that is "
+                              "done.", "analysis_running")
     return clip
 
 
@@ -261,9 +262,9 @@ def evaluation(clip_id: str, user: CurrentUser, db: Db,
     theirs = sets.set_for(db, user, set_id)
     row = db.get(ClipAnalysis, clip.id)
     if theirs.clip_id != clip.id:
-        raise ApiError(422, "That set codes another clip.", "sets_not_on_clip")
+        raise errors.Invalid("That set codes another clip.", "sets_not_on_clip")
     if row is None or row.set_id is None or sets.blinded(db, user, clip.id):
-        raise ApiError(409, "This clip has no suggestions to evaluate yet.", "no_suggestions")
+        raise errors.Conflict("This clip has no suggestions to evaluate yet.", "no_suggestions")
     made = db.get(AnnotationSet, row.set_id)
     assert made is not None
     decided = suggestions.decisions(db, [theirs.id])

@@ -22,13 +22,13 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from core import audit, delivery, signing
+from core import audit, delivery, errors, signing
 from core.access import NotFound, clip_for
 from core.auth import token_digest
 from core.db.models import ClipStatus, User
 from core.openapi import file_answer
 from core.storage import ObjectNotFound
-from core.web import ApiError, Bearer, Db, Rt, client_ip, optional_user, session_token
+from core.web import Bearer, Db, Rt, client_ip, optional_user, session_token
 from services.ingest.clips import media_token
 
 router = APIRouter(prefix="/api/clips", tags=["playback"])
@@ -103,14 +103,15 @@ def viewer(db: Db, runtime: Rt, request: Request, kind: str, object_id: str,
     """
     if not token:
         if user is None:
-            raise ApiError(401, f"Log in first, or use the signed link from the {kind}.",
-                           "not_authenticated", headers={"WWW-Authenticate": "Bearer"})
+            raise errors.NotAuthenticated(f"Log in first, or use the signed link from the {kind}.",
+                                          "not_authenticated",
+                                          headers={"WWW-Authenticate": "Bearer"})
         return Viewer(user, audit.Actor.of(user), "")
     try:
         claims = signing.verify(runtime.secret_key, token, k=kind, id=object_id)
     except signing.InvalidToken as exc:
-        raise ApiError(403, f"This media link is not valid ({exc}). Open the {kind} again "
-                       "to get a fresh link.", "bad_media_token") from None
+        raise errors.NotAllowed(f"This media link is not valid ({exc}). Open the {kind} again "
+                                "to get a fresh link.", "bad_media_token") from None
     holder = db.get(User, claims["u"])
     if holder is None or not holder.active:
         raise NotFound(kind)
@@ -120,8 +121,8 @@ def viewer(db: Db, runtime: Rt, request: Request, kind: str, object_id: str,
         audit.record(db, audit.Actor.of(user), action=f"view_{kind}", object_type=kind,
                      object_id=object_id, case_id=None, outcome="denied",
                      ip=client_ip(request), detail="media link issued to someone else")
-        raise ApiError(403, f"This media link was made for someone else. Open the {kind} "
-                       "yourself to get your own link.", "media_link_not_yours")
+        raise errors.NotAllowed(f"This media link was made for someone else. Open the {kind} "
+                                "yourself to get your own link.", "media_link_not_yours")
     return Viewer(user, audit.Actor.of(user), token)
 
 
@@ -153,11 +154,11 @@ def clip_media(
     clip = audited_find(db, watcher, action, "clip", clip_id, request,
                         lambda: clip_for(db, watcher.access, clip_id))
     if clip.status is ClipStatus.purged:
-        raise ApiError(410, "This recording was removed when its case's retention period "
-                       "ended; it can no longer be played.", "clip_purged")
+        raise errors.Gone("This recording was removed when its case's retention period "
+                          "ended; it can no longer be played.", "clip_purged")
     if clip.status is not ClipStatus.ready or not clip.media_prefix:
-        raise ApiError(409, f"The clip is not ready to play (status: {clip.status.value}).",
-                       "clip_not_ready")
+        raise errors.Conflict(f"The clip is not ready to play (status: {clip.status.value}).",
+                              "clip_not_ready")
     if action:
         audit.record(db, watcher.actor, action=action, object_type="clip",
                      object_id=clip.id, case_id=clip.case_id, ip=client_ip(request))

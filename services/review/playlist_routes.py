@@ -10,12 +10,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy import select
 
-from core import audit, keys, signing
+from core import audit, errors, keys, signing
 from core.access import case_for
 from core.db.models import Annotation, Clip, Playlist, PlaylistItem, PlaylistStatus, User
 from core.queue import enqueue_render, job_alive
 from core.runtime import Runtime
-from core.web import ApiError, Bearer, CurrentUser, Db, Rt, client_ip, optional_user
+from core.web import Bearer, CurrentUser, Db, Rt, client_ip, optional_user
 from services.annotate import sets, suggestions
 from services.annotate.schemes import to_domain
 from services.review import playback, playlists
@@ -187,8 +187,8 @@ def delete_playlist(playlist_id: str, user: CurrentUser, db: Db, runtime: Rt) ->
     """Remove the playlist, its rendered media and its share links."""
     row = _editable(db, user, playlist_id)
     if row.status is PlaylistStatus.rendering and job_alive(runtime.redis, row.job_id):
-        raise ApiError(409, "The playlist is being rendered; delete it when that is done.",
-                       "playlist_rendering")
+        raise errors.Conflict("The playlist is being rendered; delete it when that is done.",
+                              "playlist_rendering")
     prefix = keys.playlist_prefix(row.case_id, row.id)
     db.delete(row)
     db.flush()
@@ -230,14 +230,14 @@ def change_item(playlist_id: str, item_id: str, body: ItemPatch, request: Reques
     if body.goal_ids is not None:
         goal_ids = goals.require_of_case(db, row.case_id, body.goal_ids)
     elif "goal_ids" in body.model_fields_set:
-        raise ApiError(422, "goal_ids: may not be empty (send [] for no goals)",
-                       "invalid_request", errors=[{"field": "goal_ids",
-                                                   "message": "send [] for no goals"}])
+        raise errors.Invalid("goal_ids: may not be empty (send [] for no goals)",
+                             "invalid_request", errors=[{"field": "goal_ids",
+                                                         "message": "send [] for no goals"}])
     for name in ("start_ms", "end_ms", "pre_roll_ms", "post_roll_ms", "caption", "speed",
                  "mute"):
         if name in changes and changes[name] is None:
-            raise ApiError(422, f"{name}: may not be empty", "invalid_item",
-                           errors=[{"field": name, "message": "may not be empty"}])
+            raise errors.Invalid(f"{name}: may not be empty", "invalid_item",
+                                 errors=[{"field": name, "message": "may not be empty"}])
     if changes:
         current = playlists.spec_of(item)
         spec = playlists.ItemSpec(**{**current.__dict__, **changes,
@@ -273,8 +273,8 @@ def render(playlist_id: str, request: Request, user: CurrentUser, db: Db,
     """Render the playlist as it is now; moments rendered before are reused."""
     row = _editable(db, user, playlist_id)
     if row.status is PlaylistStatus.rendering and job_alive(runtime.redis, row.job_id):
-        raise ApiError(409, "This playlist is already being rendered; it will be ready "
-                       "shortly.", "playlist_rendering")
+        raise errors.Conflict("This playlist is already being rendered; it will be ready "
+                              "shortly.", "playlist_rendering")
     playlists.renderable(db, row)
     row.status, row.progress, row.error, row.error_code = \
         PlaylistStatus.rendering, 0.0, None, None
@@ -318,10 +318,10 @@ def playlist_media(
 def servable_prefix(row: Playlist) -> str:
     """Where the last complete render lives; nothing half-rendered is ever served."""
     if row.status is PlaylistStatus.purged:
-        raise ApiError(410, "This playlist was removed when its case's retention period "
-                       "ended.", "playlist_purged")
+        raise errors.Gone("This playlist was removed when its case's retention period "
+                          "ended.", "playlist_purged")
     if not row.media_prefix:
-        raise ApiError(409, "This playlist has not been rendered yet"
-                       + (f": {row.error}" if row.error else "; render it first."),
-                       "playlist_not_rendered")
+        raise errors.Conflict("This playlist has not been rendered yet"
+                              + (f": {row.error}" if row.error else "; render it first."),
+                              "playlist_not_rendered")
     return row.media_prefix

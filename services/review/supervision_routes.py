@@ -8,6 +8,7 @@ from typing import Annotated, TypedDict
 from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import func, select
 
+from core import errors
 from core.access import case_for, clip_for
 from core.db.models import (
     AnnotationSet,
@@ -19,7 +20,7 @@ from core.db.models import (
     User,
     utcnow,
 )
-from core.web import ApiError, CurrentUser, Db, client_ip, require_role
+from core.web import CurrentUser, Db, client_ip, require_role
 from services.annotate import sets
 from services.cases import consent_flags
 from services.review import comments, second_coding, supervision
@@ -171,7 +172,7 @@ def unresolve(comment_id: str, user: CurrentUser, db: Db) -> ThreadOut:
 def _set_resolved(comment_id: str, user: User, db: Db, *, resolved: bool) -> ThreadOut:
     root = comments.thread_for(db, user, comment_id)
     if root.id != comment_id:
-        raise ApiError(422, "Resolve the thread, not one reply in it.", "not_a_thread")
+        raise errors.Invalid("Resolve the thread, not one reply in it.", "not_a_thread")
     comments.set_resolved(db, user, root, resolved)
     return _whole_thread(db, root)
 

@@ -14,11 +14,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from core import audit
+from core import audit, errors
 from core.access import NotFound, case_for
 from core.db.models import utcnow
 from core.openapi import file_answer
-from core.web import ApiError, CurrentUser, Db, Rt, client_ip
+from core.web import CurrentUser, Db, Rt, client_ip
 from services.trajectory import report
 
 router = APIRouter(prefix="/api/cases", tags=["trajectory"])
@@ -49,8 +49,8 @@ def case_report(
                      case_id=None, outcome="denied", ip=client_ip(request))
         raise
     if start and end and start > end:
-        raise ApiError(422, "The report's period ends before it starts: choose a 'to' date "
-                       "on or after the 'from' date.", "report_period_reversed")
+        raise errors.Invalid("The report's period ends before it starts: choose a 'to' date "
+                             "on or after the 'from' date.", "report_period_reversed")
     period = report.Period(start, end)
     body = report.build(db, runtime, case, user, period, lang, now=utcnow())
     audit.record(db, actor, action="report", object_type="case", object_id=case.id,
