@@ -1,6 +1,7 @@
 """One way to say no: the domain raises the kinds of :mod:`core.errors`, and
 :data:`core.web.DOMAIN_STATUS` alone says which status each kind answers with.
-Only the modules that speak HTTP (those that make a router) raise ``ApiError``."""
+Routes refuse with those kinds too; ``ApiError`` is left for what HTTP or the tus
+protocol says itself, not the domain."""
 
 from __future__ import annotations
 
@@ -78,3 +79,23 @@ def test_domain_modules_raise_domain_kinds_not_http_errors() -> None:
         if not _speaks_http(tree) and _imports_api_error(tree):
             wrong.append(where)
     assert wrong == [], "raise a kind of core.errors in a domain module"
+
+
+#: Where a route still raises ``ApiError``, and why no kind says it.
+PROTOCOL_REFUSALS = {
+    # 412 when the client speaks another tus version: the protocol's own check
+    ("services/ingest/tus.py", "_require_version"),
+}
+
+
+def test_routes_raise_api_error_only_for_the_protocol() -> None:
+    found = set()
+    for path in sorted((ROOT / "services").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ApiError":
+                    found.add((str(path.relative_to(ROOT)), function.name))
+    assert found == PROTOCOL_REFUSALS, "refuse with a kind of core.errors"
