@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
@@ -50,15 +51,27 @@ MULTIPART_OVERHEAD = 64 * 1024
 
 
 def _case_out(db: Db, case: Case, user: User) -> CaseOut:
-    team = db.get(Team, case.team_id) if case.team_id else None
-    count = db.scalar(select(func.count()).select_from(Clip).where(Clip.case_id == case.id))
-    return CaseOut(id=case.id, label=case.label, team=team.name if team else None,
-                   created_at=case.created_at, clip_count=count or 0,
-                   status=cases.case_status(case),
-                   consent=ConsentOut(**cases.consent_flags(case),
-                                      updated_at=case.consent_updated_at),
-                   closed_at=case.closed_at, purge_after=case.purge_after,
-                   purged_at=case.purged_at, may_manage=cases.may_manage(user, case))
+    return _cases_out(db, [case], user)[0]
+
+
+def _cases_out(db: Db, listed: Sequence[Case], user: User) -> list[CaseOut]:
+    """The cases as the API shows them, with their team's name and clip count
+    read in one query each, however many cases a professional has."""
+    ids = [c.id for c in listed]
+    counts = dict(db.execute(select(Clip.case_id, func.count()).where(Clip.case_id.in_(ids))
+                             .group_by(Clip.case_id)).tuples().all()) if ids else {}
+    team_ids = {c.team_id for c in listed if c.team_id}
+    teams = dict(db.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids)))
+                 .tuples().all()) if team_ids else {}
+    return [CaseOut(id=case.id, label=case.label,
+                    team=teams.get(case.team_id) if case.team_id else None,
+                    created_at=case.created_at, clip_count=counts.get(case.id, 0),
+                    status=cases.case_status(case),
+                    consent=ConsentOut(**cases.consent_flags(case),
+                                       updated_at=case.consent_updated_at),
+                    closed_at=case.closed_at, purge_after=case.purge_after,
+                    purged_at=case.purged_at, may_manage=cases.may_manage(user, case))
+            for case in listed]
 
 
 @router.post("/cases", status_code=status.HTTP_201_CREATED, response_model=CaseOut)
@@ -79,8 +92,8 @@ def create_case(body: CaseIn, user: CaseOpener, db: Db) -> CaseOut:
 @router.get("/cases", response_model=list[CaseOut])
 def list_cases(user: CurrentUser, db: Db) -> list[CaseOut]:
     """The cases this user may see, newest first."""
-    cases = db.scalars(visible_cases(user).order_by(Case.created_at.desc())).all()
-    return [_case_out(db, c, user) for c in cases]
+    return _cases_out(db, db.scalars(visible_cases(user).order_by(Case.created_at.desc())).all(),
+                      user)
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
