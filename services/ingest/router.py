@@ -59,10 +59,10 @@ def _cases_out(db: Db, listed: Sequence[Case], user: User) -> list[CaseOut]:
     read in one query each, however many cases a professional has."""
     ids = [c.id for c in listed]
     counts = dict(db.execute(select(Clip.case_id, func.count()).where(Clip.case_id.in_(ids))
-                             .group_by(Clip.case_id)).tuples().all()) if ids else {}
+                             .group_by(Clip.case_id)).all()) if ids else {}
     team_ids = {c.team_id for c in listed if c.team_id}
     teams = dict(db.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids)))
-                 .tuples().all()) if team_ids else {}
+                 .all()) if team_ids else {}
     return [CaseOut(id=case.id, label=case.label,
                     team=teams.get(case.team_id) if case.team_id else None,
                     created_at=case.created_at, clip_count=counts.get(case.id, 0),
