@@ -108,6 +108,15 @@ def fraction(page: Any, who: str) -> dict[str, float] | None:
             "w": box["width"] / layer["width"], "h": box["height"] / layer["height"]}
 
 
+def same_place(a: dict[str, float], b: dict[str, float]) -> bool:
+    return all(abs(a[k] - b[k]) <= 0.002 for k in "xywh")
+
+
+def back_at_start(page: Any, start: dict[str, float]) -> None:
+    until(lambda: (now := fraction(page, "parent")) and same_place(now, start),
+          f"the parent's box is not back where it was: {fraction(page, 'parent')} {start}", page)
+
+
 def grip(page: Any, who: str, corner: str) -> tuple[float, float]:
     box = page.locator(f".region-{who} .region-grip-{corner}").bounding_box()
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -252,10 +261,10 @@ def test_cancel_and_escape_put_the_boxes_back_and_leaving_asks_first(
     adjust = page.get_by_role("button", name=ADJUST)
 
     adjust.click()
-    page.locator(".region-layer").wait_for()
-    start = page.locator(".region-parent").bounding_box()
+    start = until(lambda: fraction(page, "parent"), "the boxes did not open", page)
     drag(page, on(page, 0.25, 0.5), on(page, 0.45, 0.5))
-    assert page.locator(".region-parent").bounding_box()["x"] > start["x"] + 50
+    until(lambda: (moved := fraction(page, "parent")) and moved["x"] > start["x"] + 0.1,
+          "the drag did not move the parent's box", page)
     expect(page.locator(".regions-unsaved")).to_be_visible()
 
     # leaving with unsaved boxes asks; staying keeps them
@@ -279,15 +288,16 @@ def test_cancel_and_escape_put_the_boxes_back_and_leaving_asks_first(
     expect(page.get_by_role("status")).to_contain_text("De vakken staan weer zoals ze waren")
     expect(adjust).to_be_focused()
     adjust.click()
-    assert page.locator(".region-parent").bounding_box() == start
+    back_at_start(page, start)
 
     # so does Cancel, after a quick layout
     choose(page, "Ouder boven, kind onder")
-    assert page.locator(".region-parent").bounding_box() != start
+    until(lambda: (moved := fraction(page, "parent")) and not same_place(moved, start),
+          "the quick layout did not move the parent's box", page)
     page.get_by_role("button", name="Annuleren").click()
     expect(page.locator(".region-box")).to_have_count(0)
     adjust.click()
-    assert page.locator(".region-parent").bounding_box() == start
+    back_at_start(page, start)
     page.get_by_role("button", name="Annuleren").click()
 
     # nothing was saved, and with nothing unsaved the page is left without a question
