@@ -19,8 +19,15 @@ from typing import Any
 
 import psycopg
 import pytest
+from argon2 import profiles
 from redis import Redis
 from support import People, Person, Users, create_case, free_port, make_people, team_name
+
+from core import auth
+
+# Hundreds of people are made and log in here: at argon2's real cost that is minutes.
+# Servers the tests start as processes keep the real profile (test_serve checks it).
+auth.use_profile(profiles.CHEAPEST)
 
 PG_ADMIN_URL = os.environ.get("ATTUNE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_HOST = os.environ.get("ATTUNE_TEST_REDIS", "redis://127.0.0.1:6379")

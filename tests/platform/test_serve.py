@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -13,10 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import argon2
 import httpx
 import media
 import pytest
 from support import free_port, process_alive
+
+from core import auth
 
 ATTUNE = [sys.executable, "-m", "attune.cli"]
 PASSWORD = "correct horse battery"
@@ -78,6 +82,10 @@ def test_embedded_serve_end_to_end(served: dict[str, Any], media_dir: Path) -> N
     added = _cli(served, "user", "add", "els@example.org", "--role", "professional",
                  "--team", "Noord", ATTUNE_PASSWORD=PASSWORD)
     assert added.returncode == 0, added.stderr
+    with sqlite3.connect(data / "attune.db") as db:
+        (stored,) = db.execute("SELECT password_hash FROM users WHERE email = ?",
+                                ("els@example.org",)).fetchone()
+    assert argon2.extract_parameters(stored) == auth.PROFILE, "a real server hashes at full cost"
     logged_in = _cli(served, "login", served["url"], "--email", "els@example.org",
                      ATTUNE_PASSWORD=PASSWORD)
     assert logged_in.returncode == 0, logged_in.stderr
