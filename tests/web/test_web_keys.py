@@ -49,6 +49,11 @@ def start_coding(page: Any, person: dict[str, Any], clip: dict[str, Any]) -> Non
     page.goto(f"/clips/{clip['id']}/code")
     page.get_by_role("button", name="Begin met coderen").click()
     page.locator(".workspace").wait_for()
+    player_loaded(page)
+
+
+def player_loaded(page: Any) -> None:
+    """The workspace's player has the clip: by then the workspace listens to the keys."""
     until(lambda: page.evaluate("document.querySelector('video').readyState") >= 2,
           "the player did not load the clip", page)
 
@@ -254,6 +259,7 @@ def test_a_submitted_set_is_read_only_until_its_coder_takes_it_back(
     assert approved.status_code == 200, approved.text
     page.reload()
     expect(banner).to_contain_text("goedgekeurd en kan niet meer worden gewijzigd")
+    player_loaded(page)  # the reloaded workspace takes the key
     page.keyboard.press("2")
     expect(status).to_have_text(
         "Er is niets gewijzigd: deze codering is goedgekeurd. Kies \u2018Heropenen om te "
