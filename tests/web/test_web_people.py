@@ -224,36 +224,33 @@ def test_the_invite_form_works_from_the_keyboard_alone(
     page.goto("/admin")
     page.locator("#invite-email").wait_for()
 
-    def focused() -> str:
-        return str(page.evaluate("document.activeElement.id || document.activeElement.textContent"))
-
     # from the last filter above the list, Tab reaches the form in order
     page.locator("#invite-email").focus()
     email = f"kees-{RUN_ID}@example.org"
     page.keyboard.type(email)
     page.keyboard.press("Tab")
-    assert focused() == "invite-name"
+    expect(page.locator("#invite-name")).to_be_focused()
     page.keyboard.type("Kees")
     page.keyboard.press("Tab")
-    assert focused() == "invite-role"
+    expect(page.locator("#invite-role")).to_be_focused()
     page.keyboard.press("ArrowDown")  # professional -> supervisor
     expect(page.locator("#invite-role")).to_have_value("supervisor")
     page.keyboard.press("Tab")
-    assert focused() == "invite-team"
+    expect(page.locator("#invite-team")).to_be_focused()
     # the teams arrive with the page's second request: wait for ours
     expect(page.locator("#invite-team option", has_text=team)).to_have_count(1)
     options = page.locator("#invite-team option").all_inner_texts()
     for _ in range(options.index(team)):
         page.keyboard.press("ArrowDown")
     page.keyboard.press("Tab")
-    assert focused() == "Uitnodigen"
+    expect(page.get_by_role("button", name="Uitnodigen", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
 
     # the link takes the focus: a screen reader announces it, Tab goes on to copying it
     heading = page.get_by_role("heading", name=f"Uitnodigingslink voor {email}")
     expect(heading).to_be_focused(timeout=20_000)
     page.keyboard.press("Tab")
-    assert focused() == "invite-link-url"
+    expect(page.locator("#invite-link-url")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Link kopiëren")).to_be_focused()
     page.keyboard.press("Enter")
@@ -301,7 +298,7 @@ def test_a_team_that_requires_two_step_sign_in_sends_its_member_to_set_it_up_the
     codes = page.locator(".recovery-codes li")
     expect(codes).to_have_count(10)
     recovery = codes.first.inner_text().strip()
-    assert page.get_by_role("button", name="Klaar").is_disabled()
+    expect(page.get_by_role("button", name="Klaar")).to_be_disabled()
     assert fits_the_screen(page)
     page.get_by_label("Ik heb de codes bewaard").check()
     page.get_by_role("button", name="Klaar").click()
