@@ -4,6 +4,7 @@ and the hand-over to the transcode queue."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import cast
 from urllib.parse import quote
 
@@ -64,18 +65,39 @@ def upload_progress(clip: Clip) -> float | None:
     """How far a resumable upload of the clip has come (0..1), for anyone
     watching the case from another device; None when no upload is running."""
     db = object_session(clip)
-    if clip.status is not ClipStatus.uploading or db is None:
-        return None
-    upload = db.scalar(select(Upload).where(Upload.clip_id == clip.id,
-                                            Upload.state == UploadState.receiving)
-                       .order_by(Upload.created_at.desc()))
-    if upload is None or not upload.length:
-        return None
-    return round(upload.offset / upload.length, 4)
+    return uploads_progress(db, [clip]).get(clip.id) if db is not None else None
+
+
+def uploads_progress(db: Session, clips: Sequence[Clip]) -> dict[str, float | None]:
+    """:func:`upload_progress` of each clip still uploading, read in one query
+    however many a case has: a clip's newest upload that is still receiving."""
+    ids = [clip.id for clip in clips if clip.status is ClipStatus.uploading]
+    if not ids:
+        return {}
+    newest: dict[str, Upload] = {}
+    for upload in db.scalars(select(Upload).where(Upload.clip_id.in_(ids),
+                                                  Upload.state == UploadState.receiving)
+                             .order_by(Upload.created_at)):
+        newest[upload.clip_id] = upload
+    return {clip_id: round(upload.offset / upload.length, 4) if upload.length else None
+            for clip_id, upload in newest.items()}
 
 
 def clip_view(runtime: Runtime, clip: Clip, user: User, base_url: str) -> ClipOut:
     """The clip as its viewer sees it, with fresh signed media URLs when ready."""
+    return _view(runtime, clip, user, base_url, upload_progress(clip))
+
+
+def clips_view(runtime: Runtime, db: Session, clips: Sequence[Clip], user: User,
+               base_url: str) -> list[ClipOut]:
+    """:func:`clip_view` of many clips, with their uploads read in one query."""
+    progress = uploads_progress(db, clips)
+    return [_view(runtime, clip, user, base_url, progress.get(clip.id)) for clip in clips]
+
+
+def _view(runtime: Runtime, clip: Clip, user: User, base_url: str,
+          progress: float | None) -> ClipOut:
+    """The clip as shown, its upload's progress read by the caller (one clip or many)."""
     urls: dict[str, str | None] = {"hls_url": None, "poster_url": None, "storyboard_url": None}
     if clip.status is ClipStatus.ready:
         token = quote(media_token(runtime, clip, user))
@@ -89,7 +111,7 @@ def clip_view(runtime: Runtime, clip: Clip, user: User, base_url: str) -> ClipOu
         id=clip.id, case_id=clip.case_id, filename=clip.filename,
         activity=cast(Activity | None, clip.activity),  # checked at upload
         recorded_at=clip.recorded_at, visit_id=clip.visit_id,
-        status=clip.status, upload_progress=upload_progress(clip),
+        status=clip.status, upload_progress=progress,
         progress=round(clip.progress, 4), error=clip.error, error_code=clip.error_code,
         size_bytes=clip.size_bytes, duration_s=clip.duration_s, width=clip.width,
         height=clip.height, fps=clip.fps, created_at=clip.created_at,

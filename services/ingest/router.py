@@ -17,7 +17,7 @@ from core.db.models import Case, CaseAccess, Clip, Role, Team, User
 from core.storage import StorageUnavailable
 from core.web import CurrentUser, Db, Rt, client_ip, require_role
 from services import cases
-from services.ingest.clips import clip_view, new_clip, queue_clip
+from services.ingest.clips import clip_view, clips_view, new_clip, queue_clip
 from services.ingest.multipart import MultipartError, iter_parts
 from services.ingest.schemas import (
     CaseIn,
@@ -151,7 +151,7 @@ def list_clips(case_id: str, request: Request, user: CurrentUser, db: Db,
     case = case_for(db, user, case_id)
     clips = db.scalars(select(Clip).where(Clip.case_id == case.id)
                        .order_by(Clip.created_at.desc())).all()
-    return [clip_view(runtime, c, user, str(request.base_url)) for c in clips]
+    return clips_view(runtime, db, clips, user, str(request.base_url))
 
 
 @router.get("/clips/{clip_id}", response_model=ClipOut)
