@@ -8,12 +8,13 @@ and written to the set's history with who, when, and before/after.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import ExecutableOption
 
 from core import errors
 from core.access import clip_for, through_parent
@@ -90,12 +91,28 @@ def set_for(db: Session, user: User, set_id: str) -> AnnotationSet:
     return row
 
 
-def sets_of(db: Session, user: User, clip: Clip) -> list[AnnotationSet]:
-    """The clip's sets the user may read (a blinded second coder: only their own)."""
-    query = select(AnnotationSet).where(AnnotationSet.clip_id == clip.id)
-    if blinded(db, user, clip.id):
-        query = query.where(AnnotationSet.coder_id == user.id)
-    return list(db.scalars(query.order_by(AnnotationSet.created_at)))
+def sets_of(db: Session, user: User, clip: Clip, *load: ExecutableOption) -> list[AnnotationSet]:
+    """The clip's sets the user may read (a blinded second coder: only their own);
+    ``load``: what to read with them (``selectinload(AnnotationSet.annotations)``)."""
+    return sets_of_clips(db, user, [clip], *load)[clip.id]
+
+
+def sets_of_clips(db: Session, user: User, clips: Sequence[Clip],
+                  *load: ExecutableOption) -> dict[str, list[AnnotationSet]]:
+    """:func:`sets_of` for each clip, oldest first, read in one query however
+    many clips a case has."""
+    ids = [clip.id for clip in clips]
+    found: dict[str, list[AnnotationSet]] = {clip_id: [] for clip_id in ids}
+    if not ids:
+        return found
+    query = select(AnnotationSet).where(AnnotationSet.clip_id.in_(ids))
+    hidden = blinded_clips(db, user, ids)
+    if hidden:
+        query = query.where(AnnotationSet.clip_id.not_in(hidden)
+                            | (AnnotationSet.coder_id == user.id))
+    for row in db.scalars(query.order_by(AnnotationSet.created_at).options(*load)):
+        found[row.clip_id].append(row)
+    return found
 
 
 def blinded(db: Session, user: User, clip_id: str) -> bool:
@@ -104,13 +121,20 @@ def blinded(db: Session, user: User, clip_id: str) -> bool:
     Until then they must not see anyone else's coding, or the agreement would
     measure how well they copy rather than how reliably the scheme is applied.
     """
-    assigned = select(SecondCoding.set_id).where(SecondCoding.clip_id == clip_id,
-                                                 SecondCoding.coder_id == user.id)
-    ever_submitted = select(ReviewTransition.id).where(
-        ReviewTransition.set_id.in_(assigned),
-        ReviewTransition.to_state == ReviewState.submitted)
-    return bool(db.scalar(select(assigned.exists()))) and not db.scalar(
-        select(ever_submitted.exists()))
+    return clip_id in blinded_clips(db, user, [clip_id])
+
+
+def blinded_clips(db: Session, user: User, clip_ids: Iterable[str]) -> set[str]:
+    """The clips among ``clip_ids`` on which ``user`` is :func:`blinded`, in one
+    query: asked to code them, and no set they were asked for ever submitted."""
+    submitted = func.count(ReviewTransition.id)
+    rows = db.execute(
+        select(SecondCoding.clip_id, submitted)
+        .outerjoin(ReviewTransition, (ReviewTransition.set_id == SecondCoding.set_id)
+                   & (ReviewTransition.to_state == ReviewState.submitted))
+        .where(SecondCoding.clip_id.in_(list(clip_ids)), SecondCoding.coder_id == user.id)
+        .group_by(SecondCoding.clip_id))
+    return {clip_id for clip_id, times in rows if not times}
 
 
 def check_editable(user: User, row: AnnotationSet) -> None:
