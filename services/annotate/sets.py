@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -97,15 +97,17 @@ def sets_of(db: Session, user: User, clip: Clip, *load: ExecutableOption) -> lis
     return sets_of_clips(db, user, [clip], *load)[clip.id]
 
 
-def sets_of_clips(db: Session, user: User, clips: Sequence[Clip],
-                  *load: ExecutableOption) -> dict[str, list[AnnotationSet]]:
+def sets_of_clips(db: Session, user: User, clips: Sequence[Clip], *load: ExecutableOption,
+                  where: ColumnElement[bool] | None = None) -> dict[str, list[AnnotationSet]]:
     """:func:`sets_of` for each clip, oldest first, read in one query however
-    many clips a case has."""
+    many clips a case has; ``where``: only the sets it holds for."""
     ids = [clip.id for clip in clips]
     found: dict[str, list[AnnotationSet]] = {clip_id: [] for clip_id in ids}
     if not ids:
         return found
     query = select(AnnotationSet).where(AnnotationSet.clip_id.in_(ids))
+    if where is not None:
+        query = query.where(where)
     hidden = blinded_clips(db, user, ids)
     if hidden:
         query = query.where(AnnotationSet.clip_id.not_in(hidden)

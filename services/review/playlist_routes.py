@@ -10,15 +10,24 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from core import audit, errors, keys, signing
 from core.access import case_for
-from core.db.models import Annotation, Clip, Playlist, PlaylistItem, PlaylistStatus, User
+from core.db.models import (
+    Annotation,
+    AnnotationSet,
+    Clip,
+    Playlist,
+    PlaylistItem,
+    PlaylistStatus,
+    User,
+)
 from core.queue import enqueue_render, job_alive
 from core.runtime import Runtime
 from core.web import Bearer, CurrentUser, Db, Rt, client_ip, optional_user
 from services.annotate import sets, suggestions
+from services.annotate.domain import Scheme
 from services.annotate.schemes import to_domain
 from services.review import playback, playlists
 from services.review.schemas import (
@@ -138,25 +147,36 @@ def case_moments(case_id: str, user: CurrentUser, db: Db,
     """Every coded moment of the case's clips, in clip and time order: what a
     playlist is built from (the sets the user may read)."""
     case = case_for(db, user, case_id)
+    clips = db.scalars(select(Clip).where(Clip.case_id == case.id)
+                       .order_by(Clip.created_at)).all()
+    shown = AnnotationSet.purpose != suggestions.PURPOSE
+    readable = sets.sets_of_clips(
+        db, user, clips, joinedload(AnnotationSet.scheme), joinedload(AnnotationSet.coder),
+        selectinload(AnnotationSet.annotations),
+        where=shown & (AnnotationSet.purpose == purpose) if purpose else shown)
+    # each scheme version is read into codes once, however many sets use it
+    schemes = {row.scheme_id: row.scheme for rows in readable.values() for row in rows}
+    known = {scheme_id: to_domain(row) for scheme_id, row in schemes.items()}
+    return [moment for clip in clips for coded in readable[clip.id]
+            for moment in _moments(clip, coded, known[coded.scheme_id], category)]
+
+
+def _moments(clip: Clip, coded: AnnotationSet, scheme: Scheme,
+             category: str | None) -> list[MomentOut]:
+    """The set's moments as a playlist builder lists them (only ``category``'s, if given)."""
     found = []
-    for clip in db.scalars(select(Clip).where(Clip.case_id == case.id)
-                           .order_by(Clip.created_at)):
-        for coded in sets.sets_of(db, user, clip):
-            if (purpose and coded.purpose != purpose) or suggestions.is_suggestions(coded):
-                continue
-            scheme = to_domain(coded.scheme)
-            for note in coded.annotations:
-                code = scheme.code(note.code)
-                if category and (code is None or code.category != category):
-                    continue
-                found.append(MomentOut(
-                    annotation_id=note.id, clip_id=clip.id, clip=clip.filename,
-                    set_id=coded.id, coder=coded.coder.email, code=note.code,
-                    label_en=code.label_en if code else None,
-                    label_nl=code.label_nl if code else None,
-                    category=code.category if code else None,
-                    colour=code.colour if code else None, start_ms=note.start_ms,
-                    end_ms=note.end_ms, note=note.note, repairs=note.repairs_id))
+    for note in coded.annotations:
+        code = scheme.code(note.code)
+        if category and (code is None or code.category != category):
+            continue
+        found.append(MomentOut(
+            annotation_id=note.id, clip_id=clip.id, clip=clip.filename,
+            set_id=coded.id, coder=coded.coder.email, code=note.code,
+            label_en=code.label_en if code else None,
+            label_nl=code.label_nl if code else None,
+            category=code.category if code else None,
+            colour=code.colour if code else None, start_ms=note.start_ms,
+            end_ms=note.end_ms, note=note.note, repairs=note.repairs_id))
     return found
 
 
