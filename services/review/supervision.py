@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from core import errors
 from core.access import is_case_supervisor, visible_cases
@@ -187,7 +187,8 @@ def queue(db: Session, user: User, *, coder_id: str | None = None,
         .where(Case.id.in_(select(cases.c.id)),
                AnnotationSet.review_state == ReviewState.submitted,
                AnnotationSet.coder_id != user.id)
-        .order_by(AnnotationSet.review_state_at, AnnotationSet.id))
+        .order_by(AnnotationSet.review_state_at, AnnotationSet.id)
+        .options(joinedload(AnnotationSet.coder)))  # the queue names each coder
     if coder_id:
         query = query.where(AnnotationSet.coder_id == coder_id)
     if case_id:
