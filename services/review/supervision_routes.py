@@ -111,13 +111,22 @@ def _comment_out(row: Comment, people: dict[str, str]) -> CommentOut:
 
 
 def _thread_out(db: Db, root: Comment, replies: list[Comment]) -> ThreadOut:
-    people = _emails(db, {root.author_id, *(r.author_id for r in replies)})
-    return ThreadOut(**_comment_out(root, people).model_dump(), clip_id=root.clip_id,
-                     set_id=root.set_id, annotation_id=root.annotation_id,
-                     start_ms=root.start_ms, end_ms=root.end_ms,
-                     resolved=root.resolved_at is not None, resolved_at=root.resolved_at,
-                     resolved_by=root.resolved_by,
-                     replies=[_comment_out(r, people) for r in replies])
+    return _threads_out(db, [(root, replies)])[0]
+
+
+def _threads_out(db: Db, threads: list[tuple[Comment, list[Comment]]]) -> list[ThreadOut]:
+    """The threads as shown, their authors' addresses read in one query however
+    many threads a clip has."""
+    if not threads:
+        return []
+    people = _emails(db, {c.author_id for root, replies in threads for c in (root, *replies)})
+    return [ThreadOut(**_comment_out(root, people).model_dump(), clip_id=root.clip_id,
+                      set_id=root.set_id, annotation_id=root.annotation_id,
+                      start_ms=root.start_ms, end_ms=root.end_ms,
+                      resolved=root.resolved_at is not None, resolved_at=root.resolved_at,
+                      resolved_by=root.resolved_by,
+                      replies=[_comment_out(r, people) for r in replies])
+            for root, replies in threads]
 
 
 def _whole_thread(db: Db, root: Comment) -> ThreadOut:
@@ -131,9 +140,7 @@ def list_threads(clip_id: str, user: CurrentUser, db: Db,
                  open: Annotated[bool, Query(description="Only unresolved threads.")] = False,
                  ) -> list[ThreadOut]:
     clip = clip_for(db, user, clip_id)
-    return [_thread_out(db, root, replies)
-            for root, replies in comments.threads(db, user, clip, set_id=set_id,
-                                                  open_only=open)]
+    return _threads_out(db, comments.threads(db, user, clip, set_id=set_id, open_only=open))
 
 
 @router.post("/clips/{clip_id}/comments", response_model=ThreadOut,
