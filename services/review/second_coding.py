@@ -9,10 +9,11 @@ scheme version. Until they submit it they see no other coding of the clip
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import audit, errors
 from core.db.models import (
@@ -128,8 +129,24 @@ def assignments(db: Session, clip: Clip) -> list[SecondCoding]:
 
 
 def status(db: Session, clip: Clip, row: SecondCoding) -> Status:
-    reference, second = db.get(AnnotationSet, row.reference_set_id), db.get(AnnotationSet,
-                                                                           row.set_id)
+    return statuses(db, clip, [row])[0]
+
+
+def statuses(db: Session, clip: Clip, rows: Sequence[SecondCoding]) -> list[Status]:
+    """:func:`status` of each assignment, all their sets read in one query (with
+    their coders, schemes and annotations), however many second coders a clip has."""
+    ids = {row.reference_set_id for row in rows} | {row.set_id for row in rows}
+    found = {coded.id: coded for coded in db.scalars(
+        select(AnnotationSet).where(AnnotationSet.id.in_(ids)).options(
+            joinedload(AnnotationSet.coder), joinedload(AnnotationSet.scheme),
+            selectinload(AnnotationSet.annotations)))} if ids else {}
+    return [_status(clip, row, found.get(row.reference_set_id), found.get(row.set_id))
+            for row in rows]
+
+
+def _status(clip: Clip, row: SecondCoding, reference: AnnotationSet | None,
+            second: AnnotationSet | None) -> Status:
+    """Where the two sets stand, and their agreement once both are handed in."""
     assert reference is not None and second is not None  # foreign keys, cascading deletes
     pending = [s for s in (reference, second) if s.review_state not in HANDED_IN]
     if pending:

@@ -186,8 +186,7 @@ def _set_resolved(comment_id: str, user: User, db: Db, *, resolved: bool) -> Thr
 
 # -- second coders -------------------------------------------------------------------
 
-def _second_coding_out(db: Db, clip: Clip, row: SecondCoding) -> SecondCodingOut:
-    state = second_coding.status(db, clip, row)
+def _second_coding_out(row: SecondCoding, state: second_coding.Status) -> SecondCodingOut:
     return SecondCodingOut(id=row.id, clip_id=row.clip_id, coder_id=row.coder_id,
                            coder=state.second.coder.email, reference_set_id=state.reference.id,
                            reference_coder=state.reference.coder.email,
@@ -208,7 +207,7 @@ def assign_second_coder(clip_id: str, body: SecondCoderIn, request: Request,
     case = case_for(db, user, clip.case_id)
     row = second_coding.assign(db, user, clip, case, body.coder_id, body.reference_set_id,
                                body.note, client_ip(request))
-    return _second_coding_out(db, clip, row)
+    return _second_coding_out(row, second_coding.status(db, clip, row))
 
 
 @router.get("/clips/{clip_id}/second-coders/candidates", response_model=list[CoderOut])
@@ -224,7 +223,9 @@ def second_coder_candidates(clip_id: str, user: CurrentUser, db: Db) -> list[Cod
 def list_second_coders(clip_id: str, user: CurrentUser, db: Db) -> list[SecondCodingOut]:
     """Each second coding of the clip; the agreement once both sets are submitted."""
     clip = clip_for(db, user, clip_id)
-    return [_second_coding_out(db, clip, row) for row in second_coding.assignments(db, clip)]
+    rows = second_coding.assignments(db, clip)
+    return [_second_coding_out(row, state)
+            for row, state in zip(rows, second_coding.statuses(db, clip, rows), strict=True)]
 
 
 # -- the user's inbox ----------------------------------------------------------------
