@@ -3,6 +3,7 @@ comment threads in a clip, second coders, and what waits for each user."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, TypedDict
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -12,6 +13,7 @@ from core import errors
 from core.access import case_for, clip_for
 from core.db.models import (
     AnnotationSet,
+    Case,
     Clip,
     Comment,
     ReviewTransition,
@@ -236,27 +238,15 @@ def inbox(user: CurrentUser, db: Db) -> list[InboxItem]:
     clips they were asked to code, and threads waiting for their answer. Each
     item names its case and clip; ``kind`` with the fields after it say what
     happened, ``message`` says it in English."""
-    items = [_decision_item(db, row, step) for row, step in supervision.decisions_for(
-        db, user, since=utcnow() - supervision.APPROVAL_NEWS)]
-    for assignment in db.scalars(select(SecondCoding).where(
-            SecondCoding.coder_id == user.id)):
-        own = db.get(AnnotationSet, assignment.set_id)
-        if own is not None and own.review_state not in second_coding.HANDED_IN:
-            asker = db.get(User, assignment.requested_by)
-            items.append(InboxItem(
-                kind="second_coding", at=assignment.created_at, set_id=own.id,
-                set_coder_id=own.coder_id, actor=asker.email if asker else None,
-                text=assignment.note, **_where(db, assignment.clip_id),
-                message="You were asked to code this clip as second coder."
-                        + (f" {assignment.note}" if assignment.note else "")))
-    for root, last in comments.waiting_on(db, user):
-        about = db.get(AnnotationSet, root.set_id) if root.set_id else None
-        items.append(InboxItem(kind="comment", at=last.created_at, set_id=root.set_id,
-                               set_coder_id=about.coder_id if about else None,
-                               comment_id=root.id, actor=last.author.email,
-                               text=last.body[:200], start_ms=root.start_ms,
-                               **_where(db, root.clip_id),
-                               message=f"{_clock(root.start_ms)}: {last.body[:200]}"))
+    decisions = supervision.decisions_for(db, user, since=utcnow() - supervision.APPROVAL_NEWS)
+    asked = list(db.scalars(select(SecondCoding).where(SecondCoding.coder_id == user.id)))
+    waiting = comments.waiting_on(db, user)
+    known = _known(db, decisions, asked, waiting)
+    items = [_decision_item(row, step, known) for row, step in decisions]
+    items += [_assignment_item(assignment, own, known) for assignment in asked
+              if (own := known.sets.get(assignment.set_id)) is not None
+              and own.review_state not in second_coding.HANDED_IN]
+    items += [_comment_item(root, last, known) for root, last in waiting]
     return sorted(items, key=lambda i: i.at, reverse=True)
 
 
@@ -267,22 +257,65 @@ class _Where(TypedDict):
     case_label: str
 
 
-def _where(db: Db, clip_id: str) -> _Where:
-    """The clip and case an inbox item is about, by name."""
-    clip = db.get(Clip, clip_id)
-    assert clip is not None  # foreign keys
-    return _Where(clip_id=clip.id, clip=clip.filename, case_id=clip.case_id,
-                  case_label=clip.case.label)
+@dataclass(frozen=True)
+class _Known:
+    """What the inbox's items name: people's addresses, sets, and clips with
+    their cases, each read in one query however many items are waiting."""
+
+    emails: dict[str, str]
+    sets: dict[str, AnnotationSet]
+    places: dict[str, _Where]
 
 
-def _decision_item(db: Db, row: AnnotationSet, step: ReviewTransition) -> InboxItem:
+def _known(db: Db, decisions: list[tuple[AnnotationSet, ReviewTransition]],
+           asked: list[SecondCoding], waiting: list[tuple[Comment, Comment]]) -> _Known:
+    """Reads what the items name once for all of them, not per item."""
+    set_ids = {a.set_id for a in asked} | {root.set_id for root, _ in waiting if root.set_id}
+    sets = {row.id: row for row in db.scalars(
+        select(AnnotationSet).where(AnnotationSet.id.in_(set_ids)))} if set_ids else {}
+    people = ({step.actor_id for _, step in decisions} | {a.requested_by for a in asked}
+              | {last.author_id for _, last in waiting})
+    clips = ({row.clip_id for row, _ in decisions} | {a.clip_id for a in asked}
+             | {root.clip_id for root, _ in waiting})
+    return _Known(_emails(db, people) if people else {}, sets, _places(db, clips))
+
+
+def _places(db: Db, clip_ids: set[str]) -> dict[str, _Where]:
+    """The clips and cases inbox items are about, by name."""
+    if not clip_ids:
+        return {}
+    rows = db.execute(select(Clip.id, Clip.filename, Clip.case_id, Case.label)
+                      .join(Case, Case.id == Clip.case_id).where(Clip.id.in_(clip_ids)))
+    return {clip_id: _Where(clip_id=clip_id, clip=filename, case_id=case_id, case_label=label)
+            for clip_id, filename, case_id, label in rows}
+
+
+def _decision_item(row: AnnotationSet, step: ReviewTransition, known: _Known) -> InboxItem:
     approved = step.to_state == "approved"
-    said = f" {step.actor.email}: {step.comment}" if step.comment else ""
+    actor = known.emails[step.actor_id]
+    said = f" {actor}: {step.comment}" if step.comment else ""
     return InboxItem(kind="approved" if approved else "changes_requested", at=step.at,
-                     set_id=row.id, set_coder_id=row.coder_id, actor=step.actor.email,
-                     text=step.comment, **_where(db, row.clip_id),
+                     set_id=row.id, set_coder_id=row.coder_id, actor=actor,
+                     text=step.comment, **known.places[row.clip_id],
                      message=("Your coding was approved." if approved else
                               "Changes were requested in your coding.") + said)
+
+
+def _assignment_item(assignment: SecondCoding, own: AnnotationSet, known: _Known) -> InboxItem:
+    return InboxItem(kind="second_coding", at=assignment.created_at, set_id=own.id,
+                     set_coder_id=own.coder_id, actor=known.emails.get(assignment.requested_by),
+                     text=assignment.note, **known.places[assignment.clip_id],
+                     message="You were asked to code this clip as second coder."
+                             + (f" {assignment.note}" if assignment.note else ""))
+
+
+def _comment_item(root: Comment, last: Comment, known: _Known) -> InboxItem:
+    about = known.sets.get(root.set_id) if root.set_id else None
+    return InboxItem(kind="comment", at=last.created_at, set_id=root.set_id,
+                     set_coder_id=about.coder_id if about else None, comment_id=root.id,
+                     actor=known.emails[last.author_id], text=last.body[:200],
+                     start_ms=root.start_ms, **known.places[root.clip_id],
+                     message=f"{_clock(root.start_ms)}: {last.body[:200]}")
 
 
 def _clock(ms: int | None) -> str:
