@@ -42,13 +42,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from statistics import mean, median
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core import errors
 from core.db.models import (
@@ -118,22 +119,33 @@ class Progress:
 
 # -- which set decides -----------------------------------------------------------------
 
-def deciding_set(db: Session, case: Case, clip: Clip,
-                 reader: User | None = None) -> AnnotationSet | None:
-    """The set whose coding counts for ``clip`` (see the module's docstring)."""
-    if reader is not None and sets.blinded(db, reader, clip.id):
-        return None
-    rows = list(db.scalars(select(AnnotationSet).where(
-        AnnotationSet.clip_id == clip.id, AnnotationSet.purpose.in_(DECIDING_PURPOSES))))
+def deciding_sets(db: Session, case: Case, clips: Sequence[Clip],
+                  reader: User | None = None) -> dict[str, AnnotationSet]:
+    """The set whose coding counts for each clip that has one (see the module's
+    docstring), read in one query with their schemes, moments and ratings,
+    however many clips a trajectory has."""
+    ids = [clip.id for clip in clips]
+    if not ids:
+        return {}
+    hidden = sets.blinded_clips(db, reader, ids) if reader is not None else set()
+    candidates: dict[str, list[AnnotationSet]] = defaultdict(list)
+    for row in db.scalars(select(AnnotationSet).where(
+            AnnotationSet.clip_id.in_([i for i in ids if i not in hidden]),
+            AnnotationSet.purpose.in_(DECIDING_PURPOSES)).options(
+            joinedload(AnnotationSet.scheme), selectinload(AnnotationSet.annotations),
+            selectinload(AnnotationSet.ratings))):
+        candidates[row.clip_id].append(row)
+    return {clip_id: min(rows, key=lambda row: _rank(case, row))
+            for clip_id, rows in candidates.items()}
 
-    def rank(row: AnnotationSet) -> tuple[int, float]:
-        if row.review_state == ReviewState.approved:
-            return 0, -row.review_state_at.timestamp()
-        if row.review_state == ReviewState.submitted:
-            return 1, -row.review_state_at.timestamp()
-        return (2 if row.coder_id == case.owner_id else 3), -row.updated_at.timestamp()
 
-    return min(rows, key=rank, default=None)
+def _rank(case: Case, row: AnnotationSet) -> tuple[int, float]:
+    """Which set decides first: approved, then submitted, then the owner's, each newest first."""
+    if row.review_state == ReviewState.approved:
+        return 0, -row.review_state_at.timestamp()
+    if row.review_state == ReviewState.submitted:
+        return 1, -row.review_state_at.timestamp()
+    return (2 if row.coder_id == case.owner_id else 3), -row.updated_at.timestamp()
 
 
 @dataclass(frozen=True)
@@ -154,15 +166,28 @@ class Coded:
 def coded_clips(db: Session, case: Case, visit: Visit,
                 reader: User | None = None) -> list[Coded]:
     """The visit's clips that have a deciding set and a length, in filming order."""
-    found = []
-    clips = db.scalars(select(Clip).where(Clip.visit_id == visit.id)
-                       .order_by(Clip.recorded_at, Clip.created_at))
+    return coded_by_visit(db, case, [visit], reader)[visit.id]
+
+
+def coded_by_visit(db: Session, case: Case, visits: Sequence[Visit],
+                   reader: User | None = None) -> dict[str, list[Coded]]:
+    """:func:`coded_clips` of each visit, read in as many queries for a long
+    trajectory as for a short one."""
+    found: dict[str, list[Coded]] = {visit.id: [] for visit in visits}
+    if not found:
+        return found
+    clips = db.scalars(select(Clip).where(Clip.visit_id.in_(list(found)))
+                       .order_by(Clip.recorded_at, Clip.created_at)).all()
+    deciding = deciding_sets(db, case, clips, reader)
+    schemes: dict[str, Scheme] = {}  # each scheme version read into codes once
     for clip in clips:
-        row = deciding_set(db, case, clip, reader)
-        if row is None or not clip.duration_s:
+        row = deciding.get(clip.id)
+        if row is None or not clip.duration_s or clip.visit_id not in found:
             continue
-        found.append(Coded(clip, row, to_domain(row.scheme), round(clip.duration_s * 1000),
-                           sets.events(row)))
+        if row.scheme_id not in schemes:
+            schemes[row.scheme_id] = to_domain(row.scheme)
+        found[clip.visit_id].append(Coded(clip, row, schemes[row.scheme_id],
+                                          round(clip.duration_s * 1000), sets.events(row)))
     return found
 
 
@@ -258,12 +283,13 @@ def case_progress(db: Session, case: Case, reader: User | None = None) -> Progre
     ``reader``: leave out what that person may not see yet (a blinded second
     coder's clips); None reads everything, as the file's report does."""
     visits = trajectory_visits.visits_of(db, case)
+    coded = coded_by_visit(db, case, visits, reader)
+    goals_of = sets.goal_ids(db, [e.id for found in coded.values() for c in found
+                                  for e in c.events if e.id])
     tallies: list[_Tally] = []
     for visit in visits:
-        coded = coded_clips(db, case, visit, reader)
-        goals_of = sets.goal_ids(db, [e.id for c in coded for e in c.events if e.id])
         tally = _Tally()
-        for clip in coded:
+        for clip in coded[visit.id]:
             tally.add(clip, goals_of)
         tallies.append(tally)
     goal_rows = db.scalars(select(Goal).where(Goal.case_id == case.id)
