@@ -17,12 +17,12 @@ device) can travel along.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -49,7 +49,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, joinedload, selectinload
 
 from core.db.models import (
     Annotation,
@@ -77,12 +77,14 @@ from core.storage import ObjectNotFound
 from core.workdir import Workdir
 from services.annotate import sets as annotation_sets
 from services.annotate import suggestions
+from services.annotate.domain import Scheme
 from services.annotate.schemes import to_domain
 from services.trajectory.progress import case_progress
 
 log = logging.getLogger(__name__)
 
 Lang = Literal["nl", "en"]
+T = TypeVar("T")
 
 #: The family's file is Dutch: dates and "made at" in Dutch time.
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -343,7 +345,7 @@ def gather(db: Session, runtime: Runtime, case: Case, author: User, period: Peri
                                     .order_by(Visit.number))
               if period.covers(v.visited_on)]
     labels = _Labels(lang)
-    sections = [_section(db, author, visit, goal_titles, labels) for visit in visits]
+    sections = _sections(db, author, visits, goal_titles, labels)
     _cut_stills(db, runtime, [s for section in sections for s in section.stills])
     shown = {v.id for v in visits}
     numbers, goal_numbers = visit_numbers(db, case, author)
@@ -354,71 +356,136 @@ def gather(db: Session, runtime: Runtime, case: Case, author: User, period: Peri
 
 
 class _Labels:
-    """Code labels in the report's language, from each set's own scheme version."""
+    """Code labels in the report's language, from each set's own scheme version
+    (each version read into codes once, however many moments use it)."""
 
     def __init__(self, lang: Lang) -> None:
         self.lang = lang
+        self.schemes: dict[str, Scheme] = {}
 
     def of(self, row: AnnotationSet, code: str) -> str:
-        found = to_domain(row.scheme).code(code)
+        if row.scheme_id not in self.schemes:
+            self.schemes[row.scheme_id] = to_domain(row.scheme)
+        found = self.schemes[row.scheme_id].code(code)
         if found is None:
             return code
         return found.label_nl if self.lang == "nl" else found.label_en
 
 
-def _section(db: Session, author: User, visit: Visit, goal_titles: dict[str, str],
-             labels: _Labels) -> VisitSection:
-    """One visit. A second coder who has yet to hand in their own coding of a
-    clip sees nothing of anyone else's coding of it, in a report neither."""
-    clips = list(db.scalars(select(Clip).where(Clip.visit_id == visit.id)
-                            .order_by(Clip.recorded_at, Clip.created_at)))
-    open_clips = [c for c in clips if not annotation_sets.blinded(db, author, c.id)]
-    stills = [s for s in _stills(db, visit, open_clips, goal_titles, labels)
-              if not (s.label and annotation_sets.blinded(db, author, s.clip_id))]
-    return VisitSection(visit=visit, clips=clips, stills=stills[:MAX_STILLS_PER_VISIT],
-                        reflections=_reflections(db, visit, labels),
-                        coding=_coding(db, open_clips))
+#: A moment read with its set and that set's scheme (what its label needs).
+_WITH_SCHEME = selectinload(Annotation.set).joinedload(AnnotationSet.scheme)
 
 
-def _stills(db: Session, visit: Visit, clips: list[Clip], goal_titles: dict[str, str],
-            labels: _Labels) -> list[Still]:
-    """The moments of the playlists shown at the visit, then the moments coded in
-    its recordings that were linked to a goal; each moment once."""
-    stills: list[Still] = []
-    seen: set[str] = set()
-    items = db.scalars(select(PlaylistItem).join(Playlist)
-                       .where(Playlist.visit_id == visit.id)
-                       .order_by(Playlist.created_at, PlaylistItem.position))
-    for item in items:
-        annotation = db.get(Annotation, item.annotation_id) if item.annotation_id else None
-        goals = db.scalars(select(PlaylistItemGoal.goal_id)
-                           .where(PlaylistItemGoal.item_id == item.id))
-        at_ms = item.freeze_at_ms if item.freeze_at_ms is not None else \
-            _moment_ms(annotation) if annotation else (item.start_ms + item.end_ms) // 2
-        stills.append(Still(
-            clip_id=item.clip_id, at_ms=at_ms,
-            label=labels.of(annotation.set, annotation.code) if annotation else "",
-            note=annotation.note if annotation else "", caption=item.caption,
-            goals=[goal_titles[g] for g in goals if g in goal_titles]))
-        if annotation:
-            seen.add(annotation.id)
-    linked = db.scalars(
+def _sections(db: Session, author: User, visits: list[Visit], goal_titles: dict[str, str],
+              labels: _Labels) -> list[VisitSection]:
+    """The visits, read in as many queries for a long trajectory as for a short
+    one. A second coder who has yet to hand in their own coding of a clip sees
+    nothing of anyone else's coding of it, in a report neither."""
+    ids = [visit.id for visit in visits]
+    clips = _grouped_by(ids, db.scalars(select(Clip).where(Clip.visit_id.in_(ids))
+                                        .order_by(Clip.recorded_at, Clip.created_at)),
+                        lambda clip: clip.visit_id)
+    items = _items_shown(db, ids)
+    hidden = annotation_sets.blinded_clips(
+        db, author, {c.id for found in clips.values() for c in found}
+        | {i.clip_id for shown in items.values() for i in shown})
+    open_clips = {visit: [c for c in found if c.id not in hidden]
+                  for visit, found in clips.items()}
+    stills = _stills(db, items, open_clips, goal_titles, labels)
+    reflections = _reflections(db, ids, labels)
+    coding = _coding(db, [c for found in open_clips.values() for c in found])
+    return [VisitSection(visit=visit, clips=clips[visit.id],
+                         stills=[s for s in stills[visit.id]
+                                 if not (s.label and s.clip_id in hidden)
+                                 ][:MAX_STILLS_PER_VISIT],
+                         reflections=reflections[visit.id],
+                         coding=[state for clip in open_clips[visit.id]
+                                 for state in coding[clip.id]])
+            for visit in visits]
+
+
+def _grouped_by(keys: Iterable[str], rows: Iterable[T],
+                key: Callable[[T], str | None]) -> dict[str, list[T]]:
+    """``rows`` by ``key``, in their order, with an empty list for every key."""
+    found: dict[str, list[T]] = {k: [] for k in keys}
+    for row in rows:
+        group = key(row)
+        if group in found:
+            found[group].append(row)
+    return found
+
+
+def _items_shown(db: Session, visit_ids: list[str]) -> dict[str, list[PlaylistItem]]:
+    """The moments of the playlists shown at each visit, in playlist order."""
+    found: dict[str, list[PlaylistItem]] = {visit_id: [] for visit_id in visit_ids}
+    for item, visit_id in db.execute(select(PlaylistItem, Playlist.visit_id).join(Playlist)
+                                     .where(Playlist.visit_id.in_(visit_ids))
+                                     .order_by(Playlist.created_at, PlaylistItem.position)):
+        found[str(visit_id)].append(item)
+    return found
+
+
+def _goals_of(db: Session, link: InstrumentedAttribute[str], goal: InstrumentedAttribute[str],
+              ids: Iterable[str]) -> dict[str, list[str]]:
+    """The goals each playlist item or moment is linked to (``link`` and ``goal``:
+    the columns of its link table), in one query for all of them."""
+    wanted = list(ids)
+    found: dict[str, list[str]] = {}
+    if wanted:
+        for key, goal_id in db.execute(select(link, goal).where(link.in_(wanted))):
+            found.setdefault(key, []).append(goal_id)
+    return found
+
+
+def _titles(goal_ids: list[str], goal_titles: dict[str, str]) -> list[str]:
+    return [goal_titles[g] for g in goal_ids if g in goal_titles]
+
+
+def _stills(db: Session, items: dict[str, list[PlaylistItem]], clips: dict[str, list[Clip]],
+            goal_titles: dict[str, str], labels: _Labels) -> dict[str, list[Still]]:
+    """Per visit, the moments of the playlists shown at it, then the moments
+    coded in its recordings that were linked to a goal; each moment once."""
+    shown = [item for found in items.values() for item in found]
+    notes = {a.id: a for a in db.scalars(select(Annotation).options(_WITH_SCHEME).where(
+        Annotation.id.in_({i.annotation_id for i in shown if i.annotation_id})))}
+    item_goals = _goals_of(db, PlaylistItemGoal.item_id, PlaylistItemGoal.goal_id,
+                           [i.id for i in shown])
+    linked = _linked(db, clips)
+    note_goals = _goals_of(db, AnnotationGoal.annotation_id, AnnotationGoal.goal_id,
+                           [a.id for found in linked.values() for a in found])
+    stills: dict[str, list[Still]] = {}
+    for visit_id, found in items.items():
+        stills[visit_id] = [_item_still(item, notes.get(item.annotation_id or ""),
+                                        _titles(item_goals.get(item.id, []), goal_titles),
+                                        labels) for item in found]
+        seen = {item.annotation_id for item in found if item.annotation_id in notes}
+        stills[visit_id] += [
+            Still(clip_id=a.set.clip_id, at_ms=_moment_ms(a), label=labels.of(a.set, a.code),
+                  note=a.note, goals=_titles(note_goals.get(a.id, []), goal_titles))
+            for a in linked[visit_id] if a.id not in seen]
+    return stills
+
+
+def _item_still(item: PlaylistItem, annotation: Annotation | None, goals: list[str],
+                labels: _Labels) -> Still:
+    """A playlist moment: at its freeze, else at its coded moment, else its middle."""
+    at_ms = item.freeze_at_ms if item.freeze_at_ms is not None else \
+        _moment_ms(annotation) if annotation else (item.start_ms + item.end_ms) // 2
+    return Still(clip_id=item.clip_id, at_ms=at_ms,
+                 label=labels.of(annotation.set, annotation.code) if annotation else "",
+                 note=annotation.note if annotation else "", caption=item.caption, goals=goals)
+
+
+def _linked(db: Session, clips: dict[str, list[Clip]]) -> dict[str, list[Annotation]]:
+    """The coded moments linked to a goal in each visit's recordings, in time order."""
+    visit_of = {clip.id: visit_id for visit_id, found in clips.items() for clip in found}
+    rows = db.scalars(
         select(Annotation).join(AnnotationSet).join(AnnotationGoal,
                                                     AnnotationGoal.annotation_id == Annotation.id)
-        .where(AnnotationSet.clip_id.in_([c.id for c in clips]),
+        .where(AnnotationSet.clip_id.in_(list(visit_of)),
                AnnotationSet.purpose != suggestions.PURPOSE)
-        .distinct().order_by(Annotation.start_ms, Annotation.id))
-    for annotation in linked:
-        if annotation.id in seen:
-            continue
-        seen.add(annotation.id)
-        goals = db.scalars(select(AnnotationGoal.goal_id)
-                           .where(AnnotationGoal.annotation_id == annotation.id))
-        stills.append(Still(clip_id=annotation.set.clip_id, at_ms=_moment_ms(annotation),
-                            label=labels.of(annotation.set, annotation.code),
-                            note=annotation.note,
-                            goals=[goal_titles[g] for g in goals if g in goal_titles]))
-    return stills
+        .distinct().order_by(Annotation.start_ms, Annotation.id).options(_WITH_SCHEME))
+    return _grouped_by(clips, rows, lambda a: visit_of.get(a.set.clip_id))
 
 
 def _moment_ms(annotation: Annotation) -> int:
@@ -428,46 +495,57 @@ def _moment_ms(annotation: Annotation) -> int:
     return (annotation.start_ms + annotation.end_ms) // 2
 
 
-def _reflections(db: Session, visit: Visit, labels: _Labels) -> list[ReflectionRecord]:
-    """The conversations held at the visit: recorded there, or about a playlist
+def _reflections(db: Session, visit_ids: list[str],
+                 labels: _Labels) -> dict[str, list[ReflectionRecord]]:
+    """The conversations held at each visit: recorded there, or about a playlist
     shown there when the record names no visit."""
     rows = db.execute(
         select(Reflection, Playlist).join(Playlist, Playlist.id == Reflection.playlist_id)
-        .where(or_(Reflection.visit_id == visit.id,
-                   (Reflection.visit_id.is_(None)) & (Playlist.visit_id == visit.id)))
+        .where(or_(Reflection.visit_id.in_(visit_ids),
+                   (Reflection.visit_id.is_(None)) & (Playlist.visit_id.in_(visit_ids))))
         .order_by(Playlist.created_at, Reflection.created_at)).all()
-    records = []
+    items = {i.id: i for i in db.scalars(select(PlaylistItem).where(
+        PlaylistItem.id.in_({r.item_id for r, _ in rows if r.item_id})))}
+    notes = {a.id: a for a in db.scalars(select(Annotation).options(_WITH_SCHEME).where(
+        Annotation.id.in_({i.annotation_id for i in items.values() if i.annotation_id})))}
+    found: dict[str, list[ReflectionRecord]] = {visit_id: [] for visit_id in visit_ids}
     for reflection, playlist in rows:
-        item = db.get(PlaylistItem, reflection.item_id) if reflection.item_id else None
+        item = items.get(reflection.item_id) if reflection.item_id else None
         moment = TEXTS[labels.lang]["whole_playlist"]
         if item is not None:
-            annotation = db.get(Annotation, item.annotation_id) if item.annotation_id else None
+            annotation = notes.get(item.annotation_id) if item.annotation_id else None
             moment = item.caption or (labels.of(annotation.set, annotation.code)
                                       if annotation else f"#{item.position + 1}")
-        records.append(ReflectionRecord(playlist.title, moment, reflection.parents_saw,
-                                        reflection.parents_said, reflection.next_steps))
-    return records
+        visit_id = reflection.visit_id or playlist.visit_id
+        assert visit_id is not None  # the query asks for one of the visits
+        found[visit_id].append(ReflectionRecord(playlist.title, moment, reflection.parents_saw,
+                                                reflection.parents_said, reflection.next_steps))
+    return found
 
 
-def _coding(db: Session, clips: list[Clip]) -> list[CodingState]:
-    """Each coded set of the visit's recordings and its last supervision decision."""
-    states = []
-    for clip in clips:
-        sets = db.scalars(select(AnnotationSet).where(
-            AnnotationSet.clip_id == clip.id, AnnotationSet.purpose != suggestions.PURPOSE)
-            .order_by(AnnotationSet.created_at))
-        for row in sets:
-            decided = db.scalar(select(ReviewTransition).where(
-                ReviewTransition.set_id == row.id,
-                ReviewTransition.to_state == ReviewState.approved)
-                .order_by(ReviewTransition.id.desc()).limit(1)) \
-                if row.review_state == ReviewState.approved else None
-            states.append(CodingState(
-                clip_label=clip.filename, coder=row.coder.name or row.coder.email,
-                state=row.review_state,
-                decided_by=(decided.actor.name or decided.actor.email) if decided else None,
-                decided_at=decided.at if decided else None))
-    return states
+def _coding(db: Session, clips: list[Clip]) -> dict[str, list[CodingState]]:
+    """Each coded set of the recordings (by clip) and its last supervision decision."""
+    rows = db.scalars(select(AnnotationSet).where(
+        AnnotationSet.clip_id.in_([clip.id for clip in clips]),
+        AnnotationSet.purpose != suggestions.PURPOSE)
+        .order_by(AnnotationSet.created_at).options(joinedload(AnnotationSet.coder))).all()
+    decided: dict[str, ReviewTransition] = {}
+    for step in db.scalars(select(ReviewTransition).where(
+            ReviewTransition.set_id.in_([r.id for r in rows
+                                         if r.review_state == ReviewState.approved]),
+            ReviewTransition.to_state == ReviewState.approved)
+            .order_by(ReviewTransition.id).options(joinedload(ReviewTransition.actor))):
+        decided[step.set_id] = step  # the last approval wins
+    names = {clip.id: clip.filename for clip in clips}
+    found: dict[str, list[CodingState]] = {clip.id: [] for clip in clips}
+    for row in rows:
+        approval = decided.get(row.id)
+        found[row.clip_id].append(CodingState(
+            clip_label=names[row.clip_id], coder=row.coder.name or row.coder.email,
+            state=row.review_state,
+            decided_by=(approval.actor.name or approval.actor.email) if approval else None,
+            decided_at=approval.at if approval else None))
+    return found
 
 
 # -- the numbers over the visits ------------------------------------------------------------
@@ -492,9 +570,11 @@ def _cut_stills(db: Session, runtime: Runtime, stills: Sequence[Still]) -> None:
     (purged, failed, its files missing) leaves the still without a picture."""
     if not stills:
         return
+    clips = {clip.id: clip for clip in db.scalars(select(Clip).options(
+        selectinload(Clip.renditions)).where(Clip.id.in_({s.clip_id for s in stills})))}
     with Workdir(runtime, "report") as work:
         for number, still in enumerate(stills):
-            clip = db.get(Clip, still.clip_id)
+            clip = clips.get(still.clip_id)
             if clip is None or clip.status is not ClipStatus.ready or not clip.renditions:
                 continue
             try:

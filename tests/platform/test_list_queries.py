@@ -521,8 +521,6 @@ SHAPES = (
             "/api/clips/{clip}/suggestions/evaluation?set_id={set}", "pro")}),
 )
 ROUTES = {route: shape for shape in SHAPES for route in shape.routes}
-#: Routes whose statements still grow with their items.
-GROWING = {"GET /api/cases/{id}/report"}
 
 
 @pytest.fixture(scope="module")
@@ -533,9 +531,7 @@ def world(runtime: Any, app: Any, api: Any, people: People, media_dir: Path) -> 
                                                   source))
 
 
-@pytest.mark.parametrize("route", [
-    pytest.param(route, marks=pytest.mark.xfail(strict=True, reason="grows with the items"))
-    if route in GROWING else route for route in ROUTES])
+@pytest.mark.parametrize("route", list(ROUTES))
 def test_statements_do_not_grow_with_the_items(world: World, route: str) -> None:
     if route not in world.measured:
         world.measure(ROUTES[route])
