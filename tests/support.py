@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -197,3 +199,23 @@ def serve_in_thread(app: Any, **config: Any) -> tuple[Any, Any, str]:
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     return server, thread, f"http://127.0.0.1:{settings['port']}"
+
+
+@contextmanager
+def sql_statements() -> Iterator[list[str]]:
+    """The SQL statements any engine sends while the block runs. It listens on the
+    Engine class: the app's engine may be another object than a new lookup of the
+    same URL returns."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    sent: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,9 +24,16 @@ from typing import Any
 
 import media
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from support import People, Person, Users, create_case, ready_clip, suggest, team_name
+from support import (
+    People,
+    Person,
+    Users,
+    create_case,
+    ready_clip,
+    sql_statements,
+    suggest,
+    team_name,
+)
 
 N = 3
 PEOPLE = {"pro": "professional", "sup": "supervisor", "admin": "admin@none",
@@ -38,21 +44,6 @@ MOMENTS = (("SHARED_JOY", 200, None), ("MISMATCH", 400, 900), ("REPAIR", 1_000, 
 
 #: A state of a world: its ids and people by name.
 State = dict[str, Any]
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """The SQL statements any engine sends while the block runs."""
-    sent: list[str] = []
-
-    def seen(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        sent.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", seen)
-    try:
-        yield sent
-    finally:
-        event.remove(Engine, "before_cursor_execute", seen)
 
 
 class World:
@@ -170,7 +161,7 @@ class World:
         """How many statements one request sends."""
         path, who = asked
         url = path.format(**{k: v for k, v in state.items() if isinstance(v, str)})
-        with statements() as sent:
+        with sql_statements() as sent:
             resp = self.api.get(url, headers=self.asker(state, who))
         assert resp.status_code == 200, resp.text
         return len(sent)

@@ -5,17 +5,13 @@ sends). Opening the view (the master playlist) always gets the full checks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 import media
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from support import make_people, ready_clip, team_name
+from support import make_people, ready_clip, sql_statements, team_name
 
 
 @pytest.fixture(scope="module")
@@ -39,25 +35,9 @@ def _uris(playlist: str) -> list[str]:
     return [line for line in playlist.splitlines() if line and not line.startswith("#")]
 
 
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """The SQL statements any engine sends while the block runs (the app's engine
-    may be another object than a new lookup of the same URL returns)."""
-    sent: list[str] = []
-
-    def seen(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        sent.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", seen)
-    try:
-        yield sent
-    finally:
-        event.remove(Engine, "before_cursor_execute", seen)
-
-
 def test_a_segment_of_an_opened_view_needs_no_database(view: dict[str, Any], api: Any,
                                                        runtime: Any) -> None:
-    with statements() as sent:
+    with sql_statements() as sent:
         for url in view["segments"]:
             assert api.get(url, headers=view["pro"]["headers"]).status_code == 200
             assert api.get(url).status_code == 200  # the link alone, as VLC plays it
@@ -97,7 +77,7 @@ def test_opening_files_always_get_the_full_checks(view: dict[str, Any], api: Any
     token = view["segments"][0].split("t=", 1)[1]
     base = f"/api/clips/{view['clip']['id']}/media"
     for opening in ("poster.jpg", "master.m3u8"):
-        with statements() as sent:
+        with sql_statements() as sent:
             assert api.get(f"{base}/{opening}?t={token}").status_code == 200
         assert any("audit_events" in s for s in sent), f"opening {opening} is logged"
 
@@ -106,7 +86,7 @@ def test_a_rendition_playlist_of_an_opened_view_needs_no_database(
         view: dict[str, Any], api: Any, runtime: Any) -> None:
     token = view["segments"][0].split("t=", 1)[1]
     variant = f"{view['variant'].split('?', 1)[0]}?t={token}"
-    with statements() as sent:
+    with sql_statements() as sent:
         answer = api.get(variant, headers=view["pro"]["headers"])
     assert answer.status_code == 200 and sent == []
     assert _uris(answer.text) == [u.rsplit("/", 1)[1] for u in view["segments"]]
