@@ -31,6 +31,9 @@ export function PersonList({ people, teams, me, onChanged }: Props) {
 
 function PersonCard({ person, teams, me, onChanged }: { person: Person } & Omit<Props, "people">) {
   const label = person.name || person.email;
+  // The tools (a team list each) are made when first opened, so an organisation's
+  // whole list stays light; once made they stay, so a half-typed change survives closing.
+  const [opened, setOpened] = useState(false);
   return (
     <li class="card" data-person-id={person.id} data-status={person.status}>
       <div>
@@ -47,12 +50,12 @@ function PersonCard({ person, teams, me, onChanged }: { person: Person } & Omit<
           {person.last_seen_at ? t("admin.lastSeen", { date: formatDate(person.last_seen_at) }) : t("admin.neverSeen")}
         </span>
       </span>
-      <details class="person-tools">
+      <details class="person-tools" onToggle={(e) => e.currentTarget.open && setOpened(true)}>
         <summary>
           {t("admin.manage")}
           <span class="visually-hidden"> {label}</span>
         </summary>
-        <PersonTools person={person} teams={teams} me={me} onChanged={onChanged} />
+        {opened && <PersonTools person={person} teams={teams} me={me} onChanged={onChanged} />}
       </details>
     </li>
   );
