@@ -396,3 +396,27 @@ def test_an_admin_renames_someone_and_makes_them_a_supervisor(
     expect(card).to_have_count(1)
     expect(card).to_contain_text(person["email"])
     expect(card).to_contain_text("supervisor")
+
+
+def test_a_persons_tools_open_from_the_keyboard_and_keep_a_half_typed_change(
+        contexts: Contexts, admin: dict[str, Any], api_users: Users, team: str) -> None:
+    person = api_users.add("professional", team)
+    page = contexts.page()
+    log_in(page, admin)
+    page.get_by_role("link", name="Beheer").click()
+    page.wait_for_url("**/admin")
+    page.get_by_label("Zoeken op naam of e-mailadres").fill(person["email"])
+    card = page.locator("li[data-person-id]", has_text=person["email"])
+    summary = card.locator("summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    name = card.get_by_label("Naam", exact=True)
+    expect(name).to_be_visible()
+    name.fill("Noor Half")
+    # closing the tools hides them; opening them again shows the change, still unsaved
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(name).to_be_hidden()
+    page.keyboard.press("Enter")
+    expect(name).to_have_value("Noor Half")
+    expect(card.get_by_role("button", name="Opslaan")).to_be_enabled()
